@@ -1,0 +1,58 @@
+"""Thin routes: request -> command -> handler -> response."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Request
+
+from services.applications import handlers
+from services.applications.models import CallOut
+from shared.auth import Principal, Role, optional_principal, require_roles
+from shared.db import Database
+from shared.events.calls import CallSpec
+from shared.http import Page, PageParams, page_params
+from shared.uow import Actor
+
+router = APIRouter(prefix="/api/v1", tags=["calls"])
+Admin = Annotated[Principal, Depends(require_roles(Role.admin))]
+Viewer = Annotated[Principal | None, Depends(optional_principal)]
+
+
+def database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+Db = Annotated[Database, Depends(database)]
+
+
+@router.post("/calls", status_code=201, response_model=CallOut)
+def create_call(body: CallSpec, db: Db, admin: Admin) -> CallOut:
+    return handlers.create_call(db, Actor.of(admin), body)
+
+
+@router.post("/calls/{call_id}/open", response_model=CallOut)
+def open_call(call_id: uuid.UUID, db: Db, admin: Admin) -> CallOut:
+    return handlers.open_call(db, Actor.of(admin), call_id)
+
+
+@router.post("/calls/{call_id}/close", response_model=CallOut)
+def close_call(call_id: uuid.UUID, db: Db, admin: Admin) -> CallOut:
+    return handlers.close_call(db, Actor.of(admin), call_id)
+
+
+@router.get("/calls", response_model=Page[CallOut])
+def list_calls(
+    db: Db,
+    viewer: Viewer,
+    page: Annotated[PageParams, Depends(page_params)],
+    status: Literal["draft", "open", "closed"] | None = None,
+) -> Page[CallOut]:
+    return handlers.list_calls(db, viewer, page, status)
+
+
+@router.get("/calls/{call_id}", response_model=CallOut)
+def get_call(call_id: uuid.UUID, db: Db, viewer: Viewer) -> CallOut:
+    return handlers.get_call(db, viewer, call_id)

@@ -1,0 +1,47 @@
+"""Tables and API models of the applications service."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+from shared.db import define_infra_tables
+from shared.events.calls import CallSpec
+
+
+class Base(SQLModel, registry=registry()):
+    pass
+
+
+INFRA = define_infra_tables(Base.metadata)
+
+
+class Call(Base, table=True):
+    __tablename__ = "calls"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    code: str = Field(max_length=12, unique=True, index=True)
+    status: str = Field(default="draft", max_length=10, index=True)
+    spec: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    opened_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    closed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class CallOut(CallSpec):
+    id: uuid.UUID
+    status: str
+    created_at: datetime
+    opened_at: datetime | None = None
+    closed_at: datetime | None = None
+
+
+class CallStatusOut(BaseModel):
+    id: uuid.UUID
+    status: str

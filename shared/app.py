@@ -1,0 +1,114 @@
+"""The FastAPI app every service is built from: same middleware, errors, health routes and
+lifespan (database, NATS, outbox relay, inbox consumers)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+from shared.auth import TokenConfig
+from shared.bus import Bus
+from shared.db import Database, InfraTables, make_engine, ping
+from shared.problems import install_error_handlers, problem
+from shared.http import RequestContextMiddleware
+from shared.inbox import ConsumerPolicy, InboxConsumer, Subscription
+from shared.logs import configure_logging
+from shared.relay import OutboxRelay
+from shared.settings import CommonSettings, ServiceSettings
+
+
+def token_config(settings: CommonSettings) -> TokenConfig:
+    return TokenConfig(
+        secret=settings.jwt_secret.get_secret_value(),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+    )
+
+
+def health_router(readiness: list[object]) -> APIRouter:
+    """`/healthz`: the process is alive. `/readyz`: its database and NATS are reachable."""
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        failing = [name for name, ok in [await check() for check in readiness] if not ok]  # type: ignore[operator]
+        if failing:
+            return problem(503, f"not ready: {', '.join(failing)}")
+        return JSONResponse({"status": "ready"})
+
+    return router
+
+
+@dataclass
+class ServiceRuntime:
+    settings: ServiceSettings
+    db: Database
+    bus: Bus
+    relay: OutboxRelay
+    consumers: list[InboxConsumer]
+
+
+def create_service_app(
+    *,
+    settings: ServiceSettings,
+    infra: InfraTables,
+    routers: Sequence[APIRouter],
+    subscriptions: Sequence[Subscription],
+    title: str,
+) -> FastAPI:
+    configure_logging(settings.service_name, settings.log_level)
+    db = Database(engine=make_engine(settings.database_url), infra=infra, source=f"/edf/{settings.service_name}")
+    bus = Bus(settings.nats_url, settings.service_name, settings.stream_replicas)
+    policy = ConsumerPolicy(max_deliver=settings.consumer_max_deliver, ack_wait=settings.consumer_ack_wait_seconds)
+    runtime = ServiceRuntime(
+        settings=settings,
+        db=db,
+        bus=bus,
+        relay=OutboxRelay(db, bus),
+        consumers=[InboxConsumer(db, bus, settings.service_name, s, policy) for s in subscriptions],
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        bus.start()
+        runtime.relay.start()
+        for consumer in runtime.consumers:
+            consumer.start()
+        try:
+            yield
+        finally:
+            for consumer in runtime.consumers:
+                await consumer.stop()
+            await runtime.relay.stop()
+            await bus.close()
+            db.engine.dispose()
+
+    app = FastAPI(title=title, version="1.0.0", lifespan=lifespan)
+    app.state.runtime = runtime
+    app.state.db = db
+    app.state.token_config = token_config(settings)
+    app.add_middleware(RequestContextMiddleware)
+    install_error_handlers(app)
+
+    async def database_ok() -> tuple[str, bool]:
+        try:
+            await asyncio.to_thread(ping, db.engine)
+            return "database", True
+        except Exception:  # noqa: BLE001
+            return "database", False
+
+    async def nats_ok() -> tuple[str, bool]:
+        return "nats", bus.connected
+
+    app.include_router(health_router([database_ok, nats_ok]))
+    for router in routers:
+        app.include_router(router)
+    return app

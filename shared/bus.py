@@ -1,0 +1,83 @@
+"""The NATS connection: connects in the background and keeps retrying, so that a service
+starts (and keeps its outbox filling) while the broker is down."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import suppress
+
+import nats
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+
+from shared.topology import ensure_streams
+
+log = logging.getLogger("edf.bus")
+
+
+class Bus:
+    def __init__(self, url: str, name: str, stream_replicas: int = 1) -> None:
+        self.url = url
+        self.name = name
+        self.stream_replicas = stream_replicas
+        self._nc: Client | None = None
+        self._ready = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def js(self) -> JetStreamContext:
+        if self._nc is None:
+            raise ConnectionError("not connected to NATS")
+        return self._nc.jetstream(timeout=5)
+
+    @property
+    def connected(self) -> bool:
+        return self._nc is not None and self._nc.is_connected
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._connect_forever(), name=f"{self.name}-nats-connect")
+
+    async def wait_ready(self, timeout: float | None = None) -> None:
+        await asyncio.wait_for(self._ready.wait(), timeout)
+
+    async def _connect_forever(self) -> None:
+        delay = 0.2
+        while True:
+            try:
+                self._nc = await nats.connect(
+                    servers=[self.url],
+                    name=self.name,
+                    connect_timeout=2,
+                    allow_reconnect=True,
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=0.5,
+                    error_cb=_quiet_error,
+                )
+                await ensure_streams(self.js, self.stream_replicas)
+                self._ready.set()
+                log.info("connected to NATS")
+                return
+            except Exception as exc:  # noqa: BLE001  (any failure: try again later)
+                log.warning("NATS not reachable yet", extra={"error": type(exc).__name__})
+                if self._nc is not None:
+                    with suppress(Exception):
+                        await self._nc.close()
+                    self._nc = None
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError, Exception):
+                await self._task
+        if self._nc is not None:
+            with suppress(Exception):
+                await self._nc.drain()
+            with suppress(Exception):
+                await self._nc.close()
+
+
+async def _quiet_error(exc: Exception) -> None:
+    log.debug("nats client error", extra={"error": type(exc).__name__})

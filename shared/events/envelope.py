@@ -1,0 +1,56 @@
+"""The CloudEvents 1.0 structured-JSON envelope every event travels in."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class EventData(BaseModel):
+    """Base of every event's `data`.
+
+    Producers are strict (`extra="forbid"`); consumers validate with `extra="ignore"` so that
+    a version can grow optional fields without breaking them.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CloudEvent(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    specversion: Literal["1.0"] = "1.0"
+    id: uuid.UUID
+    source: str = Field(min_length=1)
+    type: str = Field(min_length=1)
+    subject: str = Field(min_length=1)
+    time: datetime
+    datacontenttype: Literal["application/json"] = "application/json"
+    data: dict[str, Any]
+    correlationid: str | None = None
+    causationid: str | None = None
+
+
+def make_event(
+    *,
+    source: str,
+    type_: str,
+    subject: str,
+    data: EventData,
+    correlation_id: str | None = None,
+    causation_id: str | None = None,
+) -> CloudEvent:
+    event_id = uuid.uuid4()
+    return CloudEvent(
+        id=event_id,
+        source=source,
+        type=type_,
+        subject=subject,
+        time=datetime.now(UTC),
+        data=data.model_dump(mode="json"),
+        correlationid=correlation_id or str(event_id),
+        causationid=causation_id,
+    )

@@ -1,0 +1,204 @@
+"""Inbox consumers: durable pull consumers with explicit ack.
+
+Each event's effect and its `(consumer, event id)` inbox row commit in one transaction, and
+the message is acked only after that commit: a redelivered or republished event is acked and
+skipped. A message that can never succeed (bad JSON, bad envelope, bad data, or a handler
+that raises `UnprocessableEvent`) is terminated at once and kept as a dead letter; a handler
+that keeps failing is retried with backoff up to `max_deliver` times, then dead-lettered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from nats.aio.msg import Msg
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from pydantic import ValidationError
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
+
+from shared.bus import Bus
+from shared.db import Database
+from shared.events.envelope import CloudEvent, EventData
+from shared.events.registry import data_model_for
+from shared.topology import stream_for_subject
+from shared.uow import UnitOfWork
+
+log = logging.getLogger("edf.inbox")
+
+Handler = Callable[[UnitOfWork, CloudEvent, EventData], None]
+# Fault injection for the reliability tests: the named consumer kills its own process
+# after committing an effect and before acking it.
+KILL_AFTER_COMMIT_ENV = "EDF_FAULT_KILL_AFTER_COMMIT"
+
+
+class UnprocessableEvent(Exception):
+    """The event can never be applied (e.g. it contradicts this service's state)."""
+
+
+@dataclass(frozen=True)
+class Subscription:
+    subject: str
+    handler: Handler
+
+
+@dataclass(frozen=True)
+class ConsumerPolicy:
+    max_deliver: int = 6
+    ack_wait: float = 30.0
+    fetch_batch: int = 50
+
+    def backoff(self) -> list[float]:
+        steps = [1.0, 5.0, 15.0, 30.0, 60.0]
+        return [max(step, 0.5) for step in steps[: max(self.max_deliver - 1, 1)]]
+
+
+def durable_name(service: str, subject: str) -> str:
+    """`scoring` + `edf.applications.call.opened.v1` -> `scoring--applications-call-opened-v1`."""
+    return f"{service}--" + "-".join(subject.split(".")[1:])
+
+
+class InboxConsumer:
+    def __init__(
+        self, db: Database, bus: Bus, service: str, subscription: Subscription, policy: ConsumerPolicy
+    ) -> None:
+        self.db = db
+        self.bus = bus
+        self.subscription = subscription
+        self.policy = policy
+        self.name = durable_name(service, subscription.subject)
+        self.stream = stream_for_subject(subscription.subject)
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run_forever(), name=self.name)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task
+
+    def _config(self) -> ConsumerConfig:
+        return ConsumerConfig(
+            durable_name=self.name,
+            filter_subject=self.subscription.subject,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=self.policy.ack_wait,
+            max_deliver=self.policy.max_deliver,
+            backoff=self.policy.backoff() if self.policy.max_deliver > 1 else None,
+            max_ack_pending=1000,
+        )
+
+    async def _run_forever(self) -> None:
+        while True:
+            try:
+                await self.bus.wait_ready()
+                await self.bus.js.add_consumer(self.stream, self._config())
+                sub = await self.bus.js.pull_subscribe_bind(durable=self.name, stream=self.stream)
+                await self._pull(sub)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001  (broker hiccup: resubscribe)
+                log.warning("consumer loop restarting", extra={"consumer": self.name, "error": repr(exc)})
+                await asyncio.sleep(1.0)
+
+    async def _pull(self, sub: object) -> None:
+        fetch = sub.fetch  # type: ignore[attr-defined]
+        while True:
+            try:
+                messages: list[Msg] = await fetch(self.policy.fetch_batch, timeout=1.0)
+            except TimeoutError:
+                continue
+            for message in messages:
+                await self.process(message)
+
+    async def process(self, message: Msg) -> None:
+        deliveries = message.metadata.num_delivered
+        try:
+            event, data = self._parse(message)
+        except (ValueError, ValidationError) as exc:
+            await self._dead_letter(message, None, f"unparseable: {_describe(exc)}", deliveries)
+            return
+        try:
+            applied = await asyncio.to_thread(self._apply, event, data)
+        except UnprocessableEvent as exc:
+            await self._dead_letter(message, str(event.id), f"unprocessable: {exc}", deliveries)
+            return
+        except Exception as exc:  # noqa: BLE001
+            if deliveries >= self.policy.max_deliver:
+                await self._dead_letter(message, str(event.id), f"failed {deliveries} times: {_describe(exc)}", deliveries)
+            else:
+                log.warning("event failed; will retry", extra={"consumer": self.name, "event_id": str(event.id), "error": _describe(exc)})
+                await message.nak(delay=self.policy.backoff()[min(deliveries, len(self.policy.backoff())) - 1])
+            return
+        if applied and os.environ.get(KILL_AFTER_COMMIT_ENV) in (self.name, "*"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        await message.ack()
+
+    def _parse(self, message: Msg) -> tuple[CloudEvent, EventData]:
+        event = CloudEvent.model_validate_json(message.data)
+        if event.type != message.subject:
+            raise ValueError(f"envelope type {event.type!r} differs from subject")
+        model = data_model_for(event.type)
+        if model is None:
+            raise ValueError(f"no data model registered for {event.type}")
+        return event, model.model_validate(event.data, extra="ignore")
+
+    def _apply(self, event: CloudEvent, data: EventData) -> bool:
+        """Returns False when the event had already been applied (a duplicate)."""
+        event_id = str(event.id)
+        with UnitOfWork(self.db, correlation_id=event.correlationid, causation_id=event_id) as uow:
+            if uow.inbox_seen(self.name, event_id):
+                return False
+            uow.record_inbox(self.name, event_id, event.type)
+            self.subscription.handler(uow, event, data)
+            try:
+                uow.commit()
+            except IntegrityError:
+                if _already_recorded(self.db, self.name, event_id):
+                    return False  # another replica applied it meanwhile
+                raise
+        return True
+
+    async def _dead_letter(self, message: Msg, event_id: str | None, error: str, deliveries: int) -> None:
+        log.error("event dead-lettered", extra={"consumer": self.name, "event_id": event_id, "error": error[:500]})
+        await asyncio.to_thread(self._store_dead_letter, message, event_id, error, deliveries)
+        await message.term()
+
+    def _store_dead_letter(self, message: Msg, event_id: str | None, error: str, deliveries: int) -> None:
+        row = {
+            "consumer": self.name,
+            "subject": message.subject,
+            "event_id": event_id,
+            "stream_seq": message.metadata.sequence.stream,
+            "payload": message.data.decode("utf-8", errors="replace"),
+            "error": error[:4000],
+            "deliveries": deliveries,
+            "created_at": datetime.now(UTC),
+        }
+        with suppress(IntegrityError), self.db.engine.begin() as connection:
+            connection.execute(insert(self.db.infra.dead_letters).values(**row))
+
+
+def _already_recorded(db: Database, consumer: str, event_id: str) -> bool:
+    with UnitOfWork(db) as uow:
+        return uow.inbox_seen(consumer, event_id)
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        # Field locations and messages only: never the offending values.
+        return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+    if isinstance(exc, json.JSONDecodeError):
+        return "invalid JSON"
+    return f"{type(exc).__name__}: {exc}"[:500]

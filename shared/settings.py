@@ -1,0 +1,50 @@
+"""Settings base: common `EDF_*` variables plus one env prefix per service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "edf-development-secret-do-not-use-in-production"  # noqa: S105
+DEFAULT_NATS_URL = "nats://127.0.0.1:14222"
+
+
+class CommonSettings(BaseSettings):
+    """What every process shares; read from `EDF_*` whatever the service's own prefix."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    env: str = Field("development", validation_alias="EDF_ENV")
+    var_dir: Path = Field(Path("var"), validation_alias="EDF_VAR_DIR")
+    nats_url: str = Field(DEFAULT_NATS_URL, validation_alias="EDF_NATS_URL")
+    stream_replicas: int = Field(1, ge=1, le=5, validation_alias="EDF_STREAM_REPLICAS")
+    jwt_secret: SecretStr = Field(SecretStr(DEV_JWT_SECRET), validation_alias="EDF_JWT_SECRET")
+    jwt_issuer: str = Field("edf-grants", validation_alias="EDF_JWT_ISSUER")
+    jwt_audience: str = Field("edf-api", validation_alias="EDF_JWT_AUDIENCE")
+    log_level: str = Field("INFO", validation_alias="EDF_LOG_LEVEL")
+
+    @model_validator(mode="after")
+    def _refuse_insecure_secret_in_production(self) -> CommonSettings:
+        secret = self.jwt_secret.get_secret_value()
+        if self.env == "production" and (secret == DEV_JWT_SECRET or len(secret) < 32):
+            raise ValueError("EDF_JWT_SECRET must be set to a secret of 32+ characters in production")
+        return self
+
+
+class ServiceSettings(CommonSettings):
+    """A service's settings; subclasses set `env_prefix` (e.g. `SCORING_`)."""
+
+    service_name: str = "service"
+    host: str = "127.0.0.1"
+    port: int = 8001
+    database_url: str = ""
+    consumer_max_deliver: int = Field(6, ge=1)
+    consumer_ack_wait_seconds: float = Field(30.0, gt=0)
+
+    @model_validator(mode="after")
+    def _default_database(self) -> ServiceSettings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.var_dir / (self.service_name + '.db')}"
+        return self

@@ -1,0 +1,142 @@
+"""Unit of work: state, outbox rows and audit rows commit in one transaction."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlmodel import Session
+
+from shared.auth import SYSTEM, Principal
+from shared.db import Database
+from shared.events.envelope import CloudEvent, EventData, make_event
+from shared.logs import correlation_id_var
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: str
+    role: str
+
+    @classmethod
+    def of(cls, principal: Principal) -> Actor:
+        return cls(id=str(principal.id), role=principal.role.value)
+
+
+SYSTEM_ACTOR = Actor.of(SYSTEM)
+
+
+class UnitOfWork:
+    """`with UnitOfWork(db, actor) as uow: ...; uow.commit()` — nothing is kept without commit."""
+
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor = SYSTEM_ACTOR,
+        *,
+        correlation_id: str | None = None,
+        causation_id: str | None = None,
+    ) -> None:
+        self.db = db
+        self.actor = actor
+        self.correlation_id = correlation_id or correlation_id_var.get()
+        self.causation_id = causation_id
+        self.session = Session(db.engine, expire_on_commit=False)
+        self._events: list[CloudEvent] = []
+        self._audit: list[dict[str, Any]] = []
+        self.committed = False
+
+    def __enter__(self) -> UnitOfWork:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if not self.committed:
+            self.session.rollback()
+        self.session.close()
+
+    def emit(self, subject: str, aggregate_id: object, data: EventData) -> CloudEvent:
+        event = make_event(
+            source=self.db.source,
+            type_=subject,
+            subject=str(aggregate_id),
+            data=data,
+            correlation_id=self.correlation_id,
+            causation_id=self.causation_id,
+        )
+        self._events.append(event)
+        return event
+
+    def audit(
+        self,
+        action: str,
+        entity_type: str,
+        entity_id: object,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        self._audit.append(
+            {
+                "at": datetime.now(UTC),
+                "actor_id": self.actor.id,
+                "actor_role": self.actor.role,
+                "action": action,
+                "entity_type": entity_type,
+                "entity_id": str(entity_id),
+                "before": before,
+                "after": after,
+                "correlation_id": self.correlation_id,
+            }
+        )
+
+    def inbox_seen(self, consumer: str, event_id: str) -> bool:
+        inbox = self.db.infra.inbox
+        query = select(inbox.c.event_id).where(inbox.c.consumer == consumer, inbox.c.event_id == event_id)
+        return self.session.execute(query).first() is not None
+
+    def record_inbox(self, consumer: str, event_id: str, subject: str) -> None:
+        self.session.execute(
+            insert(self.db.infra.inbox).values(
+                consumer=consumer, event_id=event_id, subject=subject, processed_at=datetime.now(UTC)
+            )
+        )
+
+    def commit(self) -> None:
+        self.session.flush()
+        now = datetime.now(UTC)
+        if self._events:
+            self.session.execute(
+                insert(self.db.infra.outbox),
+                [
+                    {
+                        "event_id": str(e.id),
+                        "subject": e.type,
+                        "payload": e.model_dump_json(),
+                        "created_at": now,
+                        "attempts": 0,
+                    }
+                    for e in self._events
+                ],
+            )
+        if self._audit:
+            self.session.execute(insert(self.db.infra.audit), [_jsonable(row) for row in self._audit])
+        self.session.commit()
+        self.committed = True
+        if self._events:
+            self.db.notify_outbox_commit()
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    """Audit before/after snapshots go through JSON so that Decimals and UUIDs are stored as text."""
+    for key in ("before", "after"):
+        if row[key] is not None:
+            row[key] = json.loads(json.dumps(row[key], default=str))
+    return row
