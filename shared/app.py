@@ -15,7 +15,7 @@ from shared.bus import Bus
 from shared.db import Database, InfraTables, make_engine, ping
 from shared.problems import install_error_handlers, problem
 from shared.http import RequestContextMiddleware
-from shared.inbox import ConsumerPolicy, InboxConsumer, Subscription
+from shared.inbox import ConsumerPolicy, InboxConsumer, Subscription, consumers_for
 from shared.logs import configure_logging
 from shared.relay import OutboxRelay
 from shared.settings import CommonSettings, ServiceSettings
@@ -73,7 +73,7 @@ def create_service_app(
         db=db,
         bus=bus,
         relay=OutboxRelay(db, bus),
-        consumers=[InboxConsumer(db, bus, settings.service_name, s, policy) for s in subscriptions],
+        consumers=consumers_for(db, bus, settings.service_name, subscriptions, policy),
     )
 
     @asynccontextmanager

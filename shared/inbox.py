@@ -14,7 +14,7 @@ import json
 import logging
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -61,21 +61,37 @@ class ConsumerPolicy:
         return [max(step, 0.5) for step in steps[: max(self.max_deliver - 1, 1)]]
 
 
-def durable_name(service: str, subject: str) -> str:
-    """`scoring` + `edf.applications.call.opened.v1` -> `scoring--applications-call-opened-v1`."""
-    return f"{service}--" + "-".join(subject.split(".")[1:])
+def durable_name(service: str, stream: str) -> str:
+    """`scoring` + `EDF_APPLICATIONS` -> `scoring--EDF_APPLICATIONS`."""
+    return f"{service}--{stream}"
+
+
+def consumers_for(
+    db: Database, bus: Bus, service: str, subscriptions: Sequence[Subscription], policy: ConsumerPolicy
+) -> list[InboxConsumer]:
+    """One durable consumer per source stream, so that a stream's events arrive in order."""
+    by_stream: dict[str, list[Subscription]] = {}
+    for subscription in subscriptions:
+        by_stream.setdefault(stream_for_subject(subscription.subject), []).append(subscription)
+    return [InboxConsumer(db, bus, service, stream, subs, policy) for stream, subs in by_stream.items()]
 
 
 class InboxConsumer:
     def __init__(
-        self, db: Database, bus: Bus, service: str, subscription: Subscription, policy: ConsumerPolicy
+        self,
+        db: Database,
+        bus: Bus,
+        service: str,
+        stream: str,
+        subscriptions: Sequence[Subscription],
+        policy: ConsumerPolicy,
     ) -> None:
         self.db = db
         self.bus = bus
-        self.subscription = subscription
+        self.handlers = {s.subject: s.handler for s in subscriptions}
         self.policy = policy
-        self.name = durable_name(service, subscription.subject)
-        self.stream = stream_for_subject(subscription.subject)
+        self.stream = stream
+        self.name = durable_name(service, stream)
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -90,7 +106,7 @@ class InboxConsumer:
     def _config(self) -> ConsumerConfig:
         return ConsumerConfig(
             durable_name=self.name,
-            filter_subject=self.subscription.subject,
+            filter_subjects=sorted(self.handlers),
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
             ack_wait=self.policy.ack_wait,
@@ -150,7 +166,7 @@ class InboxConsumer:
         if event.type != message.subject:
             raise ValueError(f"envelope type {event.type!r} differs from subject")
         model = data_model_for(event.type)
-        if model is None:
+        if model is None or event.type not in self.handlers:
             raise ValueError(f"no data model registered for {event.type}")
         return event, model.model_validate(event.data, extra="ignore")
 
@@ -161,7 +177,7 @@ class InboxConsumer:
             if uow.inbox_seen(self.name, event_id):
                 return False
             uow.record_inbox(self.name, event_id, event.type)
-            self.subscription.handler(uow, event, data)
+            self.handlers[event.type](uow, event, data)
             try:
                 uow.commit()
             except IntegrityError:

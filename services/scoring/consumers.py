@@ -1,0 +1,9 @@
+"""Events the scoring service consumes, mapped to its handlers."""
+
+from services.scoring import handlers
+from shared.inbox import Subscription
+
+SUBSCRIPTIONS: list[Subscription] = [
+    Subscription("edf.applications.call.opened.v1", handlers.call_opened),
+    Subscription("edf.applications.call.closed.v1", handlers.call_closed),
+]

@@ -1,0 +1,41 @@
+"""Tables and API models of the scoring service."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Numeric
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+from shared.db import define_infra_tables
+
+
+class Base(SQLModel, registry=registry()):
+    pass
+
+
+INFRA = define_infra_tables(Base.metadata)
+
+
+class Call(Base, table=True):
+    """What scoring needs of a call, copied from `call.opened`."""
+
+    __tablename__ = "calls"
+
+    id: uuid.UUID = Field(primary_key=True)
+    code: str = Field(max_length=12)
+    status: str = Field(max_length=10)
+    currency: str = Field(max_length=3)
+    currency_exponent: int
+    budget: Decimal = Field(sa_column=Column(Numeric(18, 4), nullable=False))
+    grant_min: Decimal = Field(sa_column=Column(Numeric(18, 4), nullable=False))
+    grant_max: Decimal = Field(sa_column=Column(Numeric(18, 4), nullable=False))
+    rubric: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    reviewers_per_application: int
+    divergence_threshold: Decimal = Field(sa_column=Column(Numeric(6, 2), nullable=False))
+    quotas: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    closes_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -1,0 +1,47 @@
+"""Local copies of other services' aggregates (event-carried state), kept by consumers."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from sqlmodel import Session, SQLModel
+
+from shared.events.calls import CallClosedV1, CallOpenedV1
+from shared.inbox import UnprocessableEvent
+from shared.uow import UnitOfWork
+
+
+def upsert_copy(
+    session: Session, model: type[SQLModel], key: uuid.UUID, fields: dict[str, Any]
+) -> tuple[dict[str, Any] | None, SQLModel]:
+    """Creates or updates the copy `key` with `fields`; returns (fields before, the row)."""
+    row = session.get(model, key)
+    before: dict[str, Any] | None = None
+    if row is None:
+        row = model(id=key, **fields)
+    else:
+        before = {name: getattr(row, name) for name in fields}
+        for name, value in fields.items():
+            setattr(row, name, value)
+    session.add(row)
+    return before, row
+
+
+def record_call_opened(
+    uow: UnitOfWork, model: type[SQLModel], call: CallOpenedV1, copy: Callable[[CallOpenedV1], dict[str, Any]]
+) -> None:
+    """Keeps this service's copy of a call from `call.opened` (a replay updates it in place)."""
+    before, _ = upsert_copy(uow.session, model, call.call_id, copy(call))
+    uow.audit("call.copied", "call", call.call_id, before=before, after={"status": "open", "code": call.code})
+
+
+def record_call_closed(uow: UnitOfWork, model: type[SQLModel], closed: CallClosedV1) -> None:
+    row = uow.session.get(model, closed.call_id)
+    if row is None:
+        raise UnprocessableEvent(f"call {closed.call_id} was never opened")
+    before = getattr(row, "status", None)
+    row.status = "closed"  # type: ignore[attr-defined]
+    uow.session.add(row)
+    uow.audit("call.closed", "call", closed.call_id, before={"status": before}, after={"status": "closed"})
