@@ -14,7 +14,7 @@ DEFAULT_NATS_URL = "nats://127.0.0.1:14222"
 class CommonSettings(BaseSettings):
     """What every process shares; read from `EDF_*` whatever the service's own prefix."""
 
-    model_config = SettingsConfigDict(extra="ignore")
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     env: str = Field("development", validation_alias="EDF_ENV")
     var_dir: Path = Field(Path("var"), validation_alias="EDF_VAR_DIR")
