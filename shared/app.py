@@ -17,6 +17,7 @@ from shared.problems import install_error_handlers, problem
 from shared.http import RequestContextMiddleware
 from shared.inbox import ConsumerPolicy, InboxConsumer, Subscription, consumers_for
 from shared.logs import configure_logging
+from shared.ops import ops_router
 from shared.relay import OutboxRelay
 from shared.settings import CommonSettings, ServiceSettings
 
@@ -109,6 +110,7 @@ def create_service_app(
         return "nats", bus.connected
 
     app.include_router(health_router([database_ok, nats_ok]))
+    app.include_router(ops_router(settings.service_name))
     for router in routers:
         app.include_router(router)
     return app

@@ -29,6 +29,7 @@ from shared.bus import Bus
 from shared.db import Database
 from shared.events.envelope import CloudEvent, EventData
 from shared.events.registry import data_model_for
+from shared.logs import correlation_id_var
 from shared.topology import stream_for_subject
 from shared.uow import UnitOfWork
 
@@ -129,7 +130,7 @@ class InboxConsumer:
                 await asyncio.sleep(1.0)
 
     async def _pull(self, sub: object) -> None:
-        fetch = sub.fetch  # type: ignore[attr-defined]
+        fetch = sub.fetch  # type: ignore[attr-defined]  (nats-py's PullSubscription)
         while True:
             try:
                 messages: list[Msg] = await fetch(self.policy.fetch_batch, timeout=1.0)
@@ -141,38 +142,44 @@ class InboxConsumer:
     async def process(self, message: Msg) -> None:
         deliveries = message.metadata.num_delivered
         try:
-            event, data = self._parse(message)
+            event, data = self.parse(message.subject, message.data)
         except (ValueError, ValidationError) as exc:
             await self._dead_letter(message, None, f"unparseable: {_describe(exc)}", deliveries)
             return
         try:
-            applied = await asyncio.to_thread(self._apply, event, data)
+            applied = await asyncio.to_thread(self.apply, event, data)
         except UnprocessableEvent as exc:
             await self._dead_letter(message, str(event.id), f"unprocessable: {exc}", deliveries)
             return
         except Exception as exc:  # noqa: BLE001
             if deliveries >= self.policy.max_deliver:
-                await self._dead_letter(message, str(event.id), f"failed {deliveries} times: {_describe(exc)}", deliveries)
+                error = f"failed {deliveries} times: {_describe(exc)}"
+                await self._dead_letter(message, str(event.id), error, deliveries)
             else:
-                log.warning("event failed; will retry", extra={"consumer": self.name, "event_id": str(event.id), "error": _describe(exc)})
-                await message.nak(delay=self.policy.backoff()[min(deliveries, len(self.policy.backoff())) - 1])
+                log.warning("event failed; will retry", extra={"consumer": self.name, "error": _describe(exc)})
+                await message.nak(delay=self._retry_delay(deliveries))
             return
         if applied and os.environ.get(KILL_AFTER_COMMIT_ENV) in (self.name, "*"):
             os.kill(os.getpid(), signal.SIGKILL)
         await message.ack()
 
-    def _parse(self, message: Msg) -> tuple[CloudEvent, EventData]:
-        event = CloudEvent.model_validate_json(message.data)
-        if event.type != message.subject:
+    def _retry_delay(self, deliveries: int) -> float:
+        steps = self.policy.backoff()
+        return steps[min(deliveries, len(steps)) - 1]
+
+    def parse(self, subject: str, payload: bytes) -> tuple[CloudEvent, EventData]:
+        event = CloudEvent.model_validate_json(payload)
+        if event.type != subject:
             raise ValueError(f"envelope type {event.type!r} differs from subject")
         model = data_model_for(event.type)
         if model is None or event.type not in self.handlers:
             raise ValueError(f"no data model registered for {event.type}")
         return event, model.model_validate(event.data, extra="ignore")
 
-    def _apply(self, event: CloudEvent, data: EventData) -> bool:
+    def apply(self, event: CloudEvent, data: EventData) -> bool:
         """Returns False when the event had already been applied (a duplicate)."""
         event_id = str(event.id)
+        correlation_id_var.set(event.correlationid)  # this worker thread's logs carry it
         with UnitOfWork(self.db, correlation_id=event.correlationid, causation_id=event_id) as uow:
             if uow.inbox_seen(self.name, event_id):
                 return False
