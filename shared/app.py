@@ -7,8 +7,9 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from shared.auth import TokenConfig
 from shared.bus import Bus
@@ -20,6 +21,14 @@ from shared.logs import configure_logging
 from shared.ops import ops_router
 from shared.relay import OutboxRelay
 from shared.settings import CommonSettings, ServiceSettings
+
+
+def database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+Db = Annotated[Database, Depends(database)]
 
 
 def token_config(settings: CommonSettings) -> TokenConfig:

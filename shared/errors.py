@@ -39,3 +39,11 @@ class Invalid(DomainError):
     @classmethod
     def field(cls, loc: list[str | int], msg: str) -> Invalid:
         return cls(f"{'.'.join(map(str, loc))}: {msg}", [{"loc": loc, "msg": msg}])
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415

@@ -53,3 +53,14 @@ def make_database_url(db_backend: str, tmp_path: Path) -> Iterator[object]:
 
     with ExitStack() as stack:
         yield lambda: stack.enter_context(fresh_database(db_backend, tmp_path, POSTGRES_URL))
+
+
+@pytest.fixture
+def own_nats(tmp_path: Path) -> Iterator[NatsServer]:
+    """A JetStream server of this test's own (its streams and durable consumers start empty)."""
+    server = NatsServer(tmp_path / "nats")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

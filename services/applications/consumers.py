@@ -1,5 +1,10 @@
-"""Events the applications service consumes (later: scoring and disbursement outcomes)."""
+"""Events the applications service consumes, mapped to its handlers."""
 
+from services.applications.handlers import lifecycle
 from shared.inbox import Subscription
 
-SUBSCRIPTIONS: list[Subscription] = []
+SUBSCRIPTIONS: list[Subscription] = [
+    Subscription("edf.applications.application.submitted.v1", lifecycle.screen_submitted),
+    Subscription("edf.scoring.application.scored.v1", lifecycle.record_scored),
+    Subscription("edf.scoring.application.decided.v1", lifecycle.record_decided),
+]

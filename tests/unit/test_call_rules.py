@@ -2,8 +2,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.applications import domain
-from services.applications.domain import CallStatus
+from services.applications.domain import calls as domain
+from services.applications.domain.calls import CallStatus
 from shared.errors import Conflict
 from shared.events.calls import CallSpec
 from tests.support.samples import call_body

@@ -1,4 +1,4 @@
-"""Tables and API models of the applications service."""
+"""Calls: the table and its API models."""
 
 from __future__ import annotations
 
@@ -8,18 +8,10 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import JSON, Column, DateTime
-from sqlalchemy.orm import registry
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from shared.db import define_infra_tables
+from services.applications.models.base import Base
 from shared.events.calls import CallSpec
-
-
-class Base(SQLModel, registry=registry()):
-    pass
-
-
-INFRA = define_infra_tables(Base.metadata)
 
 
 class Call(Base, table=True):

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from services.applications import domain
-from services.applications.models import Call, CallOut
+from services.applications.domain import calls as domain
+from services.applications.models import Call, CallCounter, CallOut
 from shared.auth import Principal
 from shared.db import Database
 from shared.errors import Conflict, NotFound
@@ -34,9 +34,11 @@ def create_call(db: Database, actor: Actor, spec: CallSpec) -> CallOut:
         if uow.session.exec(select(Call).where(Call.code == spec.code)).first() is not None:
             raise Conflict(f"a call with code {spec.code} exists already")
         call = Call(code=spec.code, spec=spec.model_dump(mode="json"), created_at=datetime.now(UTC))
-        uow.session.add(call)
         uow.audit("call.created", "call", call.id, after={"code": call.code, "status": call.status})
         try:
+            uow.session.add(call)
+            uow.session.flush()  # the call row first: its counter refers to it
+            uow.session.add(CallCounter(call_id=call.id))
             uow.commit()
         except IntegrityError:
             raise Conflict(f"a call with code {spec.code} exists already") from None

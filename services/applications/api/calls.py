@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 
-from services.applications import handlers
+from services.applications.handlers import calls as handlers
 from services.applications.models import CallOut
 from shared.auth import Principal, Role, optional_principal, require_roles
-from shared.db import Database
+from shared.app import Db
 from shared.events.calls import CallSpec
 from shared.http import Page, PageParams, page_params
 from shared.uow import Actor
@@ -18,14 +18,6 @@ from shared.uow import Actor
 router = APIRouter(prefix="/api/v1", tags=["calls"])
 Admin = Annotated[Principal, Depends(require_roles(Role.admin))]
 Viewer = Annotated[Principal | None, Depends(optional_principal)]
-
-
-def database(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
-Db = Annotated[Database, Depends(database)]
 
 
 @router.post("/calls", status_code=201, response_model=CallOut)

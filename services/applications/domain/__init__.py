@@ -1,0 +1,1 @@
+"""Pure rules of the applications service: no web framework, session or NATS."""

@@ -1,0 +1,181 @@
+"""Use cases of applications: drafts, submission, withdrawal, reading."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from services.applications.domain import intake
+from services.applications.domain.identity import keyed_hash, normalise_identifier
+from services.applications.handlers.common import IntakeConfig, application_out, owned_application, visible_application
+from services.applications.models import Application, Call, CallCounter
+from services.applications.models.application_api import (
+    ApplicationCreate,
+    ApplicationOut,
+    ApplicationPatch,
+    StatusOut,
+    SubmitOut,
+)
+from shared.auth import Principal
+from shared.db import Database
+from shared.errors import Invalid, NotFound
+from shared.events.applications import (
+    ApplicationSubmittedV1,
+    ApplicationWithdrawnV1,
+    BusinessFacts,
+    OwnerFacts,
+    PlanFacts,
+)
+from shared.events.calls import CallSpec
+from shared.http import Page, PageParams, encode_cursor
+from shared.uow import Actor, UnitOfWork
+
+SUBMITTED = "edf.applications.application.submitted.v1"
+WITHDRAWN = "edf.applications.application.withdrawn.v1"
+
+
+def _apply_patch(application: Application, patch: ApplicationPatch, config: IntakeConfig) -> None:
+    """Merges the given parts; the national id is turned into its hash and last 4 here."""
+    given: dict[str, dict[str, Any]] = patch.model_dump(mode="json", exclude_unset=True, exclude={"call_id"})
+    national_id = given.get("owner", {}).pop("national_id", None)
+    current = {s: getattr(application, s) for s in ("business", "owner", "plan", "consent")}
+    merged = intake.merge(current, {k: v for k, v in given.items() if v is not None})
+    for section, fields in merged.items():
+        setattr(application, section, fields)
+    if national_id is not None:
+        application.national_id_hash = keyed_hash(config.identity_key, "national_id", national_id)
+        application.national_id_last4 = national_id[-4:]
+    if phone := merged.get("owner", {}).get("phone"):
+        application.phone_hash = keyed_hash(config.identity_key, "phone", phone)
+    if registration := merged.get("business", {}).get("registration_number"):
+        application.registration_key = normalise_identifier(registration)
+    if "consent" in given:
+        application.consent = {**application.consent, "recorded_at": datetime.now(UTC).isoformat()}
+    application.updated_at = datetime.now(UTC)
+
+
+def create_draft(db: Database, principal: Principal, body: ApplicationCreate, config: IntakeConfig) -> ApplicationOut:
+    with UnitOfWork(db, Actor.of(principal)) as uow:
+        call = uow.session.get(Call, body.call_id)
+        if call is None or call.status != "open":
+            raise Invalid.field(["body", "call_id"], "no open call with this id")
+        now = datetime.now(UTC)
+        application = Application(reference=_next_reference(uow.session, call), call_id=call.id,
+                                  applicant_id=principal.id, created_at=now, updated_at=now)
+        _apply_patch(application, body, config)
+        uow.session.add(application)
+        uow.audit("application.created", "application", application.id, after={"status": "draft"})
+        uow.commit()
+        return application_out(uow.session, application)
+
+
+def update_draft(db: Database, principal: Principal, application_id: uuid.UUID, patch: ApplicationPatch,
+                 config: IntakeConfig) -> ApplicationOut:
+    with UnitOfWork(db, Actor.of(principal)) as uow:
+        application = owned_application(uow.session, principal, application_id)
+        intake.ensure_editable(intake.Status(application.status))
+        _apply_patch(application, patch, config)
+        uow.session.add(application)
+        uow.audit("application.updated", "application", application.id,
+                  after={"sections": sorted(patch.model_fields_set)})
+        uow.commit()
+        return application_out(uow.session, application)
+
+
+def submit(db: Database, principal: Principal, application_id: uuid.UUID) -> SubmitOut:
+    with UnitOfWork(db, Actor.of(principal)) as uow:
+        application = owned_application(uow.session, principal, application_id)
+        intake.ensure_editable(intake.Status(application.status))
+        call = uow.session.get(Call, application.call_id)
+        assert call is not None
+        spec = CallSpec.model_validate(call.spec)
+        now = datetime.now(UTC)
+        intake.ensure_call_accepts(call.status, spec, now)
+        sections = {s: getattr(application, s) for s in ("business", "owner", "plan", "consent")}
+        problems = intake.submission_problems(sections, application.national_id_hash is not None, spec, now)
+        if problems:
+            raise Invalid(f"{len(problems)} field(s) missing or wrong", problems)
+        application.status, application.submitted_at, application.updated_at = "submitted", now, now
+        uow.session.add(application)
+        uow.emit(SUBMITTED, application.id, _submitted_event(application, spec))
+        uow.audit("application.submitted", "application", application.id,
+                  before={"status": "draft"}, after={"status": "submitted"})
+        uow.commit()
+        return SubmitOut(id=application.id, status="submitted", submitted_at=now, reference=application.reference)
+
+
+def withdraw(db: Database, principal: Principal, application_id: uuid.UUID) -> StatusOut:
+    with UnitOfWork(db, Actor.of(principal)) as uow:
+        application = owned_application(uow.session, principal, application_id)
+        before = intake.Status(application.status)
+        intake.ensure_withdrawable(before)
+        application.status, application.updated_at = "withdrawn", datetime.now(UTC)
+        uow.session.add(application)
+        if before is not intake.Status.draft:
+            uow.emit(WITHDRAWN, application.id, ApplicationWithdrawnV1(
+                application_id=application.id, call_id=application.call_id, withdrawn_at=application.updated_at))
+        uow.audit("application.withdrawn", "application", application.id,
+                  before={"status": before.value}, after={"status": "withdrawn"})
+        uow.commit()
+        return StatusOut(id=application.id, status="withdrawn")
+
+
+def get(db: Database, principal: Principal, application_id: uuid.UUID) -> ApplicationOut:
+    with Session(db.engine) as session:
+        return application_out(session, visible_application(session, principal, application_id))
+
+
+def get_by_reference(db: Database, principal: Principal, reference: str) -> ApplicationOut:
+    with Session(db.engine) as session:
+        found = session.exec(select(Application.id).where(Application.reference == reference.upper())).first()
+        if found is None:
+            raise NotFound("no such application")
+        return application_out(session, visible_application(session, principal, found))
+
+
+def list_applications(db: Database, principal: Principal, page: PageParams, call_id: uuid.UUID | None,
+                      status: str | None) -> Page[ApplicationOut]:
+    query = select(Application).order_by(col(Application.reference)).limit(page.limit + 1)
+    if not principal.is_staff:
+        query = query.where(Application.applicant_id == principal.id)
+    if call_id is not None:
+        query = query.where(Application.call_id == call_id)
+    if status is not None:
+        query = query.where(Application.status == status)
+    if page.after is not None:
+        query = query.where(Application.reference > page.after)
+    with Session(db.engine) as session:
+        rows = list(session.exec(query).all())
+        more = len(rows) > page.limit
+        rows = rows[: page.limit]
+        return Page[ApplicationOut](items=[application_out(session, a) for a in rows],
+                                    next_cursor=encode_cursor(rows[-1].reference) if more else None)
+
+
+def _next_reference(session: Session, call: Call) -> str:
+    counter = session.exec(select(CallCounter).where(CallCounter.call_id == call.id).with_for_update()).first()
+    if counter is None:
+        counter = CallCounter(call_id=call.id, next_number=1)
+    number = counter.next_number
+    counter.next_number = number + 1
+    session.add(counter)
+    return f"EDF-{call.code}-{number:06d}"
+
+
+def _submitted_event(application: Application, spec: CallSpec) -> ApplicationSubmittedV1:
+    """Only what reviewers and other services need: no name, national id, phone or address."""
+    business, owner, plan = application.business, application.owner, application.plan
+    assert application.submitted_at is not None
+    return ApplicationSubmittedV1(
+        application_id=application.id,
+        reference=application.reference,
+        call_id=application.call_id,
+        submitted_at=application.submitted_at,
+        currency=spec.currency,
+        business=BusinessFacts(**{k: business[k] for k in BusinessFacts.model_fields if k in business}),
+        owner=OwnerFacts(**{k: owner[k] for k in OwnerFacts.model_fields}),
+        plan=PlanFacts(**{k: plan[k] for k in PlanFacts.model_fields}),
+    )

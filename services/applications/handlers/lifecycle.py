@@ -1,0 +1,105 @@
+"""Event handlers: screening after submit, and the status following scoring's outcomes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import Session, col, select
+
+from services.applications.domain import intake, screening
+from services.applications.models import Application, Call
+from shared.events.applications import (
+    ApplicationDecidedV1,
+    ApplicationScoredV1,
+    ApplicationScreenedV1,
+    ApplicationSubmittedV1,
+)
+from shared.events.calls import CallSpec
+from shared.events.envelope import CloudEvent, EventData
+from shared.inbox import UnprocessableEvent
+from shared.uow import UnitOfWork
+
+SCREENED = "edf.applications.application.screened.v1"
+EARLIER_STATUSES = ("draft", "withdrawn")
+
+
+def screen_submitted(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
+    assert isinstance(data, ApplicationSubmittedV1)
+    application = uow.session.get(Application, data.application_id)
+    if application is None:
+        raise UnprocessableEvent("submitted application not found")
+    if application.status != intake.Status.submitted.value:
+        return  # withdrawn meanwhile, or screened already
+    call = uow.session.get(Call, application.call_id)
+    assert call is not None
+    sections = {s: getattr(application, s) for s in ("business", "owner", "plan", "consent")}
+    assert application.submitted_at is not None
+    result = screening.screen(sections, CallSpec.model_validate(call.spec), _matches(uow.session, application),
+                              application.submitted_at.year)
+    now = datetime.now(UTC)
+    application.status = (intake.Status.eligible if result.eligible else intake.Status.ineligible).value
+    application.screening = {"eligible": result.eligible, "reasons": result.reasons, "flags": result.flags,
+                             "screened_at": now.isoformat()}
+    application.updated_at = now
+    uow.session.add(application)
+    uow.emit(SCREENED, application.id, ApplicationScreenedV1(
+        application_id=application.id, call_id=application.call_id, eligible=result.eligible,
+        reasons=result.reasons, flags=result.flags, screened_at=now))
+    uow.audit("application.screened", "application", application.id, before={"status": "submitted"},
+              after={"status": application.status, "reasons": result.reasons, "flags": result.flags})
+
+
+def _matches(session: Session, application: Application) -> screening.Matches:
+    """Earlier submissions in the same call sharing an identifier, and earlier awards."""
+    assert application.submitted_at is not None
+    earlier = (
+        select(Application.id)
+        .where(Application.call_id == application.call_id, Application.id != application.id)
+        .where(col(Application.status).not_in(EARLIER_STATUSES))
+        .where(col(Application.submitted_at) < application.submitted_at)
+    )
+
+    def shares(column: object, value: str | None) -> bool:
+        return value is not None and session.exec(earlier.where(column == value).limit(1)).first() is not None
+
+    awarded = select(Application.id).where(Application.status == "awarded",
+                                           Application.call_id != application.call_id)
+    prior = any(
+        value is not None and session.exec(awarded.where(column == value).limit(1)).first() is not None
+        for column, value in ((Application.national_id_hash, application.national_id_hash),
+                              (Application.registration_key, application.registration_key))
+    )
+    return screening.Matches(
+        national_id_in_call=shares(Application.national_id_hash, application.national_id_hash),
+        phone_in_call=shares(Application.phone_hash, application.phone_hash),
+        registration_in_call=shares(Application.registration_key, application.registration_key),
+        prior_beneficiary=prior,
+    )
+
+
+def record_scored(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
+    assert isinstance(data, ApplicationScoredV1)
+    _advance(uow, data.application_id, intake.Status.scored,
+             {"score": str(data.score), "diverged": data.diverged, "reviewers": data.reviewers})
+
+
+def record_decided(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
+    assert isinstance(data, ApplicationDecidedV1)
+    _advance(uow, data.application_id, intake.Status(data.decision),
+             {"decision": data.decision, "amount": str(data.amount) if data.amount is not None else None,
+              "decided_at": data.decided_at.isoformat()})
+
+
+def _advance(uow: UnitOfWork, application_id: object, status: intake.Status, outcome: dict[str, object]) -> None:
+    application = uow.session.get(Application, application_id)
+    if application is None:
+        raise UnprocessableEvent("application not found")
+    before = application.status
+    if before == intake.Status.withdrawn.value:
+        return
+    application.status = status.value
+    application.outcome = {**application.outcome, **outcome}
+    application.updated_at = datetime.now(UTC)
+    uow.session.add(application)
+    uow.audit(f"application.{status.value}", "application", application.id,
+              before={"status": before}, after={"status": status.value})

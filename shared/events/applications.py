@@ -1,0 +1,98 @@
+"""Application events: what other services learn of an application. No names, national
+ids or phones: reviewers are blind by construction and events are not a place for PII."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from shared.events.calls import GovernorateCode, Sector
+from shared.events.envelope import EventData
+from shared.events.registry import register
+from shared.money import Money
+
+Sex = Literal["female", "male"]
+DisplacementStatus = Literal["idp", "returnee", "host"]
+Count = Annotated[int, Field(ge=0, le=100_000)]
+
+
+class BusinessFacts(EventData):
+    sector: Sector
+    governorate: GovernorateCode
+    district: Annotated[str, StringConstraints(max_length=100)]
+    founded_year: int
+    employees_female: Count
+    employees_male: Count
+
+
+class OwnerFacts(EventData):
+    sex: Sex
+    birth_year: int
+    displacement_status: DisplacementStatus
+
+
+class BudgetLineFacts(EventData):
+    item: Annotated[str, StringConstraints(max_length=200)]
+    quantity: int
+    unit_cost: Money
+
+
+class PlanFacts(EventData):
+    summary: Annotated[str, StringConstraints(max_length=5000)]
+    jobs_planned_female: Count
+    jobs_planned_male: Count
+    requested_amount: Money
+    co_contribution: Money
+    budget_lines: list[BudgetLineFacts]
+
+
+@register("edf.applications.application.submitted.v1")
+class ApplicationSubmittedV1(EventData):
+    application_id: uuid.UUID
+    reference: str
+    call_id: uuid.UUID
+    submitted_at: datetime
+    currency: str
+    business: BusinessFacts
+    owner: OwnerFacts
+    plan: PlanFacts
+
+
+@register("edf.applications.application.screened.v1")
+class ApplicationScreenedV1(EventData):
+    application_id: uuid.UUID
+    call_id: uuid.UUID
+    eligible: bool
+    reasons: list[str]
+    flags: list[str] = Field(default_factory=list)
+    screened_at: datetime | None = None
+
+
+@register("edf.applications.application.withdrawn.v1")
+class ApplicationWithdrawnV1(EventData):
+    application_id: uuid.UUID
+    call_id: uuid.UUID
+    withdrawn_at: datetime | None = None
+
+
+@register("edf.scoring.application.scored.v1")
+class ApplicationScoredV1(EventData):
+    application_id: uuid.UUID
+    call_id: uuid.UUID
+    score: Money
+    criteria: dict[str, Money]
+    reviewers: int
+    diverged: bool
+
+
+@register("edf.scoring.application.decided.v1")
+class ApplicationDecidedV1(EventData):
+    application_id: uuid.UUID
+    call_id: uuid.UUID
+    decision: Literal["awarded", "rejected", "waitlisted"]
+    amount: Money | None = None
+    currency: str
+    decided_at: datetime
