@@ -38,7 +38,7 @@ def record_call_opened(
 
 
 def record_call_closed(uow: UnitOfWork, model: type[SQLModel], closed: CallClosedV1) -> None:
-    row = uow.session.get(model, closed.call_id)
+    row = uow.session.get(model, closed.call_id, with_for_update=True)
     if row is None:
         raise UnprocessableEvent(f"call {closed.call_id} was never opened")
     before = getattr(row, "status", None)

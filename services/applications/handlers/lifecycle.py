@@ -25,7 +25,7 @@ EARLIER_STATUSES = ("draft", "withdrawn")
 
 def screen_submitted(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
     assert isinstance(data, ApplicationSubmittedV1)
-    application = uow.session.get(Application, data.application_id)
+    application = uow.session.get(Application, data.application_id, with_for_update=True)
     if application is None:
         raise UnprocessableEvent("submitted application not found")
     if application.status != intake.Status.submitted.value:
@@ -91,7 +91,7 @@ def record_decided(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
 
 
 def _advance(uow: UnitOfWork, application_id: object, status: intake.Status, outcome: dict[str, object]) -> None:
-    application = uow.session.get(Application, application_id)
+    application = uow.session.get(Application, application_id, with_for_update=True)
     if application is None:
         raise UnprocessableEvent("application not found")
     before = application.status
