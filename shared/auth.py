@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Annotated
 
 import jwt
@@ -17,20 +16,10 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.errors import Forbidden, Unauthorized
+from shared.roles import STAFF, Role
 
 ALGORITHM = "HS256"
-
-
-class Role(StrEnum):
-    applicant = "applicant"
-    officer = "officer"
-    committee = "committee"
-    finance = "finance"
-    monitor = "monitor"
-    admin = "admin"
-
-
-STAFF = frozenset({Role.officer, Role.committee, Role.finance, Role.monitor, Role.admin})
+__all__ = ["STAFF", "Principal", "Role", "TokenConfig", "issue_token", "require_roles", "verify_token"]
 
 
 @dataclass(frozen=True)

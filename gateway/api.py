@@ -1,0 +1,68 @@
+"""Thin routes of the gateway's own API: accounts and tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+
+from gateway import domain, handlers
+from gateway.limits import RateLimiter
+from gateway.models import RegisteredOut, RegisterIn, TokenOut, User, UserCreateIn, UserOut
+from shared.auth import Principal, Role, TokenConfig, current_principal, issue_token, require_roles
+from shared.db import Database
+from shared.uow import Actor
+
+router = APIRouter(prefix="/api/v1")
+Admin = Annotated[Principal, Depends(require_roles(Role.admin))]
+SignedIn = Annotated[Principal, Depends(current_principal)]
+
+
+def database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+Db = Annotated[Database, Depends(database)]
+
+
+def user_out(user: User) -> UserOut:
+    return UserOut(id=user.id, email=user.email, full_name=user.full_name, role=domain.parse_role(user.role))
+
+
+@router.post("/auth/register", status_code=201, response_model=RegisteredOut, tags=["auth"])
+def register(body: RegisterIn, db: Db) -> RegisteredOut:
+    user = handlers.register(db, body)
+    return RegisteredOut(id=user.id, email=user.email, role=Role.applicant)
+
+
+@router.post("/auth/token", response_model=TokenOut, tags=["auth"])
+def token(
+    request: Request,
+    db: Db,
+    username: Annotated[str, Form(min_length=1, max_length=domain.EMAIL_MAX, description="The email address")],
+    password: Annotated[str, Form(min_length=1, max_length=domain.PASSWORD_MAX)],
+    grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
+) -> TokenOut:
+    """Signs in with the OAuth2 password form; rate-limited per client address and email."""
+    limiter: RateLimiter = request.app.state.login_limiter
+    client = request.client.host if request.client is not None else "-"
+    retry_after = limiter.hit(f"{client} {username.strip().lower()}")
+    if retry_after is not None:
+        raise HTTPException(
+            429, "Too many sign-in attempts; try again later.", headers={"Retry-After": str(retry_after)}
+        )
+    user = handlers.authenticate(db, username, password)
+    config: TokenConfig = request.app.state.token_config
+    access_token = issue_token(config, user.id, user.email, domain.parse_role(user.role))
+    return TokenOut(access_token=access_token, expires_in=int(config.ttl.total_seconds()))
+
+
+@router.get("/auth/me", response_model=UserOut, tags=["auth"])
+def me(db: Db, principal: SignedIn) -> UserOut:
+    return user_out(handlers.get_me(db, principal))
+
+
+@router.post("/users", status_code=201, response_model=UserOut, tags=["users"])
+def create_user(body: UserCreateIn, db: Db, admin: Admin) -> UserOut:
+    return user_out(handlers.create_user(db, Actor.of(admin), body))

@@ -1,0 +1,76 @@
+"""The gateway app: accounts and tokens, the merged OpenAPI document, and the proxy."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from gateway import handlers, proxy
+from gateway.api import router as api_router
+from gateway.limits import BodyLimitMiddleware, RateLimiter
+from gateway.models import INFRA
+from gateway.openapi import OpenAPIMerger, openapi_router
+from gateway.settings import Settings
+from shared.app import health_router, token_config
+from shared.db import Database, make_engine, ping
+from shared.http import RequestContextMiddleware
+from shared.logs import configure_logging
+from shared.problems import install_error_handlers
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(settings.service_name, settings.log_level)
+    db = Database(engine=make_engine(settings.database_url), infra=INFRA, source=f"/edf/{settings.service_name}")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.http = proxy.make_client(settings)
+        try:
+            email, password = settings.bootstrap_admin_email, settings.bootstrap_admin_password
+            if email and password is not None:
+                await asyncio.to_thread(handlers.bootstrap_admin, db, email, password.get_secret_value())
+            yield
+        finally:
+            await app.state.http.aclose()
+            db.engine.dispose()
+
+    app = FastAPI(
+        title="EDF Grants",
+        version="1.0.0",
+        description="Grant management for an Enterprise Development Fund: one API for every service.",
+        lifespan=lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.token_config = token_config(settings)
+    app.state.login_limiter = RateLimiter(settings.login_rate_limit, settings.login_rate_window_seconds)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    install_error_handlers(app)
+    app.include_router(health_router(_readiness(db)))
+    app.include_router(openapi_router(OpenAPIMerger(settings.upstreams(), settings.openapi_cache_seconds)))
+    app.include_router(api_router)
+    app.include_router(proxy.proxy_router(settings))  # last: the gateway's own routes win
+    return app
+
+
+def _readiness(db: Database) -> list[object]:
+    """The gateway's own database only. A service that is down makes its routes answer 502
+    (and its own `/readyz` fail), not the whole API: sign-in and the other services stay
+    in the load balancer, and the stack can start before every service exists."""
+
+    async def database_ok() -> tuple[str, bool]:
+        try:
+            await asyncio.to_thread(ping, db.engine)
+            return "database", True
+        except Exception:  # noqa: BLE001
+            return "database", False
+
+    return [database_ok]

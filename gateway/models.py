@@ -1,0 +1,90 @@
+"""Tables and API models of the gateway: user accounts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from sqlalchemy import Column, DateTime
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+from gateway import domain
+from shared.auth import Role
+from shared.db import define_infra_tables
+
+
+class Base(SQLModel, registry=registry()):
+    pass
+
+
+INFRA = define_infra_tables(Base.metadata)
+
+
+class User(Base, table=True):
+    __tablename__ = "users"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    email: str = Field(max_length=domain.EMAIL_MAX, unique=True, index=True)
+    password_hash: str = Field(max_length=255)
+    full_name: str = Field(max_length=domain.NAME_MAX)
+    phone: str | None = Field(default=None, max_length=domain.PHONE_MAX)
+    locale: str = Field(default=domain.DEFAULT_LOCALE, max_length=domain.LOCALE_MAX)
+    role: str = Field(max_length=20, index=True)
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    is_active: bool = Field(default=True)
+
+
+Email = Annotated[
+    str, StringConstraints(min_length=3, max_length=domain.EMAIL_MAX), AfterValidator(domain.normalise_email)
+]
+Password = Annotated[
+    str,
+    StringConstraints(min_length=domain.PASSWORD_MIN, max_length=domain.PASSWORD_MAX),
+    AfterValidator(domain.check_password),
+]
+FullName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=domain.NAME_MAX)]
+Phone = Annotated[str, StringConstraints(max_length=domain.PHONE_MAX), AfterValidator(domain.check_phone)]
+Locale = Annotated[str, StringConstraints(max_length=domain.LOCALE_MAX), AfterValidator(domain.check_locale)]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegisterIn(Input):
+    email: Email
+    password: Password
+    full_name: FullName
+    phone: Phone | None = None
+    locale: Locale = domain.DEFAULT_LOCALE
+
+
+class UserCreateIn(Input):
+    email: Email
+    password: Password
+    full_name: FullName
+    role: Role
+    phone: Phone | None = None
+    locale: Locale = domain.DEFAULT_LOCALE
+
+
+class RegisteredOut(BaseModel):
+    id: uuid.UUID
+    email: str
+    role: Role
+
+
+class UserOut(BaseModel):
+    id: uuid.UUID
+    email: str
+    full_name: str
+    role: Role
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105  (the OAuth2 token type, not a secret)
+    expires_in: int

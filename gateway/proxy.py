@@ -1,0 +1,197 @@
+"""The reverse proxy: each `/api/v1` path not served by the gateway goes to one service.
+
+One pooled `httpx.AsyncClient` (made in the lifespan) carries every upstream request.
+Bodies stream both ways; hop-by-hop headers stay on their hop; `Authorization` passes as is
+(the services verify tokens themselves) and `X-Request-ID` carries the gateway's request id.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+from fastapi import APIRouter, Request
+from fastapi.responses import Response, StreamingResponse
+from starlette.background import BackgroundTask
+
+from gateway.settings import Settings
+from shared.errors import NotFound
+from shared.http import CORRELATION_ID, REQUEST_ID
+from shared.logs import correlation_id_var, request_id_var
+from shared.problems import problem
+
+log = logging.getLogger("edf.gateway.proxy")
+
+
+@dataclass(frozen=True)
+class ProxyRoute:
+    pattern: re.Pattern[str]
+    upstream: str
+
+
+def _route(pattern: str, upstream: str) -> ProxyRoute:
+    return ProxyRoute(re.compile(pattern), upstream)
+
+
+# Path → upstream service; the first match wins, so specific rows come before general ones.
+ROUTES: list[ProxyRoute] = [
+    _route(r"^/api/v1/calls/[^/]+/(ranking|selection|decisions)$", "scoring"),
+    _route(r"^/api/v1/calls/[^/]+/(ledger|payments\.xml)$", "disbursement"),
+    _route(r"^/api/v1/calls/[^/]+/(indicators|export\..+)$", "monitoring"),
+    _route(r"^/api/v1/(calls|applications)(/.*)?$", "applications"),
+    _route(r"^/api/v1/reviews(/.*)?$", "scoring"),
+    _route(r"^/api/v1/grants/[^/]+/(monitoring|visits|milestones|flags)(/.*)?$", "monitoring"),
+    _route(r"^/api/v1/flags(/.*)?$", "monitoring"),
+    _route(r"^/api/v1/(grants|tranches|payments)(/.*)?$", "disbursement"),
+    _route(r"^/api/v1/ops/applications/.*$", "applications"),
+    _route(r"^/api/v1/ops/scoring/.*$", "scoring"),
+    _route(r"^/api/v1/ops/disbursement/.*$", "disbursement"),
+    _route(r"^/api/v1/ops/monitoring/.*$", "monitoring"),
+]
+
+HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "te", "trailer", "trailers", "transfer-encoding", "upgrade", "host"}
+)
+# Set by this hop: the gateway's middleware and server add their own.
+RESPONSE_OWN = frozenset({"x-request-id", "date", "server"})
+REQUEST_OWN = frozenset({REQUEST_ID, CORRELATION_ID, "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"})
+PROXIED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+
+
+def upstream_for(path: str) -> str | None:
+    """The service that serves `path`, or None when no service does."""
+    if any(segment in (".", "..") for segment in path.split("/")):
+        return None
+    for route in ROUTES:
+        if route.pattern.match(path):
+            return route.upstream
+    return None
+
+
+def make_client(settings: Settings) -> httpx.AsyncClient:
+    timeout = httpx.Timeout(
+        connect=settings.upstream_connect_timeout,
+        read=settings.upstream_read_timeout,
+        write=settings.upstream_read_timeout,
+        pool=settings.upstream_pool_timeout,
+    )
+    limits = httpx.Limits(
+        max_connections=settings.upstream_max_connections,
+        max_keepalive_connections=settings.upstream_max_connections,
+    )
+    client = httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False, trust_env=False)
+    for name in list(client.headers.keys()):  # no default Accept-Encoding, User-Agent…: pass the caller's
+        del client.headers[name]
+    return client
+
+
+def _connection_listed(headers: list[tuple[bytes, bytes]]) -> set[str]:
+    """Header names that a `Connection` header declares hop-by-hop as well."""
+    listed: set[str] = set()
+    for name, value in headers:
+        if name.lower() == b"connection":
+            listed |= {token.strip().lower() for token in value.decode("latin-1").split(",")}
+    return listed
+
+
+def _end_to_end(headers: list[tuple[bytes, bytes]], own: frozenset[str]) -> list[tuple[bytes, bytes]]:
+    skip = HOP_BY_HOP | own | _connection_listed(headers)
+    kept = []
+    for name, value in headers:
+        key = name.decode("latin-1").lower()
+        if key not in skip and not key.startswith("proxy-"):
+            kept.append((name, value))
+    return kept
+
+
+def _request_headers(request: Request) -> list[tuple[bytes, bytes]]:
+    headers = _end_to_end(list(request.headers.raw), REQUEST_OWN)
+    request_id = request_id_var.get()
+    correlation_id = correlation_id_var.get()
+    if request_id:
+        headers.append((REQUEST_ID.encode(), request_id.encode()))
+    if correlation_id:
+        headers.append((CORRELATION_ID.encode(), correlation_id.encode()))
+    if request.client is not None:
+        headers.append((b"x-forwarded-for", request.client.host.encode("latin-1")))
+    headers.append((b"x-forwarded-proto", request.url.scheme.encode("latin-1")))
+    if host := request.headers.get("host"):
+        headers.append((b"x-forwarded-host", host.encode("latin-1")))
+    return headers
+
+
+async def _body(request: Request) -> AsyncIterator[bytes]:
+    async for chunk in request.stream():
+        if chunk:
+            yield chunk
+
+
+def _target(base: str, request: Request) -> httpx.URL:
+    raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()
+    query: bytes = request.scope.get("query_string", b"")
+    return httpx.URL(base + raw_path.decode("latin-1") + ("?" + query.decode("latin-1") if query else ""))
+
+
+async def forward(request: Request, client: httpx.AsyncClient, name: str, base: str) -> Response:
+    """Sends the request to the service `name` at `base` and streams its answer back.
+
+    The service not answering in time (to connect or to respond) is a 504; a refused or
+    broken connection a 502. A body passing the size limit stops the request (413, from
+    `gateway.limits`).
+    """
+    has_body = "content-length" in request.headers or "transfer-encoding" in request.headers
+    upstream_request = client.build_request(
+        request.method,
+        _target(base, request),
+        headers=_request_headers(request),
+        content=_body(request) if has_body else None,
+    )
+    try:
+        upstream = await client.send(upstream_request, stream=True)
+    except httpx.TimeoutException as exc:
+        log.warning("upstream timed out", extra={"upstream": name, "error": type(exc).__name__})
+        return problem(504, f"The {name} service did not answer in time.")
+    except httpx.TransportError as exc:
+        log.warning("upstream unreachable", extra={"upstream": name, "error": type(exc).__name__})
+        return problem(502, f"The {name} service is not reachable.")
+    response = StreamingResponse(
+        _relay(upstream), status_code=upstream.status_code, background=BackgroundTask(upstream.aclose)
+    )
+    headers = _end_to_end(list(upstream.headers.raw), RESPONSE_OWN)
+    response.raw_headers = [_relative_location(key, value, base) for key, value in headers]
+    return response
+
+
+async def _relay(upstream: httpx.Response) -> AsyncIterator[bytes]:
+    """The upstream body as it comes; the connection goes back to the pool even if the caller leaves."""
+    try:
+        async for chunk in upstream.aiter_raw():
+            yield chunk
+    finally:
+        await upstream.aclose()
+
+
+def _relative_location(name: bytes, value: bytes, base: str) -> tuple[bytes, bytes]:
+    """A redirect to the upstream's own address becomes a path on the gateway."""
+    if name.lower() == b"location" and value.startswith(base.encode("latin-1") + b"/"):
+        return name, value[len(base) :]
+    return name, value
+
+
+def proxy_router(settings: Settings) -> APIRouter:
+    """The catch-all route; include it after the gateway's own routes so that they win."""
+    router = APIRouter()
+    upstreams = settings.upstreams()
+
+    @router.api_route("/api/v1/{path:path}", methods=PROXIED_METHODS, include_in_schema=False)
+    async def proxy(request: Request) -> Response:
+        name = upstream_for(request.url.path)
+        if name is None:
+            raise NotFound("There is nothing at this address.")
+        client: httpx.AsyncClient = request.app.state.http
+        return await forward(request, client, name, upstreams[name])
+
+    return router

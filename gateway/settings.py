@@ -1,0 +1,40 @@
+"""The gateway's settings: `GATEWAY_*` variables, plus the `EDF_*` ones the contract names."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import ServiceSettings
+
+MIB = 1024 * 1024
+UPSTREAMS = ("applications", "scoring", "disbursement", "monitoring")  # each has a `<name>_url` setting
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", populate_by_name=True)
+
+    service_name: str = "gateway"
+    port: int = Field(default=8000, ge=1, le=65535, validation_alias=AliasChoices("EDF_GATEWAY_PORT", "GATEWAY_PORT"))
+
+    applications_url: str = "http://127.0.0.1:8001"
+    scoring_url: str = "http://127.0.0.1:8002"
+    disbursement_url: str = "http://127.0.0.1:8003"
+    monitoring_url: str = "http://127.0.0.1:8004"
+
+    bootstrap_admin_email: str | None = Field(default=None, validation_alias="EDF_BOOTSTRAP_ADMIN_EMAIL")
+    bootstrap_admin_password: SecretStr | None = Field(default=None, validation_alias="EDF_BOOTSTRAP_ADMIN_PASSWORD")
+
+    max_request_bytes: int = Field(default=12 * MIB, ge=1)
+    upstream_connect_timeout: float = Field(default=2.0, gt=0)
+    upstream_read_timeout: float = Field(default=30.0, gt=0)
+    upstream_pool_timeout: float = Field(default=5.0, gt=0)
+    upstream_max_connections: int = Field(default=200, ge=1)
+    openapi_cache_seconds: float = Field(default=30.0, ge=0)
+
+    login_rate_limit: int = Field(default=10, ge=1)
+    login_rate_window_seconds: float = Field(default=60.0, gt=0)
+
+    def upstreams(self) -> dict[str, str]:
+        """Each upstream service by name, its base URL without a trailing slash."""
+        return {name: str(getattr(self, f"{name}_url")).rstrip("/") for name in UPSTREAMS}

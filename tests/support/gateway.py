@@ -1,0 +1,59 @@
+"""Helpers for gateway tests: settings that reach no real service by accident, sign-up and sign-in."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from gateway.settings import UPSTREAMS, Settings
+from tests.support.natsd import free_port
+
+PASSWORD = "correct horse battery"
+ADMIN_PASSWORD = "admin password 123"
+PROBLEM = "application/problem+json"
+
+
+def gateway_settings(database_url: str, **overrides: Any) -> Settings:
+    """Every upstream on a port nobody listens on unless given; no bootstrap admin unless given."""
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "bootstrap_admin_email": None,
+        "bootstrap_admin_password": None,
+        **{f"{name}_url": f"http://127.0.0.1:{free_port()}" for name in UPSTREAMS},
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+def unique_email(prefix: str = "user") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}@example.org"
+
+
+def register(client: TestClient, email: str | None = None, password: str = PASSWORD, **extra: Any) -> dict[str, Any]:
+    body = {"email": email or unique_email(), "password": password, "full_name": "Test Person", **extra}
+    response = client.post("/api/v1/auth/register", json=body)
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def login(client: TestClient, email: str, password: str = PASSWORD) -> str:
+    response = client.post("/api/v1/auth/token", data={"username": email, "password": password})
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def assert_problem(response: Any, status: int) -> dict[str, Any]:
+    """An `application/problem+json` answer with this status; its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status and body["title"] and body["detail"]
+    return body
