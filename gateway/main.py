@@ -14,6 +14,7 @@ from gateway.limits import BodyLimitMiddleware, RateLimiter
 from gateway.models import INFRA
 from gateway.openapi import OpenAPIMerger, openapi_router
 from gateway.settings import Settings
+from gateway.timeline import router as timeline_router
 from shared.app import health_router, token_config
 from shared.db import Database, make_engine, ping
 from shared.http import RequestContextMiddleware
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router(_readiness(db)))
     app.include_router(openapi_router(OpenAPIMerger(settings.upstreams(), settings.openapi_cache_seconds)))
     app.include_router(api_router)
+    app.include_router(timeline_router)
     app.include_router(proxy.proxy_router(settings))  # last: the gateway's own routes win
     return app
 

@@ -20,6 +20,7 @@ from shared.inbox import ConsumerPolicy, InboxConsumer, Subscription, consumers_
 from shared.logs import configure_logging
 from shared.ops import ops_router
 from shared.relay import OutboxRelay
+from shared.timeline import timeline_router
 from shared.settings import CommonSettings, ServiceSettings
 
 
@@ -120,6 +121,7 @@ def create_service_app(
 
     app.include_router(health_router([database_ok, nats_ok]))
     app.include_router(ops_router(settings.service_name))
+    app.include_router(timeline_router(settings.service_name))
     for router in routers:
         app.include_router(router)
     return app
