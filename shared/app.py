@@ -11,17 +11,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+
 from shared.auth import TokenConfig
 from shared.bus import Bus
 from shared.db import Database, InfraTables, make_engine, ping
-from shared.problems import install_error_handlers, problem
 from shared.http import RequestContextMiddleware
 from shared.inbox import ConsumerPolicy, InboxConsumer, Subscription, consumers_for
 from shared.logs import configure_logging
 from shared.ops import ops_router
+from shared.problems import install_error_handlers, problem
 from shared.relay import OutboxRelay
-from shared.timeline import timeline_router
 from shared.settings import CommonSettings, ServiceSettings
+from shared.timeline import timeline_router
 
 
 def database(request: Request) -> Database:

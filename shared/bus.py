@@ -74,7 +74,8 @@ class Bus:
                 await self._task
         if self._nc is not None:
             with suppress(Exception):
-                await self._nc.drain()
+                # nats-py's own drain timeout is 30 s with pull subscriptions: do not hold up a stop.
+                await asyncio.wait_for(self._nc.drain(), 2.0)
             with suppress(Exception):
                 await self._nc.close()
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 from sqlalchemy import insert
@@ -129,8 +130,8 @@ class InboxConsumer:
                 log.warning("consumer loop restarting", extra={"consumer": self.name, "error": repr(exc)})
                 await asyncio.sleep(1.0)
 
-    async def _pull(self, sub: object) -> None:
-        fetch = sub.fetch  # type: ignore[attr-defined]  (nats-py's PullSubscription)
+    async def _pull(self, sub: JetStreamContext.PullSubscription) -> None:
+        fetch = sub.fetch
         while True:
             try:
                 messages: list[Msg] = await fetch(self.policy.fetch_batch, timeout=1.0)

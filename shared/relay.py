@@ -38,7 +38,11 @@ class OutboxRelay:
 
     def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self.db.on_outbox_commit(lambda: loop.call_soon_threadsafe(self._wake.set))
+
+        def wake() -> None:
+            loop.call_soon_threadsafe(self._wake.set)
+
+        self.db.on_outbox_commit(wake)
         self._task = asyncio.create_task(self.run(), name=f"{self.db.source}-outbox-relay")
 
     async def stop(self) -> None:

@@ -42,6 +42,6 @@ def record_call_closed(uow: UnitOfWork, model: type[SQLModel], closed: CallClose
     if row is None:
         raise UnprocessableEvent(f"call {closed.call_id} was never opened")
     before = getattr(row, "status", None)
-    row.status = "closed"  # type: ignore[attr-defined]
+    row.status = "closed"
     uow.session.add(row)
     uow.audit("call.closed", "call", closed.call_id, before={"status": before}, after={"status": "closed"})

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
@@ -51,7 +51,7 @@ def timeline_router(service: str, entities: EntityFinder = application_itself) -
         audit = db.infra.audit
         with db.engine.connect() as connection:
             pairs = entities(connection, application_id)
-            rows = []
+            rows: list[Any] = []
             for entity_type, entity_id in pairs:
                 query = select(audit.c.at, audit.c.action, audit.c.after).where(
                     audit.c.entity_type == entity_type, audit.c.entity_id == entity_id)

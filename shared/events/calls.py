@@ -15,7 +15,6 @@ from shared.iraq import GOVERNORATES
 from shared.money import Money
 
 
-
 def _known_governorate(code: str) -> str:
     if code not in GOVERNORATES:
         raise ValueError("unknown governorate: use an ISO 3166-2:IQ code such as IQ-NI")

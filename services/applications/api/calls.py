@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends
 
 from services.applications.handlers import calls as handlers
 from services.applications.models import CallOut
-from shared.auth import Principal, Role, optional_principal, require_roles
 from shared.app import Db
+from shared.auth import Principal, Role, optional_principal, require_roles
 from shared.events.calls import CallSpec
 from shared.http import Page, PageParams, page_params
 from shared.uow import Actor

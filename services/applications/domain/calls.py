@@ -46,7 +46,8 @@ def call_rule_violations(spec: CallSpec) -> list[dict[str, Any]]:
         if not fits_exponent(getattr(spec, name), exponent):
             fail([name], f"{spec.currency} amounts have at most {exponent} decimal places here")
     rules = spec.eligibility
-    if rules.min_employees is not None and rules.max_employees is not None and rules.min_employees > rules.max_employees:
+    low, high = rules.min_employees, rules.max_employees
+    if low is not None and high is not None and low > high:
         fail(["eligibility", "min_employees"], "must not exceed max_employees")
     return errors
 

