@@ -1,0 +1,1 @@
+"""`make bench`: scenarios measured against DESIGN.md's targets, with yardsticks."""

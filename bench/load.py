@@ -1,0 +1,67 @@
+"""The load process: `python -m bench.load PLAN.json CONCURRENCY` sends every request of the
+plan with that many concurrent connections (async httpx) and prints one JSON line of results.
+
+It runs as a process of its own so that the load generator does not share a core's event
+loop with the server under test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import sys
+import time
+from typing import Any
+
+import httpx
+
+
+async def _worker(client: httpx.AsyncClient, queue: asyncio.Queue[dict[str, Any]], latencies: list[float],
+                  statuses: dict[int, int]) -> None:
+    while True:
+        try:
+            request = queue.get_nowait()
+        except asyncio.QueueEmpty:
+            return
+        started = time.perf_counter()
+        response = await client.request(request["method"], request["url"], headers=request.get("headers"),
+                                        json=request.get("json"))
+        latencies.append(time.perf_counter() - started)
+        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def run(plan: list[dict[str, Any]], concurrency: int) -> dict[str, Any]:
+    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    for request in plan:
+        queue.put_nowait(request)
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(_worker(client, queue, latencies, statuses) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return {
+        "requests": len(latencies),
+        "seconds": elapsed,
+        "per_second": len(latencies) / elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+        "statuses": statuses,
+    }
+
+
+def main() -> None:
+    with open(sys.argv[1], encoding="utf-8") as f:
+        plan = json.load(f)
+    print(json.dumps(asyncio.run(run(plan, int(sys.argv[2])))))
+
+
+if __name__ == "__main__":
+    main()
