@@ -21,12 +21,14 @@ from gateway.models import RegisterIn, User, UserCreateIn
 from shared.auth import Principal, Role
 from shared.db import Database
 from shared.errors import Conflict, Unauthorized
+from shared.events.users import UserCreatedV1
 from shared.uow import SYSTEM_ACTOR, Actor, UnitOfWork
 
 log = logging.getLogger("edf.gateway.accounts")
 hasher = PasswordHasher()
 EMAIL_TAKEN = "An account with this email address exists already."
 BAD_CREDENTIALS = "Wrong email or password."
+USER_CREATED = "edf.gateway.user.created.v1"
 
 
 @cache
@@ -54,6 +56,8 @@ def _add(db: Database, actor: Actor | None, user: User, action: str) -> User:
             raise Conflict(EMAIL_TAKEN)
         uow.session.add(user)
         uow.audit(action, "user", user.id, after={"role": user.role})
+        uow.emit(USER_CREATED, user.id, UserCreatedV1(user_id=user.id, role=Role(user.role),
+                                                      created_at=user.created_at))
         try:
             uow.commit()
         except IntegrityError:

@@ -16,20 +16,26 @@ from gateway.openapi import OpenAPIMerger, openapi_router
 from gateway.settings import Settings
 from gateway.timeline import router as timeline_router
 from shared.app import health_router, token_config
+from shared.bus import Bus
 from shared.db import Database, make_engine, ping
 from shared.http import RequestContextMiddleware
 from shared.logs import configure_logging
 from shared.problems import install_error_handlers
+from shared.relay import OutboxRelay
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.service_name, settings.log_level)
     db = Database(engine=make_engine(settings.database_url), infra=INFRA, source=f"/edf/{settings.service_name}")
+    bus = Bus(settings.nats_url, settings.service_name, settings.stream_replicas)
+    relay = OutboxRelay(db, bus)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.http = proxy.make_client(settings)
+        bus.start()
+        relay.start()  # publishes user events (other services keep e.g. the list of officers)
         try:
             email, password = settings.bootstrap_admin_email, settings.bootstrap_admin_password
             if email and password is not None:
@@ -37,6 +43,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await app.state.http.aclose()
+            await relay.stop()
+            await bus.close()
             db.engine.dispose()
 
     app = FastAPI(

@@ -24,6 +24,7 @@ class Bus:
         self._nc: Client | None = None
         self._ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._closing = False
 
     @property
     def js(self) -> JetStreamContext:
@@ -43,17 +44,21 @@ class Bus:
 
     async def _connect_forever(self) -> None:
         delay = 0.2
-        while True:
+        while not self._closing:
             try:
+                # The first connection is tried once per round here, not in nats-py's own loop
+                # (which can swallow a cancellation and never return); once connected, the
+                # client reconnects by itself for ever.
                 self._nc = await nats.connect(
                     servers=[self.url],
                     name=self.name,
                     connect_timeout=2,
-                    allow_reconnect=True,
+                    allow_reconnect=False,
                     max_reconnect_attempts=-1,
                     reconnect_time_wait=0.5,
                     error_cb=_quiet_error,
                 )
+                self._nc.options["allow_reconnect"] = True
                 await ensure_streams(self.js, self.stream_replicas)
                 self._ready.set()
                 log.info("connected to NATS")
@@ -68,10 +73,14 @@ class Bus:
                 delay = min(delay * 2, 5.0)
 
     async def close(self) -> None:
+        self._closing = True
         if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError, Exception):
-                await self._task
+            # nats-py's connect can swallow a cancellation: cancel again until it takes (bounded).
+            for _ in range(50):
+                if self._task.done():
+                    break
+                self._task.cancel()
+                await asyncio.wait([self._task], timeout=0.1)
         if self._nc is not None:
             with suppress(Exception):
                 # nats-py's own drain timeout is 30 s with pull subscriptions: do not hold up a stop.

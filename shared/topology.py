@@ -10,7 +10,7 @@ from nats.js.errors import BadRequestError, NotFoundError
 
 log = logging.getLogger("edf.topology")
 
-PRODUCERS = ("applications", "scoring", "disbursement", "monitoring", "finance")
+PRODUCERS = ("gateway", "applications", "scoring", "disbursement", "monitoring", "finance")
 DUPLICATE_WINDOW_SECONDS = 10 * 60
 
 

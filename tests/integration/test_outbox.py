@@ -57,3 +57,18 @@ def test_a_row_published_again_after_a_lost_ack_is_deduplicated(database_url: st
         wait_until(lambda: _outbox(database_url)[0][2] is not None)
     messages = stream_messages(own_nats.url, "EDF_APPLICATIONS")
     assert len(messages) == 1
+
+
+def test_after_a_nats_restart_the_relay_reconnects_and_publishes(database_url: str, own_nats: NatsServer) -> None:
+    with running_app("applications", database_url, own_nats.url) as client:
+        first = client.post("/api/v1/calls", json=call_body(), headers=ADMIN).json()
+        client.post(f"/api/v1/calls/{first['id']}/open", headers=ADMIN)
+        wait_until(lambda: all(row[2] is not None for row in _outbox(database_url)))
+        own_nats.stop()
+        second = client.post("/api/v1/calls", json=call_body(), headers=ADMIN).json()
+        client.post(f"/api/v1/calls/{second['id']}/open", headers=ADMIN)
+        own_nats.start()
+        wait_until(lambda: len(_outbox(database_url)) == 2 and all(r[2] is not None for r in _outbox(database_url)),
+                   timeout=30)
+    subjects = [m.subject for m in stream_messages(own_nats.url, "EDF_APPLICATIONS")]
+    assert subjects == ["edf.applications.call.opened.v1"] * 2
