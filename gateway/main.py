@@ -15,6 +15,7 @@ from gateway.models import INFRA
 from gateway.openapi import OpenAPIMerger, openapi_router
 from gateway.settings import Settings
 from gateway.timeline import router as timeline_router
+from gateway.web import install_web
 from shared.app import health_router, token_config
 from shared.bus import Bus
 from shared.db import Database, make_engine, ping
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(openapi_router(OpenAPIMerger(settings.upstreams(), settings.openapi_cache_seconds)))
     app.include_router(api_router)
     app.include_router(timeline_router)
+    install_web(app, settings)  # the applicants' pages: /, /apply/{code}, /status, /static
     app.include_router(proxy.proxy_router(settings))  # last: the gateway's own routes win
     return app
 

@@ -34,6 +34,9 @@ class Settings(ServiceSettings):
 
     login_rate_limit: int = Field(default=10, ge=1)
     login_rate_window_seconds: float = Field(default=60.0, gt=0)
+    # The web pages: sign-in, sign-up and submit, each per client address.
+    web_rate_limit: int = Field(default=20, ge=1)
+    web_rate_window_seconds: float = Field(default=60.0, gt=0)
 
     def upstreams(self) -> dict[str, str]:
         """Each upstream service by name, its base URL without a trailing slash."""

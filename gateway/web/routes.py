@@ -1,0 +1,111 @@
+"""The pages that are not the form: open calls, signing up and in, and the status page."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from pydantic import ValidationError
+from starlette.responses import Response
+
+from gateway import domain, handlers
+from gateway.limits import RateLimiter
+from gateway.models import RegisterIn, User
+from gateway.web.pages import Refused, Visit, posted, redirect, render, safe_next, visit
+from shared.auth import TokenConfig, issue_token
+from shared.errors import Conflict, Unauthorized
+
+router = APIRouter(include_in_schema=False)
+Page = Annotated[Visit, Depends(visit)]
+SIGNUP_FIELDS = ("full_name", "email", "phone", "password")
+
+
+@router.get("/")
+async def home(v: Page) -> Response:
+    calls = sorted(await v.api.open_calls(), key=lambda call: str(call.get("closes_at", "")))
+    return render(v, "home.html", calls=calls)
+
+
+def account_page(v: Page, next_url: str, status: int = 200, call: dict[str, Any] | None = None,
+                 signin: dict[str, str] | None = None, signup: dict[str, str] | None = None,
+                 errors: dict[str, str] | None = None) -> Response:
+    return render(v, "account.html", status=status, next_url=next_url, call=call, signin=signin or {},
+                  signup=signup or {}, errors=errors or {})
+
+
+@router.get("/signin")
+async def signin_page(v: Page, next: str = "/status") -> Response:
+    if v.session.signed_in:
+        return redirect(v, safe_next(next))
+    return account_page(v, safe_next(next))
+
+
+def _signed_in(v: Visit, user: User, next_url: str) -> Response:
+    config: TokenConfig = v.request.app.state.token_config
+    token = issue_token(config, user.id, user.email, domain.parse_role(user.role))
+    v.session.sign_in(token, str(user.id), user.email, user.full_name)
+    return redirect(v, next_url)
+
+
+@router.post("/signin")
+async def signin(v: Page) -> Response:
+    form = await posted(v)
+    next_url = safe_next(form.get("next"))
+    email = str(form.get("email", "")).strip()[: domain.EMAIL_MAX]
+    password = str(form.get("password", ""))[: domain.PASSWORD_MAX]
+    v.limit("signin")
+    login_limiter: RateLimiter = v.request.app.state.login_limiter  # shared with the API's sign-in
+    retry_after = login_limiter.hit(f"{v.client_host} {email.lower()}")
+    if retry_after is not None:
+        raise Refused(429, "error.rate_limited", retry_after)
+    try:
+        user = await asyncio.to_thread(handlers.authenticate, v.request.app.state.db, email, password)
+    except Unauthorized:
+        return account_page(v, next_url, 401, signin={"email": email}, errors={"signin": v.t("error.credentials")})
+    return _signed_in(v, user, next_url)
+
+
+@router.post("/signup")
+async def signup(v: Page) -> Response:
+    form = await posted(v)
+    next_url = safe_next(form.get("next"))
+    typed = {name: str(form.get(name, ""))[:400] for name in SIGNUP_FIELDS}
+    v.limit("signup")
+    shown = {k: value for k, value in typed.items() if k != "password"}
+    values: dict[str, Any] = {k: value.strip() for k, value in typed.items() if k != "password"}
+    values["password"] = typed["password"]
+    if not values["phone"]:
+        del values["phone"]
+    try:
+        body = RegisterIn(**values, locale=v.t.lang)
+    except ValidationError as exc:
+        errors: dict[str, str] = {}
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else "email"
+            errors.setdefault(f"signup-{name}", v.t.error(str(error["msg"]), v.t(f"field.account.{name}")))
+        return account_page(v, next_url, 422, signup=shown, errors=errors)
+    try:
+        user = await asyncio.to_thread(handlers.register, v.request.app.state.db, body)
+    except Conflict:
+        return account_page(v, next_url, 409, signup=shown, errors={"signup-email": v.t("error.email_taken")})
+    return _signed_in(v, user, next_url)
+
+
+@router.post("/signout")
+async def signout(v: Page) -> Response:
+    await posted(v)
+    v.session.sign_out()
+    return redirect(v, "/")
+
+
+@router.get("/status")
+async def status(v: Page) -> Response:
+    if not v.session.signed_in:
+        return redirect(v, "/signin?next=/status")
+    api = v.api
+    applications, calls = await asyncio.gather(api.applications(), api.open_calls())
+    applications = [a for a in applications if a.get("applicant_id") == v.session.user_id]
+    by_id = {call["id"]: call for call in calls}
+    applications.sort(key=lambda a: str(a.get("created_at", "")), reverse=True)
+    return render(v, "status.html", applications=applications, calls=by_id)
