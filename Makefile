@@ -10,7 +10,7 @@ PY := $(BIN)/python
 # fresh copy of the same file (another clone sharing this venv) does not.
 STAMP := $(VENV)/.edf-installed-$(firstword $(shell cksum < pyproject.toml))
 # Only the source trees that hold Python files (mypy refuses an empty directory).
-SRC := $(foreach d,shared gateway services,$(if $(wildcard $(d)/*.py),$(d)))
+SRC := $(foreach d,shared gateway services deploy,$(if $(wildcard $(d)/*.py),$(d)))
 PYTEST_ARGS ?=
 
 .PHONY: help venv install run test check fmt migrate clean revision ci
@@ -32,25 +32,26 @@ $(STAMP): | $(PY)
 
 install: $(STAMP) ## install the project and its dev tools (again only when pyproject.toml changed)
 
-run: install ## run the whole stack locally (NATS, four services, gateway on :8000); Ctrl-C stops it
-	$(PY) -m shared.stack run
+run: install ## run the whole stack locally (NATS, four services, gateway on :8000); DB=postgres for PostgreSQL
+	$(PY) -m shared.stack run$(if $(DB), --db $(DB))
 
 test: install ## run every test (tests/); PYTEST_ARGS="-k ..." to narrow
 	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
-check: install ## ruff, mypy and the import contracts (lint-imports)
+check: install ## ruff, mypy, the import contracts and the deployment files (compose, Kubernetes)
 	@status=0; \
 	echo "== ruff"; $(BIN)/ruff check $(SRC) tests || status=1; \
 	echo "== mypy"; $(BIN)/mypy $(SRC) || status=1; \
 	echo "== import contracts"; $(BIN)/lint-imports --no-cache || status=1; \
+	echo "== deployment files"; $(PY) deploy/validate.py || status=1; \
 	exit $$status
 
 fmt: install ## format the code and sort imports (ruff)
 	$(BIN)/ruff format $(SRC) tests
 	$(BIN)/ruff check --fix --select I $(SRC) tests
 
-migrate: install ## migrate every database (var/*.db, or each <APP>_DATABASE_URL)
-	$(PY) -m shared.stack migrate
+migrate: install ## migrate every database (var/*.db, each <APP>_DATABASE_URL, or DB=postgres)
+	$(PY) -m shared.stack migrate$(if $(DB), --db $(DB))
 
 revision: install ## new migration: make revision APP=scoring MSG="add reviews"
 	@if [ -z "$(APP)" ] || [ -z "$(MSG)" ]; then echo 'usage: make revision APP=<app> MSG="what changes"'; exit 2; fi

@@ -1,13 +1,18 @@
 #!/bin/sh
-# edf-entrypoint <app>: migrate the app's database, then serve the app on 0.0.0.0:$PORT.
-# EDF_MIGRATE_ON_START=0 skips the migration (when a release job migrates instead).
+# edf-entrypoint <app>: migrate the app's database (unless EDF_MIGRATE_ON_START=0, when a
+# migration job does it), then serve the app on 0.0.0.0:$PORT.
+# edf-entrypoint migrate <app>...: migrate only (the one-shot jobs of compose and Kubernetes).
+# edf-entrypoint wait-migrated <app>: wait until the app's schema is at head (init container).
 set -eu
 app="${1:-gateway}"
 case "$app" in
     gateway) package=gateway ;;
     applications | scoring | disbursement | monitoring) package="services.$app" ;;
+    migrate) shift; exec python -m shared.migrate "$@" ;;
+    wait-migrated) shift; exec python /usr/local/lib/edf/wait_migrated.py "$@" ;;
     *)
         echo "usage: edf-entrypoint gateway|applications|scoring|disbursement|monitoring" >&2
+        echo "       edf-entrypoint migrate <app>... | wait-migrated <app>" >&2
         exit 2
         ;;
 esac

@@ -46,6 +46,11 @@ class UnprocessableEvent(Exception):
     """The event can never be applied (e.g. it contradicts this service's state)."""
 
 
+class NotYetApplicable(Exception):
+    """The event depends on one not applied here yet (replicas may take a stream out of
+    order): it is retried with backoff, and dead-lettered only after `max_deliver` tries."""
+
+
 @dataclass(frozen=True)
 class Subscription:
     subject: str

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from shared.auth import Principal, Role, require_roles
 from shared.db import Database
 from shared.errors import Conflict, NotFound
-from shared.inbox import InboxConsumer, UnprocessableEvent
+from shared.inbox import InboxConsumer, NotYetApplicable, UnprocessableEvent
 
 Admin = Annotated[Principal, Depends(require_roles(Role.admin))]
 
@@ -70,7 +70,7 @@ def _replay(db: Database, consumers: list[InboxConsumer], letter_id: int) -> dic
     try:
         event, data = consumer.parse(row.subject, row.payload.encode())
         consumer.apply(event, data)
-    except (ValueError, ValidationError, UnprocessableEvent) as exc:
+    except (ValueError, ValidationError, UnprocessableEvent, NotYetApplicable) as exc:
         raise Conflict(f"the event still cannot be applied: {type(exc).__name__}") from None
     with db.engine.begin() as connection:
         connection.execute(update(table).where(table.c.id == letter_id).values(replayed_at=datetime.now(UTC)))

@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session, SQLModel
 
 from shared.events.calls import CallClosedV1, CallOpenedV1
-from shared.inbox import UnprocessableEvent
+from shared.inbox import NotYetApplicable
 from shared.uow import UnitOfWork
 
 
@@ -40,7 +40,7 @@ def record_call_opened(
 def record_call_closed(uow: UnitOfWork, model: type[SQLModel], closed: CallClosedV1) -> None:
     row = uow.session.get(model, closed.call_id, with_for_update=True)
     if row is None:
-        raise UnprocessableEvent(f"call {closed.call_id} was never opened")
+        raise NotYetApplicable(f"call {closed.call_id} is not opened here yet")
     before = getattr(row, "status", None)
     row.status = "closed"
     uow.session.add(row)

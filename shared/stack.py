@@ -9,7 +9,8 @@ gateway first, NATS last) and exits 0. Data stays in `var/` between runs (`make 
 The bootstrap admin's password is generated once into `var/admin-password` (mode 0600) unless
 `EDF_BOOTSTRAP_ADMIN_PASSWORD` is set; it is never printed, only where it is.
 
-`python -m shared.stack migrate` migrates the databases only.
+`python -m shared.stack migrate` migrates the databases only. `--db postgres` (`make run DB=postgres`)
+puts every app's database on the PostgreSQL server at `EDF_POSTGRES_URL` instead of SQLite files.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -28,7 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from shared import migrate
 from shared.procs import Child, http_ok, port_in_use, say, stop_all, tcp_open, wait_until_ready
@@ -38,6 +42,7 @@ HOST = "127.0.0.1"
 DEFAULT_NATS_PORT = 14222
 DEFAULT_ADMIN_EMAIL = "admin@edf.local"
 ADMIN_PASSWORD_FILE = "admin-password"  # noqa: S105  (a file name, not a password)
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 @dataclass(frozen=True)
@@ -156,6 +161,37 @@ def common_environment(config: Config, base: Mapping[str, str]) -> dict[str, str
     return env
 
 
+def postgres_databases(config: Config, env: Mapping[str, str]) -> dict[str, str]:
+    """`--db postgres`: a database per app (`edf_<app>`, or EDF_POSTGRES_DB_PREFIX + app) on the
+    server of EDF_POSTGRES_URL, created when missing. Returns each `<APP>_DATABASE_URL`; an app
+    whose URL the caller has set keeps it."""
+    server = make_url(env.get("EDF_POSTGRES_URL") or DEFAULT_POSTGRES_URL)
+    shown = server.render_as_string(hide_password=True)
+    if server.get_backend_name() != "postgresql":
+        raise StackError(f"EDF_POSTGRES_URL={shown} is not a postgresql:// URL")
+    server = server.set(drivername="postgresql+psycopg")
+    prefix = env.get("EDF_POSTGRES_DB_PREFIX") or "edf_"
+    wanted = {f"{a.name.upper()}_DATABASE_URL": f"{prefix}{a.name}" for a in config.apps}
+    wanted = {variable: name for variable, name in wanted.items() if not env.get(variable)}
+    if bad := [n for n in wanted.values() if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", n)]:
+        raise StackError(f"EDF_POSTGRES_DB_PREFIX makes invalid database names: {', '.join(bad)}")
+    engine = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            existing = set(connection.execute(text("SELECT datname FROM pg_database")).scalars())
+            for name in wanted.values():
+                if name not in existing:
+                    connection.execute(text(f'CREATE DATABASE "{name}"'))
+                    say("stack", f"created database {name} on {shown}")
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise StackError(f"PostgreSQL at {shown} (EDF_POSTGRES_URL): {reason}") from exc
+    finally:
+        engine.dispose()
+    return {variable: server.set(database=name).render_as_string(hide_password=False)
+            for variable, name in wanted.items()}
+
+
 def migrate_all(config: Config) -> None:
     """Runs in this process with the stack's environment (os.environ) already set."""
     for app in config.apps:
@@ -207,6 +243,10 @@ def summary(config: Config, env: Mapping[str, str], seconds: float) -> str:
     store = f"   store {config.var_dir / 'nats'}" if config.nats_port is not None else "   (external)"
     lines.append(f"  nats          {config.nats_url}{store}")
     lines.append(f"  data          {config.var_dir}")
+    urls = [make_url(env[v]) for v in sorted({f"{a.name.upper()}_DATABASE_URL" for a in config.apps}) if env.get(v)]
+    if urls:
+        servers = sorted({u.set(database="").render_as_string(hide_password=True).rstrip("/") for u in urls})
+        lines.append(f"  databases     {', '.join(str(u.database) for u in urls)} on {', '.join(servers)}")
     if gateway is not None:
         where = "EDF_BOOTSTRAP_ADMIN_PASSWORD" if config.admin_password_given else config.var_dir / ADMIN_PASSWORD_FILE
         lines.append(f"  admin         {env['EDF_BOOTSTRAP_ADMIN_EMAIL']}   password in {where}")
@@ -231,7 +271,7 @@ class _PidFile:
             self.path.unlink()
 
 
-def run(base_env: Mapping[str, str] | None = None) -> int:
+def run(base_env: Mapping[str, str] | None = None, db: str = "sqlite") -> int:
     """Runs the stack until SIGINT/SIGTERM (exit 0) or until a process fails (exit 1)."""
     started = time.monotonic()
     stop = threading.Event()
@@ -253,6 +293,8 @@ def run(base_env: Mapping[str, str] | None = None) -> int:
         pidfile.claim()
         check_ports(config)
         env = common_environment(config, os.environ if base_env is None else base_env)
+        if db == "postgres":
+            env.update(postgres_databases(config, env))
         os.environ.update(env)  # the migrations read the same settings as the processes
         children = build_children(config, env)
         if children and children[0].name == "nats":
@@ -286,11 +328,13 @@ def run(base_env: Mapping[str, str] | None = None) -> int:
             say("stack", "stopped")
 
 
-def migrate_only() -> int:
+def migrate_only(db: str = "sqlite") -> int:
     try:
         config = load_config(os.environ)
         config.var_dir.mkdir(parents=True, exist_ok=True)
         os.environ["EDF_VAR_DIR"] = str(config.var_dir)
+        if db == "postgres":
+            os.environ.update(postgres_databases(config, os.environ))
         migrate_all(config)
     except StackError as exc:
         say("stack", f"error: {exc}")
@@ -301,8 +345,10 @@ def migrate_only() -> int:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m shared.stack", description="Run or migrate the local stack.")
     parser.add_argument("command", choices=["run", "migrate"])
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite",
+                        help="postgres: a database per app on EDF_POSTGRES_URL's server, created if missing")
     args = parser.parse_args(argv)
-    return run() if args.command == "run" else migrate_only()
+    return run(db=args.db) if args.command == "run" else migrate_only(db=args.db)
 
 
 if __name__ == "__main__":

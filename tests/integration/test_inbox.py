@@ -134,26 +134,27 @@ def test_operators_see_dead_letters_and_replay_them_once_they_can_apply(
     call_id, opened = call_opened_event()
     closed = make_event(source="/edf/applications", type_="edf.applications.call.closed.v1", subject=str(call_id),
                         data=CallClosedV1(call_id=call_id, closed_at=datetime.now(UTC)))
-    url = consumer_dbs["scoring"]
-    with running_app("scoring", url, own_nats.url) as client:
+    url = consumer_dbs["monitoring"]
+    # Two deliveries a second apart, then a dead letter (the default retries for minutes).
+    with running_app("monitoring", url, own_nats.url, consumer_max_deliver=2) as client:
         publish(own_nats.url, "edf.applications.call.opened.v1", b"\xff not an event")
         seq = publish(own_nats.url, closed.type, closed.model_dump_json().encode())  # before its call.opened
-        wait_until(lambda: consumer_settled(own_nats.url, "EDF_APPLICATIONS", "scoring--EDF_APPLICATIONS", seq))
-        letters = client.get("/api/v1/ops/scoring/dead-letters", headers=admin).json()
+        wait_until(lambda: consumer_settled(own_nats.url, "EDF_APPLICATIONS", "monitoring--EDF_APPLICATIONS", seq))
+        letters = client.get("/api/v1/ops/monitoring/dead-letters", headers=admin).json()
         assert [letter["subject"] for letter in letters] == [OPENED, closed.type]
         assert "payload" not in letters[0]
-        assert client.get("/api/v1/ops/scoring/dead-letters", headers=bearer(Role.officer)).status_code == 403
-        assert client.post(f"/api/v1/ops/scoring/dead-letters/{letters[0]['id']}/replay",
+        assert client.get("/api/v1/ops/monitoring/dead-letters", headers=bearer(Role.officer)).status_code == 403
+        assert client.post(f"/api/v1/ops/monitoring/dead-letters/{letters[0]['id']}/replay",
                            headers=admin).status_code == 409
-        assert client.post(f"/api/v1/ops/scoring/dead-letters/{letters[1]['id']}/replay",
+        assert client.post(f"/api/v1/ops/monitoring/dead-letters/{letters[1]['id']}/replay",
                            headers=admin).status_code == 409  # its call is still unknown here
 
         seq = publish(own_nats.url, OPENED, opened)
-        wait_until(lambda: consumer_settled(own_nats.url, "EDF_APPLICATIONS", "scoring--EDF_APPLICATIONS", seq))
-        replayed = client.post(f"/api/v1/ops/scoring/dead-letters/{letters[1]['id']}/replay", headers=admin)
+        wait_until(lambda: consumer_settled(own_nats.url, "EDF_APPLICATIONS", "monitoring--EDF_APPLICATIONS", seq))
+        replayed = client.post(f"/api/v1/ops/monitoring/dead-letters/{letters[1]['id']}/replay", headers=admin)
         assert replayed.status_code == 200 and replayed.json()["replayed_at"] is not None
-        assert client.post(f"/api/v1/ops/scoring/dead-letters/{letters[1]['id']}/replay",
+        assert client.post(f"/api/v1/ops/monitoring/dead-letters/{letters[1]['id']}/replay",
                            headers=admin).status_code == 409
-        remaining = client.get("/api/v1/ops/scoring/dead-letters", headers=admin).json()
+        remaining = client.get("/api/v1/ops/monitoring/dead-letters", headers=admin).json()
         assert [letter["id"] for letter in remaining] == [letters[0]["id"]]
     assert count(url, "SELECT count(*) FROM calls WHERE status = 'closed'") == 1

@@ -1,0 +1,214 @@
+"""The deployment files hold together: what `make check` validates against schemas
+(deploy/validate.py), checked here for what schemas cannot see: references between services,
+files and secrets, probes, limits, autoscalers, disruption budgets, durability settings."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from shared.migrate import APPS
+from tests.support.apps import REPO
+
+COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+SERVICES: dict[str, Any] = COMPOSE["services"]
+INFRA = {"nats", "postgres"}
+
+
+def _validate_module() -> Any:
+    spec = importlib.util.spec_from_file_location("deploy_validate", REPO / "deploy" / "validate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def rendered() -> dict[str, list[dict[str, Any]]]:
+    return dict(_validate_module().render_all())
+
+
+# docker-compose.yml ------------------------------------------------------------------------
+
+
+def test_every_depends_on_names_a_real_service() -> None:
+    for name, service in SERVICES.items():
+        for dependency in service.get("depends_on", {}):
+            assert dependency in SERVICES, f"{name} depends on unknown service {dependency}"
+
+
+def test_every_referenced_file_exists() -> None:
+    for name, service in SERVICES.items():
+        build = service.get("build")
+        if build:
+            context = REPO / build["context"]
+            assert context.is_dir(), name
+            assert (context / build["dockerfile"]).is_file(), name
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith((".", "/")):
+                assert (REPO / source).exists(), f"{name} mounts missing {source}"
+            else:
+                assert source in COMPOSE["volumes"], f"{name} uses undeclared volume {source}"
+    for env_file in ("deploy/compose.env.example",):
+        assert (REPO / env_file).is_file()
+
+
+def test_only_the_gateway_is_published_and_apps_are_healthy_and_restarted() -> None:
+    assert [n for n, s in SERVICES.items() if s.get("ports")] == ["gateway"]
+    for app in APPS:
+        service = SERVICES[app]
+        assert service["command"] == [app]
+        assert service["healthcheck"]["test"] and service["restart"] == "unless-stopped", app
+        assert service["environment"]["EDF_MIGRATE_ON_START"] == "0", app
+        assert f"{app.upper()}_DATABASE_URL" in service["environment"], app
+        # Each app waits for its one-shot migration job, which migrates and exits.
+        job = SERVICES[f"migrate-{app}"]
+        assert job["command"] == ["migrate", app] and job["restart"] == "no"
+        assert service["depends_on"][f"migrate-{app}"]["condition"] == "service_completed_successfully"
+        assert {"nats", "postgres"} <= set(service["depends_on"])
+    for name in INFRA:
+        assert SERVICES[name]["healthcheck"]["test"], name
+
+
+def test_compose_runs_nats_with_jetstream_on_a_volume_and_fsync_always() -> None:
+    nats = SERVICES["nats"]
+    assert any(v.startswith("nats-data:") for v in nats["volumes"])
+    conf = (REPO / "deploy" / "nats" / "single.conf").read_text()
+    assert "sync_interval: always" in conf and "store_dir: /data" in conf and "http_port: 8222" in conf
+    assert SERVICES["applications"]["environment"]["APPLICATIONS_DOCUMENTS_DIR"] == "/var/lib/edf/documents"
+
+
+# Image ---------------------------------------------------------------------------------------
+
+
+def test_the_image_runs_as_non_root_with_a_health_check_and_knows_every_app() -> None:
+    dockerfile = (REPO / "deploy" / "Dockerfile").read_text()
+    final = dockerfile.split("AS runtime", 1)[1]
+    assert "USER 10001" in final and "HEALTHCHECK" in final
+    assert "gcc" not in final and "build-essential" not in final
+    entrypoint = (REPO / "deploy" / "entrypoint.sh").read_text()
+    for app in APPS:
+        assert app in entrypoint
+    ignore = (REPO / "deploy" / "Dockerfile.dockerignore").read_text()
+    assert "!deploy/entrypoint.sh" in ignore and "!deploy/wait_migrated.py" in ignore
+
+
+# Kubernetes ------------------------------------------------------------------------------
+
+
+def by_kind(resources: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
+    return {r["metadata"]["name"]: r for r in resources if r["kind"] == kind}
+
+
+def generated(resources: list[dict[str, Any]], kind: str, name: str) -> dict[str, str]:
+    """The data of a generated ConfigMap or Secret (its name carries a hash suffix)."""
+    return dict(next(r["data"] for r in resources if r["kind"] == kind and r["metadata"]["name"].startswith(name)))
+
+
+def test_the_overlays_exist(rendered: dict[str, list[dict[str, Any]]]) -> None:
+    assert {"dev", "production", "production-cnpg"} <= set(rendered)
+
+
+def test_every_app_has_probes_limits_an_autoscaler_a_budget_and_a_migration_job(
+    rendered: dict[str, list[dict[str, Any]]],
+) -> None:
+    for overlay, resources in rendered.items():
+        deployments = by_kind(resources, "Deployment")
+        assert set(deployments) == set(APPS), overlay
+        autoscalers = by_kind(resources, "HorizontalPodAutoscaler").values()
+        autoscaled = {h["spec"]["scaleTargetRef"]["name"] for h in autoscalers}
+        budgets = [p["spec"]["selector"]["matchLabels"] for p in by_kind(resources, "PodDisruptionBudget").values()]
+        jobs = by_kind(resources, "Job")
+        for name, deployment in deployments.items():
+            where = f"{overlay}: {name}"
+            pod = deployment["spec"]["template"]["spec"]
+            main = pod["containers"][0]
+            assert main["readinessProbe"]["httpGet"]["path"] == "/readyz", where
+            assert main["livenessProbe"]["httpGet"]["path"] == "/healthz", where
+            for container in pod["containers"] + pod.get("initContainers", []):
+                assert {"requests", "limits"} <= set(container["resources"]), where
+                assert container["securityContext"]["readOnlyRootFilesystem"] is True, where
+            assert pod["securityContext"]["runAsNonRoot"] is True, where
+            assert pod["initContainers"][0]["args"] == ["wait-migrated", name], where
+            assert name in autoscaled, where
+            assert deployment["spec"]["selector"]["matchLabels"] in budgets, where
+            assert jobs[f"migrate-{name}"]["spec"]["template"]["spec"]["containers"][0]["args"] == ["migrate", name]
+
+
+def test_every_referenced_secret_and_config_key_exists(rendered: dict[str, list[dict[str, Any]]]) -> None:
+    for overlay, resources in rendered.items():
+        data = {r["metadata"]["name"]: set(r.get("data", {}))
+                for r in resources if r["kind"] in ("Secret", "ConfigMap")}
+        for workload in [r for r in resources if r["kind"] in ("Deployment", "Job", "StatefulSet")]:
+            pod = workload["spec"]["template"]["spec"]
+            for container in pod["containers"] + pod.get("initContainers", []):
+                for source in container.get("envFrom", []):
+                    assert source["configMapRef"]["name"] in data, overlay
+                for env in container.get("env", []):
+                    ref = env.get("valueFrom", {}).get("secretKeyRef")
+                    if ref:
+                        assert ref["key"] in data.get(ref["name"], set()), f"{overlay}: {env['name']}"
+            for volume in pod.get("volumes", []):
+                if "configMap" in volume:
+                    assert volume["configMap"]["name"] in data, overlay
+
+
+def test_nats_is_a_cluster_of_three_on_volumes_with_fsync_always(rendered: dict[str, list[dict[str, Any]]]) -> None:
+    for overlay, resources in rendered.items():
+        nats = by_kind(resources, "StatefulSet")["nats"]
+        assert nats["spec"]["replicas"] == 3 and nats["spec"]["volumeClaimTemplates"], overlay
+        text = generated(resources, "ConfigMap", "nats-config")["nats.conf"]
+        assert "sync_interval: always" in text and text.count("nats-headless:6222") == 3, overlay
+
+
+def test_stream_replicas_are_three_in_production_and_one_in_dev(rendered: dict[str, list[dict[str, Any]]]) -> None:
+    def config(overlay: str) -> dict[str, str]:
+        return generated(rendered[overlay], "ConfigMap", "edf-config")
+
+    assert config("production")["EDF_STREAM_REPLICAS"] == "3"
+    assert config("production")["EDF_ENV"] == "production"
+    assert config("dev")["EDF_STREAM_REPLICAS"] == "1"
+
+
+def test_network_policies_deny_by_default_and_expose_only_the_gateway(
+    rendered: dict[str, list[dict[str, Any]]],
+) -> None:
+    for overlay, resources in rendered.items():
+        policies = by_kind(resources, "NetworkPolicy")
+        assert policies["default-deny"]["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+        open_to_all = [n for n, p in policies.items() if any("from" not in r for r in p["spec"].get("ingress", []))]
+        assert open_to_all == ["gateway"], overlay
+        services = policies["services"]["spec"]["ingress"]
+        assert services == [{"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/component": "gateway"}}}],
+                             "ports": [{"protocol": "TCP", "port": 8000}]}]
+
+
+def test_cloudnative_pg_variant_adds_a_cluster_and_a_database_per_service(
+    rendered: dict[str, list[dict[str, Any]]],
+) -> None:
+    resources = rendered["production-cnpg"]
+    assert by_kind(resources, "Cluster")["edf-postgres"]["spec"]["instances"] == 3
+    owners = {d["spec"]["owner"] for d in by_kind(resources, "Database").values()}
+    assert owners | {"edf_gateway"} == {f"edf_{app}" for app in APPS}
+    assert not by_kind(rendered["production"], "Cluster")
+
+
+def test_no_real_secret_file_is_tracked() -> None:
+    tracked = subprocess.run(["git", "ls-files", "deploy", "docker-compose.yml"], cwd=REPO,
+                             capture_output=True, text=True, check=True).stdout.split()
+    assert not [path for path in tracked if path.endswith(".env")]
+    assert "*.env" in (REPO / "deploy" / "kubernetes" / ".gitignore").read_text()
+    examples = list((REPO / "deploy").rglob("*.env.example"))
+    assert len(examples) >= 5
+    for example in examples:
+        for line in Path(example).read_text().splitlines():
+            if line and not line.startswith("#") and "=" in line:
+                key, value = line.split("=", 1)
+                if "SECRET" in key or "KEY" in key or "PASSWORD" in key:
+                    assert any(word in value for word in ("replace", "change-me")), f"{example}: {key}"
