@@ -10,7 +10,7 @@ PY := $(BIN)/python
 # fresh copy of the same file (another clone sharing this venv) does not.
 STAMP := $(VENV)/.edf-installed-$(firstword $(shell cksum < pyproject.toml))
 # Only the source trees that hold Python files (mypy refuses an empty directory).
-SRC := $(foreach d,shared gateway services deploy,$(if $(wildcard $(d)/*.py),$(d)))
+SRC := $(foreach d,shared gateway services cli bench deploy,$(if $(wildcard $(d)/*.py),$(d)))
 PYTEST_ARGS ?=
 
 .PHONY: help venv install run test check fmt migrate clean revision ci
