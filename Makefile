@@ -13,7 +13,7 @@ STAMP := $(VENV)/.edf-installed-$(firstword $(shell cksum < pyproject.toml))
 SRC := $(foreach d,shared gateway services cli bench deploy,$(if $(wildcard $(d)/*.py),$(d)))
 PYTEST_ARGS ?=
 
-.PHONY: help venv install run test check fmt migrate clean revision ci
+.PHONY: help venv install run test check fmt migrate clean revision ci bench
 
 help: ## list the targets
 	@echo "EDF Grants: make <target>   (VENV=$(VENV))"
@@ -62,3 +62,6 @@ clean: ## delete var/ (databases, NATS store, admin password)
 
 ci: ## what CI runs (.ci/run): check, then test with PostgreSQL too
 	./.ci/run
+
+bench: install ## benchmarks on PostgreSQL (EDF_BENCH_POSTGRES_URL); results in docs/benchmarks.md
+	$(PY) -m bench.run $(BENCH_ARGS)
