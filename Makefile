@@ -64,4 +64,6 @@ ci: ## what CI runs (.ci/run): check, then test with PostgreSQL too
 	./.ci/run
 
 bench: install ## benchmarks on PostgreSQL (EDF_BENCH_POSTGRES_URL); results in docs/benchmarks.md
+	@command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || apt-get install -y -qq wrk >/dev/null \
+		|| echo "wrk could not be installed: the load comes from bench/load.py (httpx) instead"
 	$(PY) -m bench.run $(BENCH_ARGS)

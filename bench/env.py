@@ -43,12 +43,14 @@ def postgres_databases() -> Iterator[dict[str, str]]:
 
 
 def load(plan: list[dict[str, Any]], concurrency: int) -> dict[str, Any]:
-    """Runs the plan from a separate load process (bench.load) and returns its figures."""
+    """Sends every request of the plan from a separate load process (bench.load, async httpx)."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(plan, f)
     try:
         done = subprocess.run([sys.executable, "-m", "bench.load", f.name, str(concurrency)],
-                              check=True, capture_output=True, text=True)
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"the load process failed:\n{done.stderr[-3000:]}")
     finally:
         Path(f.name).unlink()
     result: dict[str, Any] = json.loads(done.stdout)

@@ -18,17 +18,21 @@ import httpx
 
 
 async def _worker(client: httpx.AsyncClient, queue: asyncio.Queue[dict[str, Any]], latencies: list[float],
-                  statuses: dict[int, int]) -> None:
+                  statuses: dict[str, int]) -> None:
     while True:
         try:
             request = queue.get_nowait()
         except asyncio.QueueEmpty:
             return
         started = time.perf_counter()
-        response = await client.request(request["method"], request["url"], headers=request.get("headers"),
-                                        json=request.get("json"))
+        try:
+            response = await client.request(request["method"], request["url"], headers=request.get("headers"),
+                                            json=request.get("json"))
+            outcome = str(response.status_code)
+        except httpx.HTTPError as exc:
+            outcome = type(exc).__name__
         latencies.append(time.perf_counter() - started)
-        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+        statuses[outcome] = statuses.get(outcome, 0) + 1
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -41,7 +45,7 @@ async def run(plan: list[dict[str, Any]], concurrency: int) -> dict[str, Any]:
     for request in plan:
         queue.put_nowait(request)
     latencies: list[float] = []
-    statuses: dict[int, int] = {}
+    statuses: dict[str, int] = {}
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
         started = time.perf_counter()
