@@ -1,6 +1,6 @@
 from fastapi import FastAPI
 
-from services.scoring.api import router
+from services.scoring.api import routers
 from services.scoring.consumers import SUBSCRIPTIONS
 from services.scoring.models import INFRA
 from services.scoring.settings import Settings
@@ -11,7 +11,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         settings=settings or Settings(),
         infra=INFRA,
-        routers=[router],
+        routers=routers,
         subscriptions=SUBSCRIPTIONS,
         title="EDF Grants — scoring",
     )

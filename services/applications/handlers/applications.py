@@ -174,6 +174,7 @@ def _submitted_event(application: Application, spec: CallSpec) -> ApplicationSub
         reference=application.reference,
         call_id=application.call_id,
         submitted_at=application.submitted_at,
+        applicant_id=application.applicant_id,
         currency=spec.currency,
         business=BusinessFacts(**{k: business[k] for k in BusinessFacts.model_fields if k in business}),
         owner=OwnerFacts(**{k: owner[k] for k in OwnerFacts.model_fields}),

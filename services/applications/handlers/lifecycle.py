@@ -16,6 +16,7 @@ from shared.events.applications import (
 )
 from shared.events.calls import CallSpec
 from shared.events.envelope import CloudEvent, EventData
+from shared.events.scoring import ApplicationAssignedV1
 from shared.inbox import UnprocessableEvent
 from shared.uow import UnitOfWork
 
@@ -75,6 +76,17 @@ def _matches(session: Session, application: Application) -> screening.Matches:
         registration_in_call=shares(Application.registration_key, application.registration_key),
         prior_beneficiary=prior,
     )
+
+
+def record_assigned(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
+    """Reviewers took it: eligible -> under_review (later assignments change nothing here)."""
+    assert isinstance(data, ApplicationAssignedV1)
+    application = uow.session.get(Application, data.application_id, with_for_update=True)
+    if application is None:
+        raise UnprocessableEvent("application not found")
+    if application.status != intake.Status.eligible.value:
+        return  # under review already, scored or decided since, or withdrawn
+    _advance(uow, application.id, intake.Status.under_review, {"reviewers": data.reviewers})
 
 
 def record_scored(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:

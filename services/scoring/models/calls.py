@@ -1,4 +1,4 @@
-"""Tables and API models of the scoring service."""
+"""Calls as scoring keeps them: the copy from `call.opened` plus the budget ledger of awards."""
 
 from __future__ import annotations
 
@@ -7,24 +7,23 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Numeric
-from sqlalchemy.orm import registry
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Numeric
+from sqlmodel import Field
 
-from shared.db import define_infra_tables
-
-
-class Base(SQLModel, registry=registry()):
-    pass
-
-
-INFRA = define_infra_tables(Base.metadata)
+from services.scoring.models.base import Base
 
 
 class Call(Base, table=True):
-    """What scoring needs of a call, copied from `call.opened`."""
+    """What scoring needs of a call, copied from `call.opened`.
+
+    `awarded_total` is the sum of the awards made: the row is locked while an award is made,
+    and the CHECK constraint keeps it within the budget whatever the code does.
+    """
 
     __tablename__ = "calls"
+    __table_args__ = (
+        CheckConstraint("awarded_total >= 0 AND awarded_total <= budget", name="ck_calls_awards_within_budget"),
+    )
 
     id: uuid.UUID = Field(primary_key=True)
     code: str = Field(max_length=12)
@@ -39,3 +38,5 @@ class Call(Base, table=True):
     divergence_threshold: Decimal = Field(sa_column=Column(Numeric(6, 2), nullable=False))
     quotas: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     closes_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    awarded_total: Decimal = Field(default=Decimal(0),
+                                   sa_column=Column(Numeric(18, 4), nullable=False, server_default="0"))

@@ -1,4 +1,4 @@
-"""Pure rules of scoring: no web framework, session or NATS."""
+"""The copy of a call that reviewing, ranking, selection and decisions depend on."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Pure rules of scoring: no web framework, session or NATS."""

@@ -1,0 +1,7 @@
+"""Tables and API models of the scoring service."""
+
+from services.scoring.models.base import INFRA, Base
+from services.scoring.models.calls import Call
+from services.scoring.models.reviews import Application, DecisionRecord, Officer, Review
+
+__all__ = ["INFRA", "Application", "Base", "Call", "DecisionRecord", "Officer", "Review"]
