@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from cli.finance_sim import finance_sim
 from services.applications.handlers import applications as application_handlers
 from services.applications.handlers import calls as call_handlers
 from services.applications.models import INFRA as APPLICATIONS_INFRA
@@ -24,6 +25,7 @@ applications = typer.Typer(help="Applications (applications database).", no_args
 app.add_typer(users, name="users")
 app.add_typer(calls, name="calls")
 app.add_typer(applications, name="applications")
+app.command("finance-sim")(finance_sim)
 
 
 def _applications_db() -> Database:

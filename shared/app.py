@@ -22,7 +22,7 @@ from shared.ops import ops_router
 from shared.problems import install_error_handlers, problem
 from shared.relay import OutboxRelay
 from shared.settings import CommonSettings, ServiceSettings
-from shared.timeline import timeline_router
+from shared.timeline import EntityFinder, application_itself, timeline_router
 
 
 def database(request: Request) -> Database:
@@ -75,7 +75,10 @@ def create_service_app(
     routers: Sequence[APIRouter],
     subscriptions: Sequence[Subscription],
     title: str,
+    timeline_entities: EntityFinder = application_itself,
 ) -> FastAPI:
+    """`timeline_entities` names the audited entities of an application in this service (its
+    part of the application's timeline); by default the application itself."""
     configure_logging(settings.service_name, settings.log_level)
     db = Database(engine=make_engine(settings.database_url), infra=infra, source=f"/edf/{settings.service_name}")
     bus = Bus(settings.nats_url, settings.service_name, settings.stream_replicas)
@@ -122,7 +125,7 @@ def create_service_app(
 
     app.include_router(health_router([database_ok, nats_ok]))
     app.include_router(ops_router(settings.service_name))
-    app.include_router(timeline_router(settings.service_name))
+    app.include_router(timeline_router(settings.service_name, timeline_entities))
     for router in routers:
         app.include_router(router)
     return app

@@ -189,12 +189,15 @@ class InboxConsumer:
         with UnitOfWork(self.db, correlation_id=event.correlationid, causation_id=event_id) as uow:
             if uow.inbox_seen(self.name, event_id):
                 return False
-            uow.record_inbox(self.name, event_id, event.type)
-            self.handlers[event.type](uow, event, data)
             try:
+                uow.record_inbox(self.name, event_id, event.type)
+                self.handlers[event.type](uow, event, data)
                 uow.commit()
             except IntegrityError:
-                if _already_recorded(self.db, self.name, event_id):
+                # Checked on the same session: SQLite has one connection, and a second session
+                # would wait for it.
+                uow.session.rollback()
+                if uow.inbox_seen(self.name, event_id):
                     return False  # another replica applied it meanwhile
                 raise
         return True
@@ -217,11 +220,6 @@ class InboxConsumer:
         }
         with suppress(IntegrityError), self.db.engine.begin() as connection:
             connection.execute(insert(self.db.infra.dead_letters).values(**row))
-
-
-def _already_recorded(db: Database, consumer: str, event_id: str) -> bool:
-    with UnitOfWork(db) as uow:
-        return uow.inbox_seen(consumer, event_id)
 
 
 def _describe(exc: Exception) -> str:

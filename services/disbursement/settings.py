@@ -1,6 +1,13 @@
+from pydantic import field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
+from schwifty import BIC, IBAN
 
 from shared.settings import ServiceSettings
+
+# The fund's own account, the debtor of pain.001 files. Development values only (the IBAN is
+# the registry's example for Iraq): production refuses to start with them.
+DEV_DEBTOR_IBAN = "IQ98NBIQ850123456789012"
+DEV_DEBTOR_BIC = "NBIQIQBA"
 
 
 class Settings(ServiceSettings):
@@ -8,3 +15,22 @@ class Settings(ServiceSettings):
 
     service_name: str = "disbursement"
     port: int = 8003
+    debtor_name: str = "Enterprise Development Fund (development)"
+    debtor_iban: str = DEV_DEBTOR_IBAN
+    debtor_bic: str = DEV_DEBTOR_BIC
+
+    @field_validator("debtor_iban")
+    @classmethod
+    def _iban(cls, value: str) -> str:
+        return IBAN(value).compact
+
+    @field_validator("debtor_bic")
+    @classmethod
+    def _bic(cls, value: str) -> str:
+        return BIC(value).compact
+
+    @model_validator(mode="after")
+    def _no_development_account_in_production(self) -> "Settings":
+        if self.env == "production" and self.debtor_iban == DEV_DEBTOR_IBAN:
+            raise ValueError("DISBURSEMENT_DEBTOR_NAME, _IBAN and _BIC must name the fund's account in production")
+        return self

@@ -59,6 +59,8 @@ class ApplicationSubmittedV1(EventData):
     business: BusinessFacts
     owner: OwnerFacts
     plan: PlanFacts
+    # The applicant's account id (pseudonymous): who may later read the grant as its grantee.
+    applicant_id: uuid.UUID | None = None
 
 
 @register("edf.applications.application.screened.v1")
@@ -96,3 +98,4 @@ class ApplicationDecidedV1(EventData):
     amount: Money | None = None
     currency: str
     decided_at: datetime
+    reference: str | None = None  # the application's human reference (optional addition)

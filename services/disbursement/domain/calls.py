@@ -1,4 +1,4 @@
-"""Pure rules of disbursement: no web framework, session or NATS."""
+"""What disbursement keeps of a call."""
 
 from __future__ import annotations
 

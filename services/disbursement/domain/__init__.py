@@ -1,0 +1,1 @@
+"""Pure rules of disbursement: no web framework, session or NATS."""

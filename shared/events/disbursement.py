@@ -1,0 +1,102 @@
+"""Disbursement's events: grants, tranches and payment instructions.
+
+Money is a decimal string with `currency` beside it. Only `payment.instructed` carries the
+payee's name and account, because a bank needs them to pay (DESIGN.md §3); no other event
+carries names or phones.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from shared.events.calls import Key
+from shared.events.envelope import EventData
+from shared.events.registry import register
+from shared.money import Money
+
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Text140 = Annotated[str, StringConstraints(min_length=1, max_length=140)]
+
+
+class TrancheFacts(EventData):
+    tranche_id: uuid.UUID
+    seq: int = Field(ge=1, le=20)
+    amount: Money
+    milestone: Key
+    percent: Money | None = None
+
+
+@register("edf.disbursement.grant.created.v1")
+class GrantCreatedV1(EventData):
+    grant_id: uuid.UUID
+    application_id: uuid.UUID
+    call_id: uuid.UUID
+    amount: Money
+    currency: Currency
+    tranches: list[TrancheFacts]
+    reference: str | None = None  # the application's human reference
+    created_at: datetime | None = None
+
+
+@register("edf.disbursement.tranche.approved.v1")
+class TrancheApprovedV1(EventData):
+    tranche_id: uuid.UUID
+    grant_id: uuid.UUID
+    amount: Money
+    currency: Currency
+    requested_by: uuid.UUID
+    approved_by: uuid.UUID
+    instruction_id: uuid.UUID | None = None
+    approved_at: datetime | None = None
+
+
+class PayeeFacts(EventData):
+    """Where to pay: a bank account (IBAN or account number) or a mobile money wallet."""
+
+    method: Literal["bank", "mobile_money"]
+    account_holder: Text140
+    iban: str | None = None
+    account_number: str | None = None
+    bank_name: str | None = None
+    bic: str | None = None
+    wallet_phone: str | None = None  # E.164
+    wallet_provider: str | None = None
+
+
+@register("edf.disbursement.payment.instructed.v1")
+class PaymentInstructedV1(EventData):
+    """`instruction_id` is the idempotency key: pay each instruction at most once."""
+
+    instruction_id: uuid.UUID
+    tranche_id: uuid.UUID
+    grant_id: uuid.UUID
+    reference: str  # the application's reference, e.g. EDF-NIN24-000123
+    amount: Money
+    currency: Currency
+    payee: PayeeFacts
+    remittance_info: Text140
+    instructed_at: datetime
+    call_id: uuid.UUID | None = None
+    attempt: int | None = None  # 1, then 2, … after a failed payment of the same tranche
+
+
+@register("edf.disbursement.tranche.paid.v1")
+class TranchePaidV1(EventData):
+    tranche_id: uuid.UUID
+    grant_id: uuid.UUID
+    amount: Money
+    currency: Currency
+    paid_at: datetime
+    instruction_id: uuid.UUID | None = None
+
+
+@register("edf.disbursement.grant.completed.v1")
+class GrantCompletedV1(EventData):
+    grant_id: uuid.UUID
+    application_id: uuid.UUID | None = None
+    call_id: uuid.UUID | None = None
+    completed_at: datetime | None = None

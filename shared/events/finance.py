@@ -1,0 +1,34 @@
+"""What finance systems publish to the `EDF_FINANCE` stream about payment instructions.
+
+`instruction_id` is the one from `edf.disbursement.payment.instructed.v1`: the idempotency key.
+Publish each report once per instruction with a `Nats-Msg-Id` derived from it; repeating a report
+changes nothing, and a report contradicting an earlier one is kept as an alert (never paid twice).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import StringConstraints
+
+from shared.events.envelope import EventData
+from shared.events.registry import register
+
+BankReference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=140)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+@register("edf.finance.payment.settled.v1")
+class PaymentSettledV1(EventData):
+    instruction_id: uuid.UUID
+    settled_at: datetime
+    bank_reference: BankReference
+
+
+@register("edf.finance.payment.failed.v1")
+class PaymentFailedV1(EventData):
+    instruction_id: uuid.UUID
+    failed_at: datetime
+    reason: Reason
