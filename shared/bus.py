@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from contextlib import suppress
 
 import nats
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 
+from shared.tasks import cancel_and_wait, run_bounded
 from shared.topology import ensure_streams
 
 log = logging.getLogger("edf.bus")
@@ -66,27 +66,18 @@ class Bus:
             except Exception as exc:  # noqa: BLE001  (any failure: try again later)
                 log.warning("NATS not reachable yet", extra={"error": type(exc).__name__})
                 if self._nc is not None:
-                    with suppress(Exception):
-                        await self._nc.close()
+                    await run_bounded(self._nc.close(), 2.0)
                     self._nc = None
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
     async def close(self) -> None:
         self._closing = True
-        if self._task is not None:
-            # nats-py's connect can swallow a cancellation: cancel again until it takes (bounded).
-            for _ in range(50):
-                if self._task.done():
-                    break
-                self._task.cancel()
-                await asyncio.wait([self._task], timeout=0.1)
+        await cancel_and_wait(self._task)
         if self._nc is not None:
-            with suppress(Exception):
-                # nats-py's own drain timeout is 30 s with pull subscriptions: do not hold up a stop.
-                await asyncio.wait_for(self._nc.drain(), 2.0)
-            with suppress(Exception):
-                await self._nc.close()
+            # nats-py's own drain timeout is 30 s with pull subscriptions: do not hold up a stop.
+            await run_bounded(self._nc.drain(), 2.0)
+            await run_bounded(self._nc.close(), 2.0)
 
 
 async def _quiet_error(exc: Exception) -> None:

@@ -31,6 +31,7 @@ from shared.db import Database
 from shared.events.envelope import CloudEvent, EventData
 from shared.events.registry import data_model_for
 from shared.logs import correlation_id_var
+from shared.tasks import cancel_and_wait
 from shared.topology import stream_for_subject
 from shared.uow import UnitOfWork
 
@@ -105,10 +106,7 @@ class InboxConsumer:
         self._task = asyncio.create_task(self._run_forever(), name=self.name)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
 
     def _config(self) -> ConsumerConfig:
         return ConsumerConfig(

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 
 from shared.bus import Bus
 from shared.db import Database
+from shared.tasks import cancel_and_wait
 
 log = logging.getLogger("edf.relay")
 
@@ -46,10 +47,7 @@ class OutboxRelay:
         self._task = asyncio.create_task(self.run(), name=f"{self.db.source}-outbox-relay")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
 
     async def run(self) -> None:
         backoff = 0.1

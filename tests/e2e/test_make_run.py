@@ -27,6 +27,8 @@ import httpx
 import nats
 import pytest
 
+from tests.support.stack import distinct_ports
+
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(300)]
 
 REPO = Path(__file__).resolve().parents[2]
@@ -185,8 +187,7 @@ def stack_env() -> dict[str, str]:
         for k, v in os.environ.items()
         if k not in dropped and not k.endswith("_DATABASE_URL") and not k.startswith(("EDF_BOOTSTRAP_", "GATEWAY_"))
     }
-    env.update({variable: str(free_port()) for variable in PORT_VARIABLES})
-    env["EDF_NATS_PORT"] = str(free_port())
+    env.update(distinct_ports((*PORT_VARIABLES, "EDF_NATS_PORT")))
     return env
 
 

@@ -37,9 +37,17 @@ class Stack:
         return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
+def distinct_ports(names: tuple[str, ...]) -> dict[str, str]:
+    """Free ports, all different (two calls of free_port() may hand out the same one)."""
+    ports: dict[str, str] = {}
+    while len(set(ports.values())) < len(names):
+        ports = {name: str(free_port()) for name in names}
+    return ports
+
+
 @contextmanager
 def running_stack(var_dir: Path, extra_env: dict[str, str] | None = None, timeout: float = 90.0) -> Iterator[Stack]:
-    ports = {name: str(free_port()) for name in (*PORT_VARIABLES, "EDF_NATS_PORT")}
+    ports = distinct_ports((*PORT_VARIABLES, "EDF_NATS_PORT"))
     env = {**os.environ, **ports, "EDF_VAR_DIR": str(var_dir), "EDF_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
            "EDF_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD, **(extra_env or {})}
     env.pop("EDF_NATS_URL", None)

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from services.applications.domain import intake
 from services.applications.domain.identity import keyed_hash, normalise_identifier
@@ -30,7 +30,8 @@ from shared.events.applications import (
     PlanFacts,
 )
 from shared.events.calls import CallSpec
-from shared.http import Page, PageParams, encode_cursor
+from shared.http import Page, PageParams
+from shared.paging import keyset_page
 from shared.uow import Actor, UnitOfWork
 
 SUBMITTED = "edf.applications.application.submitted.v1"
@@ -138,21 +139,16 @@ def get_by_reference(db: Database, principal: Principal, reference: str) -> Appl
 
 def list_applications(db: Database, principal: Principal, page: PageParams, call_id: uuid.UUID | None,
                       status: str | None) -> Page[ApplicationOut]:
-    query = select(Application).order_by(col(Application.reference)).limit(page.limit + 1)
+    query = select(Application)
     if not principal.is_staff:
         query = query.where(Application.applicant_id == principal.id)
     if call_id is not None:
         query = query.where(Application.call_id == call_id)
     if status is not None:
         query = query.where(Application.status == status)
-    if page.after is not None:
-        query = query.where(Application.reference > page.after)
     with Session(db.engine) as session:
-        rows = list(session.exec(query).all())
-        more = len(rows) > page.limit
-        rows = rows[: page.limit]
-        return Page[ApplicationOut](items=[application_out(session, a) for a in rows],
-                                    next_cursor=encode_cursor(rows[-1].reference) if more else None)
+        return keyset_page(session, query, Application.reference, page,
+                           lambda application: application_out(session, application))
 
 
 def _next_reference(session: Session, call: Call) -> str:

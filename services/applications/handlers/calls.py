@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from services.applications.domain import calls as domain
 from services.applications.models import Call, CallCounter, CallOut
@@ -14,7 +14,8 @@ from shared.auth import Principal
 from shared.db import Database
 from shared.errors import Conflict, NotFound
 from shared.events.calls import CallClosedV1, CallOpenedV1, CallSpec
-from shared.http import Page, PageParams, encode_cursor
+from shared.http import Page, PageParams
+from shared.paging import keyset_page
 from shared.uow import Actor, UnitOfWork
 
 CALL_OPENED = "edf.applications.call.opened.v1"
@@ -83,21 +84,13 @@ def get_call(db: Database, principal: Principal | None, call_id: uuid.UUID) -> C
 
 
 def list_calls(db: Database, principal: Principal | None, page: PageParams, status: str | None) -> Page[CallOut]:
-    query = select(Call).order_by(col(Call.code)).limit(page.limit + 1)
+    query = select(Call)
     if principal is None or not principal.is_staff:
         query = query.where(Call.status == domain.CallStatus.open.value)
     if status is not None:
         query = query.where(Call.status == status)
-    if page.after is not None:
-        query = query.where(Call.code > page.after)
     with Session(db.engine) as session:
-        calls = list(session.exec(query).all())
-    more = len(calls) > page.limit
-    calls = calls[: page.limit]
-    return Page[CallOut](
-        items=[call_out(c) for c in calls],
-        next_cursor=encode_cursor(calls[-1].code) if more else None,
-    )
+        return keyset_page(session, query, Call.code, page, call_out)
 
 
 def _visible(call: Call, principal: Principal | None) -> bool:

@@ -21,6 +21,7 @@ from shared.db import Database
 from shared.errors import Conflict, Invalid, NotFound
 from shared.http import Page, PageParams, encode_cursor
 from shared.money import quantize
+from shared.paging import keyset_page
 from shared.uow import Actor, UnitOfWork
 
 
@@ -31,21 +32,15 @@ def get_grant(db: Database, principal: Principal, grant_id: uuid.UUID) -> GrantO
 
 def list_grants(db: Database, principal: Principal, page: PageParams, call_id: uuid.UUID | None,
                 status: str | None) -> Page[GrantOut]:
-    query = select(Grant).order_by(col(Grant.reference)).limit(page.limit + 1)
+    query = select(Grant)
     if not principal.is_staff:
         query = query.where(Grant.applicant_id == principal.id)
     if call_id is not None:
         query = query.where(Grant.call_id == call_id)
     if status is not None:
         query = query.where(Grant.status == status)
-    if page.after is not None:
-        query = query.where(Grant.reference > page.after)
     with Session(db.engine) as session:
-        rows = list(session.exec(query).all())
-        more = len(rows) > page.limit
-        rows = rows[: page.limit]
-        return Page[GrantOut](items=[grant_out(session, g, principal) for g in rows],
-                              next_cursor=encode_cursor(rows[-1].reference) if more else None)
+        return keyset_page(session, query, Grant.reference, page, lambda grant: grant_out(session, grant, principal))
 
 
 def get_payment(db: Database, principal: Principal, instruction_id: uuid.UUID) -> PaymentOut:

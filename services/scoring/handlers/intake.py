@@ -3,7 +3,7 @@ officers as the gateway creates them. One unit of work each (the inbox's).
 
 Replicas of this service share the durable consumers, so an application's `screened` may be
 handled before its `submitted` has committed: such an event is retried with backoff
-(`NotYetKnown`), and dead-lettered only if its predecessor never comes.
+(`NotYetApplicable`), and dead-lettered only if its predecessor never comes.
 """
 
 from __future__ import annotations
@@ -25,13 +25,10 @@ from shared.events.applications import ApplicationScreenedV1, ApplicationSubmitt
 from shared.events.calls import CallClosedV1, CallOpenedV1
 from shared.events.envelope import CloudEvent, EventData
 from shared.events.users import UserCreatedV1
+from shared.inbox import NotYetApplicable
 from shared.replicas import record_call_closed, record_call_opened
 from shared.roles import Role
 from shared.uow import UnitOfWork
-
-
-class NotYetKnown(Exception):
-    """What the event refers to is not here yet: retried later (not a dead letter at once)."""
 
 
 def call_opened(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
@@ -49,7 +46,7 @@ def application_submitted(uow: UnitOfWork, _: CloudEvent, data: EventData) -> No
     assert isinstance(data, ApplicationSubmittedV1)
     call = uow.session.get(Call, data.call_id)
     if call is None:
-        raise NotYetKnown(f"call {data.call_id} is not known here (yet)")
+        raise NotYetApplicable(f"call {data.call_id} is not known here (yet)")
     if uow.session.get(Application, data.application_id) is not None:
         return  # known already (republished after the inbox window)
     plan, owner = data.plan, data.owner
@@ -71,7 +68,7 @@ def application_screened(uow: UnitOfWork, _: CloudEvent, data: EventData) -> Non
     lock_assignments(uow.session)
     application = locked_application(uow.session, data.application_id)
     if application is None:
-        raise NotYetKnown("the screened application is not known here (yet)")
+        raise NotYetApplicable("the screened application is not known here (yet)")
     if application.status != ApplicationStatus.submitted.value:
         return  # withdrawn meanwhile, or screened already
     if not data.eligible:
@@ -93,7 +90,7 @@ def application_withdrawn(uow: UnitOfWork, _: CloudEvent, data: EventData) -> No
     assert isinstance(data, ApplicationWithdrawnV1)
     application = locked_application(uow.session, data.application_id)
     if application is None:
-        raise NotYetKnown("the withdrawn application is not known here (yet)")
+        raise NotYetApplicable("the withdrawn application is not known here (yet)")
     before = ApplicationStatus(application.status)
     if before is ApplicationStatus.withdrawn or before in DECIDED:
         return  # a decision raced the withdrawal: the decision stands (see docs)
