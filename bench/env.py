@@ -65,4 +65,6 @@ def machine() -> str:
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
                 break
-    return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    load = os.getloadavg()[0]
+    return (f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"load average {load:.1f} when it started (other work on the machine skews the figures)")

@@ -54,7 +54,9 @@ def main() -> int:
     kept = earlier_sections()  # a scenario not run this time keeps its section from the last run
     measured = MEASURED.format(when=when, machine=machine(), count=args.count, runs=args.runs)
     sections = [REPORT_HEADER,
-                SUBMISSIONS_TEMPLATE.format(table=table(results), measured=measured.format(scenario="submissions"))
+                SUBMISSIONS_TEMPLATE.format(table=table(results), measured=measured.format(scenario="submissions"),
+                                            create_seconds=submissions.CREATE_SECONDS,
+                                            submit_seconds=submissions.SUBMIT_SECONDS)
                 if results else kept.get("Submissions", ""),
                 scoring_section(scored, measured.format(scenario="scoring")) if scored else kept.get("Scoring", ""),
                 disbursement.section(released, measured.format(scenario="disbursement")) if released
@@ -109,11 +111,14 @@ SUBMISSIONS_TEMPLATE = """
 
 {measured}
 
-The load comes from a separate process (`bench/load.py`: async httpx, 64 concurrent
-connections). Each scenario has a warm-up round first; figures are the medians of the runs.
-Synthetic applicants carry tokens signed like the gateway's (sign-up's Argon2 is not part of
-a submission). A *submit* is `POST /api/v1/applications/{{id}}/submit` through the gateway;
-drafts are created in the round before it, with a complete application body.
+The load comes from a separate process: `wrk` (Debian's package; `make bench` installs it
+when it can) with 64 connections, each request with its own applicant token and body, or
+`bench/load.py` (async httpx) where wrk is missing. A round creates drafts for
+{create_seconds:.0f} s (a complete application body each, for a new applicant each), then
+submits the drafts it created for {submit_seconds:.0f} s; a warm-up round comes first, and the
+figures are the medians of the rounds. Synthetic applicants carry tokens signed like the
+gateway's (sign-up's Argon2 is not part of a submission). A *submit* is
+`POST /api/v1/applications/{{id}}/submit` through the gateway.
 
 {table}
 
