@@ -1,9 +1,17 @@
-"""Events the monitoring service consumes, mapped to its handlers."""
+"""Events the monitoring service consumes, mapped to its handlers.
 
-from services.monitoring import handlers
+A grant's payment may arrive before the grant (a replay, or two replicas): it is retried until
+the grant is here. A grant needs no application to be monitored (read views join it later).
+"""
+
+from services.monitoring.handlers import intake
 from shared.inbox import Subscription
 
 SUBSCRIPTIONS: list[Subscription] = [
-    Subscription("edf.applications.call.opened.v1", handlers.call_opened),
-    Subscription("edf.applications.call.closed.v1", handlers.call_closed),
+    Subscription("edf.applications.call.opened.v1", intake.call_opened),
+    Subscription("edf.applications.call.closed.v1", intake.call_closed),
+    Subscription("edf.applications.application.submitted.v1", intake.application_submitted),
+    Subscription("edf.disbursement.grant.created.v1", intake.grant_created),
+    Subscription("edf.disbursement.tranche.paid.v1", intake.tranche_paid),
+    Subscription("edf.disbursement.grant.completed.v1", intake.grant_completed),
 ]

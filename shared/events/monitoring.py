@@ -7,11 +7,21 @@ Disbursement gates tranches on `milestone.verified` and holds payments on `grant
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from typing import Literal
 
 from shared.events.calls import Key
 from shared.events.envelope import EventData
 from shared.events.registry import register
+
+
+@register("edf.monitoring.visit.recorded.v1")
+class VisitRecordedV1(EventData):
+    visit_id: uuid.UUID
+    grant_id: uuid.UUID
+    visited_on: date
+    kind: Literal["verification", "follow_up"]
+    jobs_verified: int  # jobs seen at this visit (new and already known)
 
 
 @register("edf.monitoring.milestone.verified.v1")

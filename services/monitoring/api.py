@@ -1,5 +1,0 @@
-"""Thin routes of the monitoring service (its public routes come with their issues)."""
-
-from fastapi import APIRouter
-
-router = APIRouter(prefix="/api/v1", tags=["monitoring"])

@@ -1,0 +1,5 @@
+"""The monitoring service's routes."""
+
+from services.monitoring.api import calls, grants
+
+routers = [grants.router, grants.flags_router, calls.router]

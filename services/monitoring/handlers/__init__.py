@@ -1,0 +1,1 @@
+"""Use cases of the monitoring service: one unit of work each."""

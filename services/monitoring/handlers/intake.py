@@ -1,0 +1,101 @@
+"""Event handlers: the calls, applications, grants and payments monitoring keeps copies of.
+Each runs in the inbox's unit of work, so a redelivered or replayed event changes nothing."""
+
+from __future__ import annotations
+
+from sqlmodel import col, func, select
+
+from services.monitoring import domain
+from services.monitoring.handlers.common import locked
+from services.monitoring.models import Application, Call, Grant, GrantTranche, ScheduledVisit
+from shared.events.applications import ApplicationSubmittedV1
+from shared.events.calls import CallClosedV1, CallOpenedV1
+from shared.events.disbursement import GrantCompletedV1, GrantCreatedV1, TranchePaidV1
+from shared.events.envelope import CloudEvent, EventData
+from shared.inbox import NotYetApplicable
+from shared.replicas import record_call_closed, record_call_opened, upsert_copy
+from shared.uow import UnitOfWork
+
+
+def call_opened(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
+    assert isinstance(data, CallOpenedV1)
+    record_call_opened(uow, Call, data, domain.call_copy)
+
+
+def call_closed(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
+    assert isinstance(data, CallClosedV1)
+    record_call_closed(uow, Call, data)
+
+
+def application_submitted(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
+    """Planned jobs and the breakdowns; the applicant's account id (who may read the grant)."""
+    assert isinstance(data, ApplicationSubmittedV1)
+    upsert_copy(uow.session, Application, data.application_id, {
+        "call_id": data.call_id, "applicant_id": data.applicant_id, "governorate": data.business.governorate,
+        "owner_sex": data.owner.sex, "owner_displacement_status": data.owner.displacement_status,
+        "jobs_planned_female": data.plan.jobs_planned_female, "jobs_planned_male": data.plan.jobs_planned_male})
+
+
+def grant_created(uow: UnitOfWork, event: CloudEvent, data: EventData) -> None:
+    """A grant enters monitoring with a verification visit due before each tranche's milestone.
+    Its application may arrive later (another stream): read views join it when it is here."""
+    assert isinstance(data, GrantCreatedV1)
+    session = uow.session
+    if locked(session, Grant, data.grant_id) is not None:
+        return  # replayed under a new event id
+    created_on = (data.created_at or event.time).date()
+    session.add(Grant(id=data.grant_id, application_id=data.application_id, call_id=data.call_id,
+                      amount=data.amount, currency=data.currency, status="active", created_on=created_on))
+    session.flush()
+    for tranche in data.tranches:
+        session.add(GrantTranche(id=tranche.tranche_id, grant_id=data.grant_id, seq=tranche.seq,
+                                 milestone=tranche.milestone, amount=tranche.amount))
+        session.add(ScheduledVisit(grant_id=data.grant_id, kind="verification", slot=tranche.seq,
+                                   due_on=domain.verification_due(created_on, tranche.seq),
+                                   milestone=tranche.milestone))
+    uow.audit("grant.monitored", "grant", data.grant_id, after={
+        "status": "active", "tranches": len(data.tranches), "created_on": created_on.isoformat()})
+
+
+def tranche_paid(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
+    """Money disbursed and the first payment's date; follow-ups once the last tranche is paid."""
+    assert isinstance(data, TranchePaidV1)
+    session = uow.session
+    grant = locked(session, Grant, data.grant_id)
+    tranche = session.get(GrantTranche, data.tranche_id)
+    if grant is None or tranche is None:
+        raise NotYetApplicable(f"grant {data.grant_id} is not known here yet")
+    if tranche.paid_at is not None:
+        return  # replayed
+    paid_on = data.paid_at.date()
+    last_seq = session.exec(select(func.max(GrantTranche.seq)).where(GrantTranche.grant_id == grant.id)).one()
+    if tranche.seq == last_seq:
+        call = session.get(Call, grant.call_id)
+        if call is None:
+            raise NotYetApplicable(f"call {grant.call_id} is not opened here yet")
+        existing = session.exec(select(func.count()).select_from(ScheduledVisit).where(
+            ScheduledVisit.grant_id == grant.id, col(ScheduledVisit.kind) == "follow_up")).one()
+        if not existing:
+            for slot, due in enumerate(domain.follow_ups_due(paid_on, call.monitoring_schedule_days), start=1):
+                session.add(ScheduledVisit(grant_id=grant.id, kind="follow_up", slot=slot, due_on=due))
+    tranche.paid_at = data.paid_at
+    tranche.paid_amount = data.amount
+    session.add(tranche)
+    if grant.first_paid_on is None or paid_on < grant.first_paid_on:
+        grant.first_paid_on = paid_on
+        grant.retention_6m_on = domain.retention_cutoff(paid_on, "6m")
+        grant.retention_12m_on = domain.retention_cutoff(paid_on, "12m")
+        session.add(grant)
+    uow.audit("tranche.paid", "tranche", tranche.id, after={"seq": tranche.seq, "amount": str(data.amount)})
+
+
+def grant_completed(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
+    assert isinstance(data, GrantCompletedV1)
+    grant = locked(uow.session, Grant, data.grant_id)
+    if grant is None:
+        raise NotYetApplicable(f"grant {data.grant_id} is not known here yet")
+    if grant.status != "completed":
+        before = grant.status
+        grant.status = "completed"
+        uow.session.add(grant)
+        uow.audit("grant.completed", "grant", grant.id, before={"status": before}, after={"status": "completed"})

@@ -1,0 +1,33 @@
+"""Tables and API models of the monitoring service."""
+
+from services.monitoring.models.tables import (
+    AMOUNT,
+    INFRA,
+    Application,
+    Base,
+    Call,
+    Flag,
+    Grant,
+    GrantTranche,
+    Job,
+    JobObservation,
+    ScheduledVisit,
+    VerifiedMilestone,
+    Visit,
+)
+
+__all__ = [
+    "AMOUNT",
+    "INFRA",
+    "Application",
+    "Base",
+    "Call",
+    "Flag",
+    "Grant",
+    "GrantTranche",
+    "Job",
+    "JobObservation",
+    "ScheduledVisit",
+    "VerifiedMilestone",
+    "Visit",
+]
