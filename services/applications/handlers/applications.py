@@ -6,7 +6,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from services.applications.domain import intake
 from services.applications.domain.identity import keyed_hash, normalise_identifier
@@ -64,9 +65,11 @@ def create_draft(db: Database, principal: Principal, body: ApplicationCreate, co
         if call is None or call.status != "open":
             raise Invalid.field(["body", "call_id"], "no open call with this id")
         now = datetime.now(UTC)
-        application = Application(reference=_next_reference(uow.session, call), call_id=call.id,
-                                  applicant_id=principal.id, created_at=now, updated_at=now)
+        application = Application(reference="", call_id=call.id, applicant_id=principal.id,
+                                  created_at=now, updated_at=now)
         _apply_patch(application, body, config)
+        # Numbered last: the counter's row stays locked only until the commit just below.
+        application.reference = _next_reference(uow.session, call)
         uow.session.add(application)
         uow.audit("application.created", "application", application.id, after={"status": "draft"})
         uow.commit()
@@ -152,12 +155,10 @@ def list_applications(db: Database, principal: Principal, page: PageParams, call
 
 
 def _next_reference(session: Session, call: Call) -> str:
-    counter = session.exec(select(CallCounter).where(CallCounter.call_id == call.id).with_for_update()).first()
-    if counter is None:
-        counter = CallCounter(call_id=call.id, next_number=1)
-    number = counter.next_number
-    counter.next_number = number + 1
-    session.add(counter)
+    """Takes the call's next number in one statement (the row is locked until the commit)."""
+    taken = update(CallCounter).where(col(CallCounter.call_id) == call.id).values(
+        next_number=col(CallCounter.next_number) + 1).returning(col(CallCounter.next_number))
+    number = session.execute(taken).scalar_one() - 1
     return f"EDF-{call.code}-{number:06d}"
 
 
