@@ -125,6 +125,18 @@ gateway's (sign-up's Argon2 is not part of a submission). A *submit* is
 The yardstick is a bare FastAPI `POST` validating a body of the same shape with pydantic, in
 one uvicorn process, loaded the same way: what this machine does with no gateway hop, no
 database and no events.
+
+**Where the time goes** (probes with wrk on the same stack, 2026-11-28): `/healthz` of a
+service answers ~4,300/s; `GET /api/v1/calls/{id}` straight to the applications service
+~390/s (a sync route: thread pool, ORM session, one read, the call validated into its API
+model) but ~140/s through the gateway, whose streaming proxy over httpx costs about as much
+CPU again as the service; creating drafts straight to the service gives ~138/s at 8
+connections and ~96/s at 64 (thread-pool and GIL contention). On top of that every submit
+fans out to five consumers (screening, scoring's copy, screening result and assignment,
+disbursement's and monitoring's copies) on the same two cores as PostgreSQL and the load
+generator. The 500/s target needs: a lighter gateway hop, async routes and an async engine on
+the hot paths, several uvicorn workers per service, and Core statements for outbox and audit
+rows (issue #8).
 """
 
 SCORING_TEMPLATE = """
