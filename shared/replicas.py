@@ -9,7 +9,8 @@ from typing import Any
 from sqlmodel import Session, SQLModel
 
 from shared.events.calls import CallClosedV1, CallOpenedV1
-from shared.inbox import NotYetApplicable
+from shared.events.envelope import CloudEvent, EventData
+from shared.inbox import Handler, NotYetApplicable
 from shared.uow import UnitOfWork
 
 
@@ -45,3 +46,19 @@ def record_call_closed(uow: UnitOfWork, model: type[SQLModel], closed: CallClose
     row.status = "closed"
     uow.session.add(row)
     uow.audit("call.closed", "call", closed.call_id, before={"status": before}, after={"status": "closed"})
+
+
+def call_copy_handlers(
+    model: type[SQLModel], copy: Callable[[CallOpenedV1], dict[str, Any]]
+) -> tuple[Handler, Handler]:
+    """The `call.opened` and `call.closed` handlers of a service that keeps `model` as its copy."""
+
+    def call_opened(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
+        assert isinstance(data, CallOpenedV1)
+        record_call_opened(uow, model, data, copy)
+
+    def call_closed(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
+        assert isinstance(data, CallClosedV1)
+        record_call_closed(uow, model, data)
+
+    return call_opened, call_closed

@@ -16,27 +16,19 @@ from services.disbursement.domain.states import GrantStatus, TrancheStatus, afte
 from services.disbursement.handlers.common import locked, now
 from services.disbursement.models import Application, Call, Grant, Hold, Tranche, VerifiedMilestone
 from shared.events.applications import ApplicationDecidedV1, ApplicationSubmittedV1
-from shared.events.calls import CallClosedV1, CallOpenedV1
 from shared.events.disbursement import GrantCreatedV1, TrancheFacts
 from shared.events.envelope import CloudEvent, EventData
 from shared.events.monitoring import FlagResolvedV1, GrantFlaggedV1, MilestoneVerifiedV1
 from shared.inbox import NotYetApplicable, UnprocessableEvent
 from shared.money import fits_exponent, quantize
-from shared.replicas import record_call_closed, record_call_opened, upsert_copy
+from shared.replicas import call_copy_handlers, upsert_copy
 from shared.uow import UnitOfWork
 
 GRANT_CREATED = "edf.disbursement.grant.created.v1"
 log = logging.getLogger("edf.disbursement")
 
 
-def call_opened(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
-    assert isinstance(data, CallOpenedV1)
-    record_call_opened(uow, Call, data, call_rules.call_copy)
-
-
-def call_closed(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
-    assert isinstance(data, CallClosedV1)
-    record_call_closed(uow, Call, data)
+call_opened, call_closed = call_copy_handlers(Call, call_rules.call_copy)
 
 
 def application_submitted(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:

@@ -9,22 +9,13 @@ from services.monitoring import domain
 from services.monitoring.handlers.common import locked
 from services.monitoring.models import Application, Call, Grant, GrantTranche, ScheduledVisit
 from shared.events.applications import ApplicationSubmittedV1
-from shared.events.calls import CallClosedV1, CallOpenedV1
 from shared.events.disbursement import GrantCompletedV1, GrantCreatedV1, TranchePaidV1
 from shared.events.envelope import CloudEvent, EventData
 from shared.inbox import NotYetApplicable
-from shared.replicas import record_call_closed, record_call_opened, upsert_copy
+from shared.replicas import call_copy_handlers, upsert_copy
 from shared.uow import UnitOfWork
 
-
-def call_opened(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
-    assert isinstance(data, CallOpenedV1)
-    record_call_opened(uow, Call, data, domain.call_copy)
-
-
-def call_closed(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
-    assert isinstance(data, CallClosedV1)
-    record_call_closed(uow, Call, data)
+call_opened, call_closed = call_copy_handlers(Call, domain.call_copy)
 
 
 def application_submitted(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:

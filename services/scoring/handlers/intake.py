@@ -22,23 +22,14 @@ from services.scoring.handlers.common import (
 )
 from services.scoring.models import Application, Call, Officer, Review
 from shared.events.applications import ApplicationScreenedV1, ApplicationSubmittedV1, ApplicationWithdrawnV1
-from shared.events.calls import CallClosedV1, CallOpenedV1
 from shared.events.envelope import CloudEvent, EventData
 from shared.events.users import UserCreatedV1
 from shared.inbox import NotYetApplicable
-from shared.replicas import record_call_closed, record_call_opened
+from shared.replicas import call_copy_handlers
 from shared.roles import Role
 from shared.uow import UnitOfWork
 
-
-def call_opened(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
-    assert isinstance(data, CallOpenedV1)
-    record_call_opened(uow, Call, data, call_rules.call_copy)
-
-
-def call_closed(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
-    assert isinstance(data, CallClosedV1)
-    record_call_closed(uow, Call, data)
+call_opened, call_closed = call_copy_handlers(Call, call_rules.call_copy)
 
 
 def application_submitted(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
