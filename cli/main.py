@@ -1,4 +1,5 @@
-"""`edf users create`, `edf calls list`, `edf applications show REF`."""
+"""`edf users create`, `edf calls list`, `edf applications show REF`; `edf audit verify`,
+`edf dlq list|replay` and `edf outbox status` (cli/audit.py, cli/ops.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from cli.audit import audit
 from cli.finance_sim import finance_sim
+from cli.ops import dlq, outbox
 from services.applications.handlers import applications as application_handlers
 from services.applications.handlers import calls as call_handlers
 from services.applications.models import INFRA as APPLICATIONS_INFRA
@@ -26,6 +29,9 @@ app.add_typer(users, name="users")
 app.add_typer(calls, name="calls")
 app.add_typer(applications, name="applications")
 app.command("finance-sim")(finance_sim)
+app.add_typer(audit, name="audit")
+app.add_typer(dlq, name="dlq")
+app.add_typer(outbox, name="outbox")
 
 
 def _applications_db() -> Database:

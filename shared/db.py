@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Column,
     DateTime,
     Engine,
@@ -137,7 +138,13 @@ def define_infra_tables(metadata: MetaData) -> InfraTables:
         Column("before", JSON, nullable=True),
         Column("after", JSON, nullable=True),
         Column("correlation_id", String(64), nullable=True),
+        Column("causation_id", String(64), nullable=True),  # the event that caused it, if any
+        # The hash chain (shared/audit.py); append-only by triggers (shared/audit_schema.py).
+        Column("seq", BigInteger, nullable=False),
+        Column("prev_hash", String(64), nullable=False),
+        Column("hash", String(64), nullable=False),
         Index("ix_audit_entity", "entity_type", "entity_id"),
+        Index("ux_audit_seq", "seq", unique=True),
     )
     return InfraTables(outbox=outbox, inbox=inbox, dead_letters=dead_letters, audit=audit)
 

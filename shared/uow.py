@@ -1,8 +1,10 @@
-"""Unit of work: state, outbox rows and audit rows commit in one transaction."""
+"""Unit of work: state, outbox rows and audit rows commit in one transaction.
+
+The audit rows are chained (shared/audit.py) last, just before the commit: on PostgreSQL the
+chain's lock is held from there to the commit only."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
@@ -11,6 +13,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
+from shared import audit as audit_chain
 from shared.auth import SYSTEM, Principal
 from shared.db import Database
 from shared.events.envelope import CloudEvent, EventData, make_event
@@ -94,6 +97,7 @@ class UnitOfWork:
                 "before": before,
                 "after": after,
                 "correlation_id": self.correlation_id,
+                "causation_id": self.causation_id,
             }
         )
 
@@ -126,8 +130,8 @@ class UnitOfWork:
                     for e in self._events
                 ],
             )
-        if self._audit:
-            self.session.execute(insert(self.db.infra.audit), [_jsonable(row) for row in self._audit])
+        if self._audit:  # last: the chain's lock is held until the commit just below
+            audit_chain.append(self.session, self.db.infra.audit, [_jsonable(row) for row in self._audit])
         self.session.commit()
         self.committed = True
         if self._events:
@@ -136,7 +140,4 @@ class UnitOfWork:
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
     """Audit before/after snapshots go through JSON so that Decimals and UUIDs are stored as text."""
-    for key in ("before", "after"):
-        if row[key] is not None:
-            row[key] = json.loads(json.dumps(row[key], default=str))
-    return row
+    return {**row, "before": audit_chain.jsonable(row["before"]), "after": audit_chain.jsonable(row["after"])}

@@ -2,6 +2,8 @@
 # One database and one role per app, each role allowed into its own database only. The postgres
 # image runs this once, on an empty data volume (docker-compose.yml mounts it into
 # /docker-entrypoint-initdb.d/). Each role's password comes from EDF_DB_PASSWORD_<APP>.
+# The role owns its database and runs its migrations; the migration that makes audit_log
+# append-only also revokes UPDATE, DELETE and TRUNCATE on it from this role (no tables yet here).
 set -e
 for app in gateway applications scoring disbursement monitoring; do
     variable="EDF_DB_PASSWORD_$(echo "$app" | tr '[:lower:]' '[:upper:]')"

@@ -34,9 +34,12 @@ call_opened, call_closed = call_copy_handlers(Call, call_rules.call_copy)
 def application_submitted(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
     """Who applied, so that the grantee can read their grant (no name: an account id)."""
     assert isinstance(data, ApplicationSubmittedV1)
-    upsert_copy(uow.session, Application, data.application_id, {
+    before, _copy = upsert_copy(uow.session, Application, data.application_id, {
         "call_id": data.call_id, "reference": data.reference, "applicant_id": data.applicant_id,
         "submitted_at": data.submitted_at})
+    if before is None:  # a replay finds it and changes nothing
+        uow.audit("application.copied", "application_copy", data.application_id,
+                  after={"call_id": str(data.call_id)})
 
 
 def application_decided(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
@@ -107,6 +110,8 @@ def milestone_verified(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
     if session.get(VerifiedMilestone, (data.grant_id, data.milestone)) is None:
         session.add(VerifiedMilestone(grant_id=data.grant_id, milestone=data.milestone, verified_at=data.verified_at))
         session.flush()
+        uow.audit("milestone.recorded", "verified_milestone", data.grant_id, after={
+            "milestone": data.milestone, "verified_at": data.verified_at.isoformat()})
     if locked(session, Grant, data.grant_id) is None:
         log.info("milestone kept for a grant not known yet", extra={"grant_id": str(data.grant_id)})
         return
@@ -119,6 +124,8 @@ def grant_flagged(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
         uow.session.add(Hold(flag_id=data.flag_id, grant_id=data.grant_id, hold_payments=data.hold_payments,
                              flagged_at=now()))
         uow.session.flush()
+        uow.audit("flag.recorded", "flag", data.flag_id, after={
+            "grant_id": str(data.grant_id), "hold_payments": data.hold_payments, "resolved": False})
     _refresh_hold(uow, data.grant_id)
 
 
@@ -126,10 +133,13 @@ def flag_resolved(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
     assert isinstance(data, FlagResolvedV1)
     hold = uow.session.get(Hold, data.flag_id)
     moment = now()
+    before = None if hold is None else {"resolved": hold.resolved_at is not None}
     if hold is None:  # resolved before its flag arrived here: the flag holds nothing when it does
         hold = Hold(flag_id=data.flag_id, grant_id=data.grant_id, hold_payments=data.hold_payments, flagged_at=moment)
     if hold.resolved_at is None:
         hold.resolved_at = moment
+        uow.audit("flag.resolved", "flag", data.flag_id, before=before, after={
+            "grant_id": str(data.grant_id), "hold_payments": data.hold_payments, "resolved": True})
     uow.session.add(hold)
     uow.session.flush()
     _refresh_hold(uow, data.grant_id)
