@@ -1,4 +1,5 @@
-"""The applicants' web pages, served by the gateway: open calls, the application form, status.
+"""The web pages, served by the gateway: open calls, the application form, status, and the
+staff's monitoring dashboard.
 
 `install_web(app, settings)` adds the pages' routes, their static files under `/static`, the
 session codec, the per-client rate limits and the error pages.
@@ -15,7 +16,7 @@ from starlette.responses import Response
 
 from gateway.limits import RateLimiter
 from gateway.settings import Settings
-from gateway.web import apply, routes
+from gateway.web import apply, dashboard, routes
 from gateway.web.client import SignedOut, Unavailable
 from gateway.web.pages import HERE, Refused, redirect, refused, visit
 from gateway.web.session import SessionCodec, derive_key
@@ -55,4 +56,5 @@ def install_web(app: FastAPI, settings: Settings) -> None:
     app.add_exception_handler(SignedOut, _signed_out)
     app.include_router(routes.router)
     app.include_router(apply.router)
+    app.include_router(dashboard.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

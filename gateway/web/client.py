@@ -136,3 +136,16 @@ class Api:
 
     async def delete_document(self, application_id: str, document_id: str) -> Answer:
         return await self.call("DELETE", f"/api/v1/applications/{application_id}/documents/{document_id}")
+
+    async def calls(self) -> list[dict[str, Any]]:
+        """Every call the session may see (a staff member's token shows drafts and closed ones too)."""
+        return await self._all("/api/v1/calls", {})
+
+    async def call_of(self, call_id: str) -> Answer:
+        return await self.call("GET", f"/api/v1/calls/{call_id}")
+
+    async def indicators(self, call_id: str) -> Answer:
+        return await self.call("GET", f"/api/v1/calls/{call_id}/indicators")
+
+    async def dashboard(self, call_id: str) -> Answer:
+        return await self.call("GET", f"/api/v1/calls/{call_id}/dashboard")

@@ -17,6 +17,8 @@ from gateway.limits import RateLimiter
 from gateway.web.client import Api
 from gateway.web.i18n import Translator, negotiate
 from gateway.web.session import CSRF_FIELD, SessionCodec, WebSession
+from shared.auth import Principal, verify_token
+from shared.errors import Unauthorized
 
 HERE = Path(__file__).parent
 SECURITY_HEADERS = {
@@ -62,6 +64,21 @@ class Visit:
         state = self.request.app.state
         client = self.request.client.host if self.request.client else None
         return Api(state.http, state.settings.upstreams(), self.session.token, client)
+
+    @property
+    def principal(self) -> Principal | None:
+        """Who the session's token says the visitor is; None when signed out or the token is no longer valid."""
+        if self.session.token is None:
+            return None
+        try:
+            return verify_token(self.request.app.state.token_config, self.session.token)
+        except Unauthorized:
+            return None
+
+    @property
+    def staff(self) -> bool:
+        principal = self.principal
+        return principal is not None and principal.is_staff
 
     @property
     def client_host(self) -> str:
@@ -110,7 +127,7 @@ def render(v: Visit, template: str, status: int = 200, headers: dict[str, str] |
            **context: Any) -> Response:
     html = templates.get_template(template).render(
         t=v.t, lang=v.t.lang, dir=v.t.dir, csrf=v.session.csrf, csrf_field=CSRF_FIELD, session=v.session,
-        lang_url=v.lang_url, path=v.request.url.path, **context,
+        lang_url=v.lang_url, path=v.request.url.path, staff=v.staff, **context,
     )
     return _finish(v, HTMLResponse(html, status_code=status, headers=headers))
 
