@@ -25,15 +25,24 @@ class Settings(ServiceSettings):
     bootstrap_admin_email: str | None = Field(default=None, validation_alias="EDF_BOOTSTRAP_ADMIN_EMAIL")
     bootstrap_admin_password: SecretStr | None = Field(default=None, validation_alias="EDF_BOOTSTRAP_ADMIN_PASSWORD")
 
-    max_request_bytes: int = Field(default=12 * MIB, ge=1)
+    max_request_bytes: int = Field(default=12 * MIB, ge=1)  # any body (uploads: multipart/form-data)
+    max_json_bytes: int = Field(default=1 * MIB, ge=1)  # and any body but multipart/form-data (JSON, forms)
     upstream_connect_timeout: float = Field(default=2.0, gt=0)
     upstream_read_timeout: float = Field(default=30.0, gt=0)
     upstream_pool_timeout: float = Field(default=5.0, gt=0)
     upstream_max_connections: int = Field(default=200, ge=1)
     openapi_cache_seconds: float = Field(default=30.0, ge=0)
 
+    # The API's limits (`gateway.limits`): sign-in per client address and email, and per client
+    # address whatever the email; sign-up per client address; submit per user account (per
+    # client address for a request without a valid token). Each is N per window seconds.
     login_rate_limit: int = Field(default=10, ge=1)
     login_rate_window_seconds: float = Field(default=60.0, gt=0)
+    login_address_rate_limit: int = Field(default=60, ge=1)
+    signup_rate_limit: int = Field(default=20, ge=1)
+    signup_rate_window_seconds: float = Field(default=60.0, gt=0)
+    submit_rate_limit: int = Field(default=10, ge=1)
+    submit_rate_window_seconds: float = Field(default=60.0, gt=0)
     # The web pages: sign-in, sign-up and submit, each per client address.
     web_rate_limit: int = Field(default=20, ge=1)
     web_rate_window_seconds: float = Field(default=60.0, gt=0)

@@ -1,18 +1,21 @@
-"""HTTP edges shared by every app: request/correlation ids, access logs, pagination."""
+"""HTTP edges shared by every app: request/correlation ids, access logs, pagination, and the
+refusal of a body sent to a route that takes none."""
 
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import time
 import uuid
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import Query
+from fastapi import Query, Request
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import Invalid
+from shared.fields import NUL, has_nul
 from shared.logs import correlation_id_var, request_id_var
 
 log = logging.getLogger("edf.http")
@@ -70,6 +73,33 @@ def _sane_id(value: str | None) -> str | None:
     return None
 
 
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+MAX_NAMED_FIELDS = 20
+
+
+async def refuse_unexpected_body(request: Request) -> None:
+    """An app-wide dependency: a route that takes no body (an action such as submit, approve,
+    resolve) answers 422 to one that carries fields, naming each, instead of ignoring it, so that
+    `{"status": "approved"}` or `{"approved_by": …}` is never silently taken as accepted. No
+    body, an empty one, `{}` and `null` pass."""
+    route = request.scope.get("route")
+    if request.method not in BODY_METHODS or route is None or getattr(route, "body_field", None) is not None:
+        return
+    body = await request.body()
+    if not body.strip():
+        return
+    try:
+        value: object = json.loads(body)
+    except ValueError:
+        value = body  # not JSON: refused as a whole
+    if value is None or value == {}:
+        return
+    names = list(value)[:MAX_NAMED_FIELDS] if isinstance(value, dict) else []
+    msg = "this request takes no body"
+    errors = [{"loc": ["body", str(name)], "msg": f"not a field: {msg}"} for name in names]
+    raise Invalid(f"{len(errors) or 1} invalid field(s): {msg}", errors or [{"loc": ["body"], "msg": msg}])
+
+
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = None
@@ -93,6 +123,9 @@ def encode_cursor(value: str) -> str:
 
 def decode_cursor(cursor: str) -> str:
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (ValueError, UnicodeDecodeError):
+        value = NUL  # refused below
+    if has_nul(value):  # no key holds one, and PostgreSQL cannot compare text with one
         raise Invalid.field(["query", "cursor"], "not a cursor returned by this list") from None
+    return value

@@ -1,0 +1,139 @@
+"""Who may call what: the expected answer for every route of the merged OpenAPI document, for
+every principal, on their own and on someone else's objects. CONTRACT.md is the source.
+
+A row is `R(method, path, cells)`, `cells` eight answers in the order of `COLUMNS`:
+
+    anonymous  applicant_a  applicant_b  officer  committee  finance  monitor  admin
+
+An answer is `401`, `403`, `404` (exactly that status), `2xx` (any success), or `ok`: 2xx or
+409, for a state change that several roles may make, where the first allowed principal changes
+the object and the next ones find it changed (at least one `ok` cell of a row must be 2xx).
+`x/y` is x on the principal's own object and y on a foreign one (see `tests/security/seed.py`
+for "own" and "foreign"); for `ids={"p": "a|b"}` it is x with object a and y with object b.
+
+Path parameters take the seeded object named in `ids`, else the default for their name
+(`DEFAULT_IDS`); `=value` is a literal. Rows run in the order below (reads and safe changes
+first, then changes that later rows build on), and within a row the refusals before the
+successes, so that a success for an unexpected principal is seen before the object changes.
+A body (`body=`) is a minimal valid one: the matrix tests authorization, not validation.
+
+Every route of the OpenAPI document needs a row: a new route without one fails the tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+COLUMNS = ("anonymous", "applicant_a", "applicant_b", "officer", "committee", "finance", "monitor", "admin")
+DENIED = frozenset({"401", "403", "404"})
+ANSWERS = DENIED | {"2xx", "ok"}
+DEFAULT_IDS = {
+    "application_id": "draft",
+    "document_id": "document",
+    "call_id": "call",
+    "grant_id": "grant",
+    "tranche_id": "tranche",
+    "instruction_id": "instruction",
+    "flag_id": "flag",
+    "review_id": "review",
+    "key": "=agreement_signed",
+    "letter_id": "=999999",
+}
+
+
+@dataclass(frozen=True)
+class R:
+    method: str
+    path: str
+    cells: str
+    ids: dict[str, str] = field(default_factory=dict)
+    body: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.method, self.path
+
+    def answers(self) -> dict[str, tuple[str, ...]]:
+        cells = self.cells.split()
+        assert len(cells) == len(COLUMNS), f"{self.key}: {len(cells)} cells"
+        return {column: tuple(cell.split("/")) for column, cell in zip(COLUMNS, cells, strict=True)}
+
+
+ALL = "2xx 2xx 2xx 2xx 2xx 2xx 2xx 2xx"
+SIGNED_IN = "401 2xx 2xx 2xx 2xx 2xx 2xx 2xx"
+ADMIN = "401 403 403 403 403 403 403 2xx"
+OWNER_READS = "401 2xx/404 2xx/404 2xx 2xx 2xx 2xx 2xx"
+OWNER_CHANGES = "401 2xx/404 2xx/404 403 403 403 403 403"
+STAFF = "401 403 403 2xx 2xx 2xx 2xx 2xx"
+OFFICER = "401 403 403 2xx 403 403 403 403"
+OWN_REVIEW = "401 403 403 2xx/404 403 403 403 403"
+FINANCE = "401 403 403 403 403 2xx 403 403"
+FINANCE_ADMIN = "401 403 403 403 403 2xx 403 2xx"
+COMMITTEE = "401 403 403 403 2xx 403 403 403"
+MONITOR_OFFICER = "401 403 403 2xx 403 403 2xx 403"
+# No dead letter has this id: the admin passes the role check and finds nothing.
+ADMIN_FINDS_NOTHING = "401 403 403 403 403 403 403 404"
+SERVICES = ("applications", "scoring", "disbursement", "monitoring")
+
+ROUTES: list[R] = [
+    # Accounts (gateway).
+    R("GET", "/api/v1/auth/me", SIGNED_IN),
+    R("POST", "/api/v1/auth/token", ALL, body="sign_in"),
+    R("POST", "/api/v1/auth/register", ALL, body="sign_up"),
+    R("POST", "/api/v1/users", ADMIN, body="new_user"),
+    # Calls (applications) and a call's results (scoring, disbursement, monitoring).
+    R("GET", "/api/v1/calls", ALL),
+    R("GET", "/api/v1/calls/{call_id}", "2xx/404 2xx/404 2xx/404 2xx 2xx 2xx 2xx 2xx",
+      ids={"call_id": "call|draft_call"}),
+    R("POST", "/api/v1/calls", ADMIN, body="call"),
+    R("POST", "/api/v1/calls/{call_id}/open", ADMIN, ids={"call_id": "openable_call"}),
+    R("POST", "/api/v1/calls/{call_id}/close", ADMIN, ids={"call_id": "closable_call"}),
+    R("GET", "/api/v1/calls/{call_id}/ranking", "401 403 403 2xx 2xx 403 403 403"),
+    R("GET", "/api/v1/calls/{call_id}/selection", COMMITTEE),
+    R("POST", "/api/v1/calls/{call_id}/decisions", COMMITTEE, body="decisions"),
+    R("GET", "/api/v1/calls/{call_id}/ledger", FINANCE_ADMIN),
+    R("GET", "/api/v1/calls/{call_id}/payments.xml", FINANCE),
+    R("GET", "/api/v1/calls/{call_id}/indicators", STAFF),
+    R("GET", "/api/v1/calls/{call_id}/dashboard", STAFF),
+    R("GET", "/api/v1/calls/{call_id}/export.csv", STAFF),
+    R("GET", "/api/v1/calls/{call_id}/export.iati.xml", STAFF),
+    R("GET", "/api/v1/calls/{call_id}/export.360giving.json", STAFF),
+    # Applications and documents.
+    R("GET", "/api/v1/applications", SIGNED_IN),
+    R("POST", "/api/v1/applications", "401 2xx 2xx 403 403 403 403 403", body="application"),
+    R("GET", "/api/v1/applications/{application_id}", OWNER_READS),
+    R("GET", "/api/v1/applications/{application_id}/timeline", OWNER_READS),
+    R("PATCH", "/api/v1/applications/{application_id}", OWNER_CHANGES, body="patch"),
+    R("POST", "/api/v1/applications/{application_id}/documents", OWNER_CHANGES, body="upload"),
+    R("GET", "/api/v1/applications/{application_id}/documents/{document_id}", OWNER_READS),
+    R("DELETE", "/api/v1/applications/{application_id}/documents/{document_id}", OWNER_CHANGES,
+      ids={"document_id": "doc_to_delete"}),
+    R("POST", "/api/v1/applications/{application_id}/submit", OWNER_CHANGES, ids={"application_id": "to_submit"}),
+    R("POST", "/api/v1/applications/{application_id}/withdraw", OWNER_CHANGES, ids={"application_id": "to_withdraw"}),
+    # Reviews (scoring): an officer's own reviews.
+    R("GET", "/api/v1/reviews", OFFICER),
+    R("GET", "/api/v1/reviews/recusals", "401 403 403 403 2xx 403 403 2xx"),
+    R("GET", "/api/v1/reviews/{review_id}", OWN_REVIEW),
+    R("PUT", "/api/v1/reviews/{review_id}", OWN_REVIEW, body="review_draft"),
+    R("POST", "/api/v1/reviews/{review_id}/submit", OWN_REVIEW, body="review_scores"),
+    R("POST", "/api/v1/reviews/{review_id}/recuse", OWN_REVIEW, ids={"review_id": "review_recuse"}, body="recusal"),
+    # Grants (disbursement) and their monitoring.
+    R("GET", "/api/v1/grants", SIGNED_IN),
+    R("GET", "/api/v1/grants/{grant_id}", OWNER_READS),
+    R("GET", "/api/v1/grants/{grant_id}/monitoring", OWNER_READS),
+    R("PUT", "/api/v1/grants/{grant_id}/payee", "401 2xx/404 2xx/404 2xx 403 403 403 403", body="payee"),
+    R("POST", "/api/v1/grants/{grant_id}/milestones/{key}/verify", MONITOR_OFFICER),
+    R("POST", "/api/v1/grants/{grant_id}/visits", "401 403 403 403 403 403 2xx 403", body="visit"),
+    R("POST", "/api/v1/grants/{grant_id}/flags", MONITOR_OFFICER, body="flag"),
+    R("POST", "/api/v1/flags/{flag_id}/resolve", "401 403 403 ok 403 403 ok 403"),
+    R("POST", "/api/v1/tranches/{tranche_id}/request", OFFICER),
+    R("POST", "/api/v1/tranches/{tranche_id}/approve", FINANCE),
+    R("GET", "/api/v1/payments/alerts", FINANCE_ADMIN),
+    R("GET", "/api/v1/payments/{instruction_id}", FINANCE_ADMIN),
+    R("POST", "/api/v1/payments/{instruction_id}/settlement", FINANCE, body="settlement"),
+    # Operations: each service's dead letters.
+    *(R("GET", f"/api/v1/ops/{service}/dead-letters", ADMIN) for service in SERVICES),
+    *(R("GET", f"/api/v1/ops/{service}/outbox", ADMIN) for service in SERVICES),
+    *(R("POST", f"/api/v1/ops/{service}/dead-letters/{{letter_id}}/replay", ADMIN_FINDS_NOTHING)
+      for service in SERVICES),
+]
