@@ -1,4 +1,4 @@
-"""What every scenario needs: PostgreSQL databases of its own, the stack, the load process."""
+"""What every scenario needs: PostgreSQL databases of its own, the load process, the machine."""
 
 from __future__ import annotations
 
@@ -19,13 +19,13 @@ from sqlalchemy.engine import make_url
 
 from shared.migrate import APPS
 
-DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+REPO = Path(__file__).resolve().parents[1]
 
 
 @contextmanager
-def postgres_databases() -> Iterator[dict[str, str]]:
-    """One fresh database per app on EDF_BENCH_POSTGRES_URL's server; dropped afterwards."""
-    server = make_url(os.environ.get("EDF_BENCH_POSTGRES_URL", DEFAULT_POSTGRES)).set(drivername="postgresql+psycopg")
+def postgres_databases(server_url: str) -> Iterator[dict[str, str]]:
+    """One fresh database per app on the server; dropped afterwards."""
+    server = make_url(server_url).set(drivername="postgresql+psycopg")
     prefix = f"edfbench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     names = {app: f"{prefix}_{app}" for app in APPS}
@@ -42,13 +42,13 @@ def postgres_databases() -> Iterator[dict[str, str]]:
         admin.dispose()
 
 
-def load(plan: list[dict[str, Any]], concurrency: int) -> dict[str, Any]:
+def load(plan: list[dict[str, Any]], concurrency: int, capture: Path | None = None) -> dict[str, Any]:
     """Sends every request of the plan from a separate load process (bench.load, async httpx)."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(plan, f)
     try:
-        done = subprocess.run([sys.executable, "-m", "bench.load", f.name, str(concurrency)],
-                              capture_output=True, text=True)
+        done = subprocess.run([sys.executable, "-m", "bench.load", f.name, str(concurrency),
+                               *([str(capture)] if capture else [])], capture_output=True, text=True, cwd=REPO)
         if done.returncode != 0:
             raise RuntimeError(f"the load process failed:\n{done.stderr[-3000:]}")
     finally:
@@ -57,14 +57,39 @@ def load(plan: list[dict[str, Any]], concurrency: int) -> dict[str, Any]:
     return result
 
 
-def machine() -> str:
-    model = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    load = os.getloadavg()[0]
-    return (f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-            f"load average {load:.1f} when it started (other work on the machine skews the figures)")
+def cpu_model() -> str:
+    try:
+        listed = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        listed = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    for line in listed.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip().lower() == "model name":
+            return value.strip()
+    return platform.processor() or "unknown CPU"
+
+
+def git_commit() -> str:
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()
+
+    commit = git("rev-parse", "--short=12", "HEAD") or "unknown"
+    return commit + (" + uncommitted changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+def machine() -> dict[str, Any]:
+    memory = 0
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        memory = int(meminfo.read_text().split("MemTotal:")[1].split()[0]) // 1024
+    return {"cpu": cpu_model(), "cores": os.cpu_count() or 0, "memory_mib": memory,
+            "python": platform.python_version(), "load_average": round(os.getloadavg()[0], 2),
+            "commit": git_commit()}
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process (VmRSS of /proc/<pid>/status) in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for pid {pid}")

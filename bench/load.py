@@ -1,5 +1,7 @@
-"""The load process: `python -m bench.load PLAN.json CONCURRENCY` sends every request of the
-plan with that many concurrent connections (async httpx) and prints one JSON line of results.
+"""The load process: `python -m bench.load PLAN.json CONCURRENCY [CAPTURE]` sends every request of
+the plan with that many concurrent connections (async httpx) and prints one JSON line of results.
+With CAPTURE, the `id` and `applicant_id` of each 2xx JSON answer are written to that file (as
+bench/wrk.py does).
 
 It runs as a process of its own so that the load generator does not share a core's event
 loop with the server under test.
@@ -18,7 +20,7 @@ import httpx
 
 
 async def _worker(client: httpx.AsyncClient, queue: asyncio.Queue[dict[str, Any]], latencies: list[float],
-                  statuses: dict[str, int]) -> None:
+                  statuses: dict[str, int], captured: list[str] | None) -> None:
     while True:
         try:
             request = queue.get_nowait()
@@ -29,6 +31,9 @@ async def _worker(client: httpx.AsyncClient, queue: asyncio.Queue[dict[str, Any]
             response = await client.request(request["method"], request["url"], headers=request.get("headers"),
                                             json=request.get("json"))
             outcome = str(response.status_code)
+            if captured is not None and response.is_success:
+                body = response.json()
+                captured.append(f"{body.get('id', '')} {body.get('applicant_id', '')}")
         except httpx.HTTPError as exc:
             outcome = type(exc).__name__
         latencies.append(time.perf_counter() - started)
@@ -40,7 +45,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def run(plan: list[dict[str, Any]], concurrency: int) -> dict[str, Any]:
+async def run(plan: list[dict[str, Any]], concurrency: int, captured: list[str] | None = None) -> dict[str, Any]:
     queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     for request in plan:
         queue.put_nowait(request)
@@ -49,7 +54,7 @@ async def run(plan: list[dict[str, Any]], concurrency: int) -> dict[str, Any]:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
         started = time.perf_counter()
-        await asyncio.gather(*(_worker(client, queue, latencies, statuses) for _ in range(concurrency)))
+        await asyncio.gather(*(_worker(client, queue, latencies, statuses, captured) for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
     return {
         "requests": len(latencies),
@@ -64,7 +69,11 @@ async def run(plan: list[dict[str, Any]], concurrency: int) -> dict[str, Any]:
 def main() -> None:
     with open(sys.argv[1], encoding="utf-8") as f:
         plan = json.load(f)
-    print(json.dumps(asyncio.run(run(plan, int(sys.argv[2])))))
+    captured: list[str] | None = [] if len(sys.argv) > 3 else None
+    print(json.dumps(asyncio.run(run(plan, int(sys.argv[2]), captured))))
+    if captured is not None:
+        with open(sys.argv[3], "a", encoding="utf-8") as f:
+            f.write("".join(line + "\n" for line in captured))
 
 
 if __name__ == "__main__":

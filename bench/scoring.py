@@ -58,7 +58,7 @@ def _chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield rows[start:start + BATCH]
 
 
-def _bulk(engine: Engine, table: Any, rows: list[dict[str, Any]]) -> None:
+def bulk_insert(engine: Engine, table: Any, rows: list[dict[str, Any]]) -> None:
     with engine.begin() as connection:
         for chunk in _chunks(rows):
             connection.execute(insert(table), chunk)
@@ -67,7 +67,7 @@ def _bulk(engine: Engine, table: Any, rows: list[dict[str, Any]]) -> None:
 def seed_call(engine: Engine, budget: str) -> uuid.UUID:
     spec = call_body(budget=budget)
     call_id = uuid.uuid4()
-    _bulk(engine, TABLES["calls"], [{
+    bulk_insert(engine, TABLES["calls"], [{
         "id": call_id, "code": spec["code"], "status": "closed", "currency": "USD", "currency_exponent": 2,
         "budget": Decimal(budget), "grant_min": Decimal(spec["grant_min"]), "grant_max": Decimal(spec["grant_max"]),
         "rubric": spec["rubric"], "reviewers_per_application": 2, "divergence_threshold": Decimal(20),
@@ -100,10 +100,10 @@ def seed_queue(engine: Engine, applications: int, officers: int) -> list[uuid.UU
     rng = random.Random(1)  # noqa: S311  (synthetic data, repeatable)
     call_id = seed_call(engine, "5000000.00")
     officer_ids = [uuid.uuid4() for _ in range(officers)]
-    _bulk(engine, TABLES["officers"], [{"id": o, "active": True, "open_reviews": 0, "assigned_total": 0,
+    bulk_insert(engine, TABLES["officers"], [{"id": o, "active": True, "open_reviews": 0, "assigned_total": 0,
                                        "created_at": T0} for o in officer_ids])
     rows = [_application(call_id, n, rng, scored=False) for n in range(applications)]
-    _bulk(engine, TABLES["applications"], rows)
+    bulk_insert(engine, TABLES["applications"], rows)
     reviews = []
     for n, row in enumerate(rows):
         for k in range(2):
@@ -111,7 +111,7 @@ def seed_queue(engine: Engine, applications: int, officers: int) -> list[uuid.UU
             reviews.append({"id": uuid.uuid4(), "application_id": row["id"], "call_id": call_id,
                             "officer_id": officer_ids[(2 * n + k) % officers], "status": "pending",
                             "reason": "initial", "scores": {}, "assigned_at": at, "updated_at": at})
-    _bulk(engine, TABLES["reviews"], reviews)
+    bulk_insert(engine, TABLES["reviews"], reviews)
     return officer_ids
 
 
@@ -120,26 +120,30 @@ def seed_ranking(engine: Engine, applications: int) -> tuple[uuid.UUID, list[byt
     rng = random.Random(2)  # noqa: S311  (synthetic data, repeatable)
     call_id = seed_call(engine, "5000000.00")
     rows = [_application(call_id, n, rng, scored=True) for n in range(applications)]
-    _bulk(engine, TABLES["applications"], rows)
+    bulk_insert(engine, TABLES["applications"], rows)
     return call_id, sorted(r["rank_key"] for r in rows)
 
 
-def queue_latency(stack: Stack, officers: list[uuid.UUID], requests: int) -> dict[str, Any]:
-    latencies: list[float] = []
+def queue_latency(stack: Stack, officers: list[uuid.UUID], requests: int, runs: int) -> dict[str, Any]:
+    """`requests` sequential queue pages per run after a warm-up; medians of the runs' p50 and p99."""
+    per_run: list[list[float]] = []
     statuses: dict[int, int] = {}
     with httpx.Client(base_url=stack.gateway, timeout=30) as client:
         tokens = [headers(Role.officer, o) for o in officers]
-        for i in range(requests + requests // 10):
-            started = time.perf_counter()
-            response = client.get("/api/v1/reviews", params={"status": "pending", "limit": 50},
-                                  headers=tokens[i % len(tokens)])
-            elapsed = time.perf_counter() - started
-            if i >= requests // 10:  # the first tenth warms up
-                latencies.append(elapsed)
+        for run in range(runs + 1):
+            latencies = []
+            for i in range(requests if run else max(requests // 5, 5)):  # run 0 warms up
+                started = time.perf_counter()
+                response = client.get("/api/v1/reviews", params={"status": "pending", "limit": 50},
+                                      headers=tokens[i % len(tokens)])
+                latencies.append(time.perf_counter() - started)
                 statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
                 assert len(response.json()["items"]) == 50
-    return {"requests": len(latencies), "p50_ms": statistics.median(latencies) * 1000,
-            "p99_ms": percentile(latencies, 0.99) * 1000, "statuses": statuses}
+            if run:
+                per_run.append(latencies)
+    return {"requests": requests, "runs": runs, "statuses": statuses,
+            "p50_ms": statistics.median(statistics.median(t) for t in per_run) * 1000,
+            "p99_ms": statistics.median(percentile(t, 0.99) for t in per_run) * 1000}
 
 
 def ranking_and_selection(stack: Stack, call_id: uuid.UUID, keys: list[bytes], runs: int) -> dict[str, Any]:
@@ -173,7 +177,7 @@ def ranking_and_selection(stack: Stack, call_id: uuid.UUID, keys: list[bytes], r
 
 
 def measure(stack: Stack, database_url: str, queue_applications: int = 10_000,
-            ranking_applications: int = 100_000, runs: int = 3) -> dict[str, dict[str, Any]]:
+            ranking_applications: int = 100_000, runs: int = 3, queue_requests: int = 500) -> dict[str, dict[str, Any]]:
     engine = make_engine(database_url)
     try:
         started = time.perf_counter()
@@ -182,6 +186,6 @@ def measure(stack: Stack, database_url: str, queue_applications: int = 10_000,
         seeded = time.perf_counter() - started
     finally:
         engine.dispose()
-    queue = queue_latency(stack, officers, requests=500 * runs)
+    queue = queue_latency(stack, officers, queue_requests, runs)
     queue.update(applications=queue_applications, officers=len(officers))
     return {"queue": queue, "ranking": {**ranking_and_selection(stack, call_id, keys, runs), "seed_s": seeded}}

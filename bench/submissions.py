@@ -19,16 +19,17 @@ from typing import Any
 import httpx
 
 from bench import wrk
-from bench.env import load
+from bench.env import REPO, load, rss_mib
 from shared.app import token_config
 from shared.auth import Role, issue_token
 from shared.settings import CommonSettings
 from tests.support.natsd import free_port
 from tests.support.samples import application_body, call_body
-from tests.support.stack import Stack
+from tests.support.stack import ADMIN_EMAIL, ADMIN_PASSWORD, Stack
 
 CONCURRENCY = 64
 CREATE_SECONDS, SUBMIT_SECONDS = 6.0, 3.0
+_ADMIN_TOKENS: dict[str, dict[str, str]] = {}
 
 
 def applicant(config: Any) -> tuple[str, dict[str, str]]:
@@ -38,49 +39,81 @@ def applicant(config: Any) -> tuple[str, dict[str, str]]:
     return str(user_id), {"Authorization": f"Bearer {token}"}
 
 
+def admin_headers(stack: Stack) -> dict[str, str]:
+    """The bootstrap admin's token (one Argon2 check per stack: slow on a busy machine)."""
+    if stack.gateway not in _ADMIN_TOKENS:
+        response = httpx.post(f"{stack.gateway}/api/v1/auth/token", timeout=120,
+                              data={"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+        response.raise_for_status()
+        _ADMIN_TOKENS[stack.gateway] = {"Authorization": f"Bearer {response.json()['access_token']}"}
+    return _ADMIN_TOKENS[stack.gateway]
+
+
 def open_call(stack: Stack) -> str:
-    admin = stack.token()
-    call = httpx.post(f"{stack.gateway}/api/v1/calls", json=call_body(budget="100000000.00"), headers=admin).json()
-    httpx.post(f"{stack.gateway}/api/v1/calls/{call['id']}/open", headers=admin).raise_for_status()
-    return str(call["id"])
+    admin = admin_headers(stack)
+    with httpx.Client(base_url=stack.gateway, headers=admin, timeout=60) as client:
+        created = client.post("/api/v1/calls", json=call_body(budget="100000000.00"))
+        created.raise_for_status()
+        client.post(f"/api/v1/calls/{created.json()['id']}/open").raise_for_status()
+    return str(created.json()["id"])
 
 
-def one_round(stack: Stack, call_id: str, plan_size: int) -> dict[str, dict[str, Any]]:
+def one_round(stack: Stack, call_id: str, plan_size: int, scale: float = 1.0) -> dict[str, dict[str, Any]]:
     config = token_config(CommonSettings())
     people = dict(applicant(config) for _ in range(plan_size))
     creates = [{"method": "POST", "url": f"{stack.gateway}/api/v1/applications", "headers": h,
                 "json": application_body(call_id)} for h in people.values()]
     with tempfile.TemporaryDirectory() as tmp:
         captured = Path(tmp) / "created.txt"
-        if wrk.available():
-            created = wrk.run(creates, CONCURRENCY, CREATE_SECONDS, capture=captured)
+        pairs: list[list[str]] = []
+        for attempt in range(3):  # a round needs drafts to submit: a longer window when none finished in time
+            if wrk.available():
+                created = wrk.run(creates, CONCURRENCY, CREATE_SECONDS * scale * 2**attempt, capture=captured)
+            else:
+                created = load(creates, CONCURRENCY, capture=captured)
             pairs = [line.split() for line in captured.read_text().splitlines() if len(line.split()) == 2]
+            if pairs:
+                break
         else:
-            created = load(creates, CONCURRENCY)
-            pairs = _listed_drafts(stack, people)
+            raise RuntimeError(f"no draft was created: {created}")
     submits = [{"method": "POST", "url": f"{stack.gateway}/api/v1/applications/{app_id}/submit",
                 "headers": people[owner]} for app_id, owner in pairs]
-    submitted = wrk.run(submits, CONCURRENCY, SUBMIT_SECONDS) if wrk.available() else load(submits, CONCURRENCY)
+    submitted = wrk.run(submits, CONCURRENCY, SUBMIT_SECONDS * scale) if wrk.available() else load(submits, CONCURRENCY)
     return {"create": created, "submit": submitted}
 
 
-def _listed_drafts(stack: Stack, people: dict[str, dict[str, str]]) -> list[list[str]]:
-    with httpx.Client(timeout=30) as client:
-        return [[client.get(f"{stack.gateway}/api/v1/applications", headers=h).json()["items"][0]["id"], owner]
-                for owner, h in people.items()]
+def create_drafts(stack: Stack, call_id: str, count: int, concurrency: int = 32) -> list[tuple[str, dict[str, str]]]:
+    """`count` drafts, each of a new synthetic applicant, from the load process (async httpx, every
+    request of the plan sent once): (application id, the applicant's headers) of those created."""
+    config = token_config(CommonSettings())
+    people = dict(applicant(config) for _ in range(count))
+    creates = [{"method": "POST", "url": f"{stack.gateway}/api/v1/applications", "headers": h,
+                "json": application_body(call_id)} for h in people.values()]
+    with tempfile.TemporaryDirectory() as tmp:
+        captured = Path(tmp) / "created.txt"
+        load(creates, concurrency, capture=captured)
+        pairs = [line.split() for line in captured.read_text().splitlines() if len(line.split()) == 2]
+    return [(app_id, people[owner]) for app_id, owner in pairs]
 
 
-def yardstick(runs: int) -> dict[str, Any]:
+def yardstick(runs: int, scale: float = 1.0) -> dict[str, dict[str, Any]]:
+    """The bare FastAPI POST loaded as the submissions are (throughput), then one request at a time
+    on one connection (latency), and its resident memory afterwards."""
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "uvicorn", "bench.yardstick:app", "--port", str(port),
-                               "--log-level", "warning"], cwd=Path(__file__).parents[1])
+                               "--log-level", "warning"], cwd=REPO)
     try:
         _wait_up(f"http://127.0.0.1:{port}/docs")
         plan = [{"method": "POST", "url": f"http://127.0.0.1:{port}/echo", "json": application_body(str(uuid.uuid4()))}]
         if wrk.available():
-            wrk.run(plan, CONCURRENCY, 2)  # warm-up
-            return median_of([wrk.run(plan, CONCURRENCY, CREATE_SECONDS) for _ in range(runs)])
-        return median_of([load(plan * 2000, CONCURRENCY) for _ in range(runs)])
+            wrk.run(plan, CONCURRENCY, 2 * scale, repeat=True)  # warm-up
+            loaded = median_of([wrk.run(plan, CONCURRENCY, CREATE_SECONDS * scale, repeat=True) for _ in range(runs)])
+            single = median_of([wrk.run(plan, 1, SUBMIT_SECONDS * scale, repeat=True) for _ in range(runs)])
+        else:
+            load(plan * int(500 * scale), CONCURRENCY)  # warm-up
+            loaded = median_of([load(plan * int(4000 * scale), CONCURRENCY) for _ in range(runs)])
+            single = median_of([load(plan * int(1000 * scale), 1) for _ in range(runs)])
+        return {"loaded": loaded, "one_connection": single, "rss_mib": {"value": rss_mib(server.pid)}}
     finally:
         server.terminate()
         server.wait(10)
@@ -105,13 +138,17 @@ def median_of(results: list[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
-def measure(stack: Stack, count: int, runs: int) -> dict[str, dict[str, Any]]:
-    """`count` is the plan size of a round (how many distinct applicants it can use)."""
+def measure(stack: Stack, count: int, runs: int, scale: float = 1.0) -> dict[str, Any]:
+    """`count` is the plan size of a round (how many distinct applicants it can use); `scale`
+    multiplies the rounds' durations."""
     call_id = open_call(stack)
-    one_round(stack, call_id, max(count // 4, 200))  # warm-up
-    rounds = [one_round(stack, call_id, count) for _ in range(runs)]
-    return {
-        "create draft (full body)": median_of([r["create"] for r in rounds]),
-        "submit": median_of([r["submit"] for r in rounds]),
-        "yardstick: bare FastAPI POST": yardstick(runs),
-    }
+    one_round(stack, call_id, max(count // 4, 50), scale)  # warm-up
+    rounds = [one_round(stack, call_id, count, scale) for _ in range(runs)]
+    return {"create": median_of([r["create"] for r in rounds]), "submit": median_of([r["submit"] for r in rounds]),
+            "client": client_name(),
+            "concurrency": CONCURRENCY, "create_seconds": CREATE_SECONDS * scale,
+            "submit_seconds": SUBMIT_SECONDS * scale}
+
+
+def client_name() -> str:
+    return "wrk (Debian's package, Lua script)" if wrk.available() else "bench/load.py (async httpx)"

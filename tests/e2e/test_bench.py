@@ -1,0 +1,85 @@
+"""`make bench` cannot rot: the quick bench runs end to end (every scenario, tiny sizes, its own
+temporary PostgreSQL and stack) and writes a report that keeps the hand-written analysis; the
+report generator keeps the figures of scenarios a partial run did not measure."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench import postgres, report
+from bench.run import SCENARIOS
+
+REPO = Path(__file__).resolve().parents[2]
+ANALYSIS = "## Where the time goes\n\nWritten by hand: the bench keeps it."
+
+
+def _report_with_analysis(path: Path) -> None:
+    path.write_text(f"# Benchmarks\n\nold figures\n\n{report.ANALYSIS_START}\n{ANALYSIS}\n{report.ANALYSIS_END}\n",
+                    encoding="utf-8")
+
+
+def test_the_report_keeps_the_analysis_and_the_figures_a_run_did_not_measure(tmp_path: Path) -> None:
+    target = tmp_path / "benchmarks.md"
+    _report_with_analysis(target)
+    meta = {"when": "2026-01-01 00:00 UTC", "command": "python -m bench.run", "runs": 3, "client": "wrk",
+            "postgres": "a temporary cluster", "duration_s": 60.0,
+            "machine": {"cpu": "Test CPU", "cores": 2, "memory_mib": 1024, "python": "3.11", "load_average": 0.1,
+                        "commit": "abc"}}
+    earlier = {"startup": {"fresh_s": 5.0, "again_s": 3.0, "runs": 3,
+                           "measured": {"when": "2025-12-31 00:00 UTC", "commit": "old", "command": "make bench"}}}
+    report.write(target, earlier, {**meta, "when": "2025-12-31 00:00 UTC"})
+    now = {"yardstick_http": {"loaded": {"per_second": 2000.0, "p50_ms": 20.0, "p99_ms": 60.0, "runs": 3,
+                                         "requests": 1000, "non_2xx": 0},
+                              "one_connection": {"per_second": 900.0, "p50_ms": 1.0, "p99_ms": 2.0, "runs": 3,
+                                                 "requests": 1000, "non_2xx": 0},
+                              "rss_mib": {"value": 50.0}, "measured": {"when": meta["when"], "commit": "abc",
+                                                                       "command": "python -m bench.run"}}}
+    report.write(target, now, meta)
+
+    document = target.read_text(encoding="utf-8")
+    assert document.count(ANALYSIS) == 1
+    assert "| `make run` ready (new var dir) | median of 3 | **5.0 s** | ≤ 15 s | pass |" in document
+    assert "2,000/s" in document and "startup (2025-12-31 00:00 UTC, commit old)" in document
+    assert "python -m bench.run" in document and "Test CPU, 2 cores" in document
+    assert (tmp_path / "benchmarks.png").stat().st_size > 1000
+    kept, analysis = report.earlier(target)
+    assert analysis == ANALYSIS and set(kept["scenarios"]) == {"startup", "yardstick_http"}
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+@pytest.mark.timeout(900)  # about a minute on an idle machine; ten under a load average of 50
+def test_the_quick_bench_runs_every_scenario_end_to_end(tmp_path: Path) -> None:
+    env = dict(os.environ)
+    try:
+        postgres.binaries()
+    except RuntimeError:
+        if not env.get("EDF_BENCH_POSTGRES_URL"):
+            if not env.get("EDF_TEST_POSTGRES_URL"):
+                pytest.skip("no PostgreSQL server binaries and no EDF_BENCH_POSTGRES_URL")
+            env["EDF_BENCH_POSTGRES_URL"] = env["EDF_TEST_POSTGRES_URL"]
+    target = tmp_path / "benchmarks.md"
+    _report_with_analysis(target)
+
+    done = subprocess.run([sys.executable, "-m", "bench.run", "--quick", "--report", str(target)], cwd=REPO,
+                          env=env, capture_output=True, text=True, timeout=870)
+
+    assert done.returncode == 0, done.stderr[-4000:]
+    kept, analysis = report.earlier(target)
+    assert analysis == ANALYSIS
+    assert set(kept["scenarios"]) == {*SCENARIOS, "yardstick_http", "yardstick_jetstream"}
+    figures = kept["scenarios"]
+    assert figures["submissions"]["create"]["per_second"] > 0  # (a busy machine may answer no submit in time)
+    assert figures["pipeline"]["missing"] == 0 and figures["pipeline"]["assigned"]["p99_ms"] > 0
+    assert set(figures["memory"]["rss_mib"]) >= {*report.SERVICES, "nats-server"}
+    assert figures["yardstick_jetstream"]["publish"]["per_second"] > 0
+    document = target.read_text(encoding="utf-8")
+    assert "![Each figure as a share of its target](benchmarks.png)" in document
+    assert (tmp_path / "benchmarks.png").exists()
+    json.dumps(figures)  # the kept results are plain JSON
