@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
@@ -103,3 +103,54 @@ def retained(first_paid_on: date | None, observations: Iterable[Observation], ho
         return False
     cutoff = retention_cutoff(first_paid_on, horizon)
     return any(o.kind == "follow_up" and o.still_employed and o.observed_on >= cutoff for o in observations)
+
+
+# Applications' status as monitoring learns it. Screening and withdrawal come on the applications
+# stream, assignment, scores and decisions on scoring's, so the two arrive in any order between
+# them: a status only moves forward. `withdrawn` wins over anything (applications accepts a
+# withdrawal only before a decision and ignores a decision after one); among decisions (a
+# waitlisted or rejected application may be decided again) the later `decided_at` wins. A grant
+# is an award.
+STATUS_RANK = {"submitted": 0, "eligible": 1, "ineligible": 1, "under_review": 2, "scored": 3,
+               "awarded": 4, "rejected": 4, "waitlisted": 4}
+DECISIONS = frozenset({"awarded", "rejected", "waitlisted"})
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def next_application_status(current: str, current_decided_at: datetime | None, incoming: str,
+                            incoming_decided_at: datetime | None = None) -> tuple[str, datetime | None]:
+    """(status, decided_at) after an event that says `incoming` (with its decision time); a naive
+    time is UTC (as SQLite returns what it stored)."""
+    current_decided_at, incoming_decided_at = _utc(current_decided_at), _utc(incoming_decided_at)
+    if current == "withdrawn" or incoming == "withdrawn":
+        return "withdrawn", current_decided_at
+    if incoming in DECISIONS and current in DECISIONS:
+        later = current_decided_at is None or (
+            incoming_decided_at is not None and incoming_decided_at > current_decided_at)
+        return (incoming, incoming_decided_at or current_decided_at) if later else (current, current_decided_at)
+    if STATUS_RANK[incoming] > STATUS_RANK[current]:
+        return incoming, incoming_decided_at if incoming in DECISIONS else current_decided_at
+    return current, current_decided_at
+
+
+# EDF sectors (the application form's list) as OECD DAC CRS purpose codes (5 digit), for IATI
+# and 360Giving. A sector with a purpose code of its own gets it; trade, services, transport and
+# anything else gets 16020 "Employment creation", the purpose of every EDF grant.
+DAC_SECTORS: dict[str, tuple[str, str]] = {
+    "agriculture": ("31120", "Agricultural development"),
+    "food_processing": ("32161", "Agro-industries"),
+    "manufacturing": ("32130", "Small and medium-sized enterprises (SME) development"),
+    "construction": ("32130", "Small and medium-sized enterprises (SME) development"),
+    "handicrafts": ("32140", "Cottage industries and handicraft"),
+    "technology": ("22040", "Information and communication technology (ICT)"),
+    "tourism": ("33210", "Tourism policy and administrative management"),
+}
+DAC_DEFAULT = ("16020", "Employment creation")
+
+
+def dac_sector(sector: str | None) -> tuple[str, str]:
+    """(purpose code, its name) of an EDF sector."""
+    return DAC_SECTORS.get(sector or "", DAC_DEFAULT)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from hypothesis import given
@@ -64,3 +64,57 @@ def test_locations_in_iraq_are_kept_to_about_100_m(lat: Decimal, lon: Decimal) -
 def test_outside_iraq() -> None:
     assert not domain.in_iraq(Decimal("33.3"), Decimal("50.0"))
     assert not domain.in_iraq(Decimal("28.99"), Decimal("44"))
+
+
+# An application's status from events of two streams, in any order between them.
+T0 = datetime(2026, 5, 1, 9, tzinfo=UTC)
+
+
+def replay(events: list[tuple[str, datetime | None]]) -> str:
+    status, decided_at = "submitted", None
+    for incoming, at in events:
+        status, decided_at = domain.next_application_status(status, decided_at, incoming, at)
+    return status
+
+
+def test_statuses_move_forward_only() -> None:
+    assert replay([("eligible", None), ("under_review", None), ("scored", None)]) == "scored"
+    assert replay([("scored", None), ("under_review", None), ("eligible", None)]) == "scored"
+    assert replay([("awarded", T0), ("scored", None), ("eligible", None)]) == "awarded"
+    assert replay([("ineligible", None)]) == "ineligible"
+    assert replay([("under_review", None), ("submitted", None)]) == "under_review"
+
+
+def test_withdrawn_wins_whatever_arrives_before_or_after() -> None:
+    assert replay([("eligible", None), ("withdrawn", None), ("awarded", T0)]) == "withdrawn"
+    assert replay([("awarded", T0), ("withdrawn", None)]) == "withdrawn"
+    assert replay([("withdrawn", None), ("under_review", None), ("scored", None)]) == "withdrawn"
+
+
+def test_among_decisions_the_later_one_wins() -> None:
+    later = T0 + timedelta(days=3)
+    assert replay([("waitlisted", T0), ("awarded", later)]) == "awarded"
+    assert replay([("awarded", later), ("waitlisted", T0)]) == "awarded"
+    assert replay([("rejected", later), ("waitlisted", T0), ("scored", None)]) == "rejected"
+    # a naive time (as SQLite returns what it stored) is UTC
+    assert domain.next_application_status("waitlisted", T0.replace(tzinfo=None), "awarded", later) == (
+        "awarded", later)
+
+
+PATH = [("eligible", None), ("under_review", None), ("scored", None), ("waitlisted", T0),
+        ("awarded", T0 + timedelta(days=1))]
+
+
+@given(order=st.permutations(range(len(PATH))), withdrawn_at=st.none() | st.integers(0, len(PATH)))
+def test_any_delivery_order_ends_where_the_in_order_delivery_ends(order: list[int], withdrawn_at: int | None) -> None:
+    events = [PATH[i] for i in order]
+    if withdrawn_at is not None:
+        events.insert(withdrawn_at, ("withdrawn", None))
+    assert replay(events) == ("withdrawn" if withdrawn_at is not None else "awarded")
+
+
+def test_edf_sectors_map_to_dac_purpose_codes() -> None:
+    assert domain.dac_sector("agriculture") == ("31120", "Agricultural development")
+    assert domain.dac_sector("handicrafts")[0] == "32140"
+    assert domain.dac_sector("trade") == domain.dac_sector(None) == ("16020", "Employment creation")
+    assert all(len(code) == 5 and code.isdigit() for code, _ in domain.DAC_SECTORS.values())

@@ -3,9 +3,12 @@ Each runs in the inbox's unit of work, so a redelivered or replayed event change
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time
+
 from sqlmodel import col, func, select
 
 from services.monitoring import domain
+from services.monitoring.handlers import statuses
 from services.monitoring.handlers.common import locked
 from services.monitoring.models import Application, Call, Grant, GrantTranche, ScheduledVisit
 from shared.events.applications import ApplicationSubmittedV1
@@ -19,12 +22,23 @@ call_opened, call_closed = call_copy_handlers(Call, domain.call_copy)
 
 
 def application_submitted(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
-    """Planned jobs and the breakdowns; the applicant's account id (who may read the grant)."""
+    """Planned jobs and the breakdowns; the reference, sector and district; the applicant's
+    account id (who may read the grant). Free text (the plan's summary, budget lines) is not kept:
+    it is where an applicant might have written a name. A grant here already means an award."""
     assert isinstance(data, ApplicationSubmittedV1)
-    upsert_copy(uow.session, Application, data.application_id, {
-        "call_id": data.call_id, "applicant_id": data.applicant_id, "governorate": data.business.governorate,
+    before, row = upsert_copy(uow.session, Application, data.application_id, {
+        "call_id": data.call_id, "applicant_id": data.applicant_id, "reference": data.reference,
+        "sector": data.business.sector, "district": data.business.district, "governorate": data.business.governorate,
         "owner_sex": data.owner.sex, "owner_displacement_status": data.owner.displacement_status,
         "jobs_planned_female": data.plan.jobs_planned_female, "jobs_planned_male": data.plan.jobs_planned_male})
+    if before is None:
+        uow.audit("application.copied", "application_copy", data.application_id,
+                  after={"call_id": str(data.call_id), "status": "submitted"})
+        uow.session.flush()
+        grant = uow.session.exec(select(Grant).where(Grant.application_id == data.application_id)).first()
+        if grant is not None:
+            assert isinstance(row, Application)
+            statuses.advance(uow, row, "awarded", _grant_time(grant.created_on))
 
 
 def grant_created(uow: UnitOfWork, event: CloudEvent, data: EventData) -> None:
@@ -46,6 +60,14 @@ def grant_created(uow: UnitOfWork, event: CloudEvent, data: EventData) -> None:
                                    milestone=tranche.milestone))
     uow.audit("grant.monitored", "grant", data.grant_id, after={
         "status": "active", "tranches": len(data.tranches), "created_on": created_on.isoformat()})
+    application = locked(session, Application, data.application_id)
+    if application is not None:
+        statuses.advance(uow, application, "awarded", data.created_at or event.time)
+
+
+def _grant_time(created_on: date) -> datetime:
+    """The end of the day the grant was created: later than any decision about its application."""
+    return datetime.combine(created_on, time.max, tzinfo=UTC)
 
 
 def tranche_paid(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:

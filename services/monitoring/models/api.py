@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StrictBool, StringConstraints
 
 from shared.events.calls import Key
+from shared.fields import Input
 from shared.money import Money
 
 Utc = Annotated[datetime, AfterValidator(lambda d: d if d.tzinfo is not None else d.replace(tzinfo=UTC))]
@@ -19,10 +20,6 @@ Kind = Literal["verification", "follow_up"]
 Sex = Literal["female", "male"]
 Displacement = Literal["idp", "returnee", "host"]
 AgeGroup = Literal["15-24", "25-34", "35-44", "45-64", "65+"]
-
-
-class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class LocationIn(Input):
@@ -38,12 +35,12 @@ class JobIn(Input):
     age_group: AgeGroup
     displacement_status: Displacement
     start_date: date
-    still_employed: bool = True
+    still_employed: StrictBool = True
 
 
 class FlagIn(Input):
     reason: Reason
-    hold_payments: bool
+    hold_payments: StrictBool
 
 
 class VisitIn(Input):
@@ -134,14 +131,61 @@ class Breakdown(BaseModel):
     by_governorate: dict[str, int]
 
 
+class ApplicationCounts(Breakdown):
+    """Applications of a call by status, and (all statuses) by the owner's sex and displacement
+    status and the business's governorate."""
+
+    by_status: dict[str, int]
+
+
+class MoneyBreakdown(BaseModel):
+    total: Money
+    by_sex: dict[str, Money]
+    by_displacement_status: dict[str, Money]
+    by_governorate: dict[str, Money]
+
+
 class IndicatorsOut(BaseModel):
     call_id: uuid.UUID
     currency: str
-    grants: dict[str, int]
+    applications: ApplicationCounts
+    grants: dict[str, int]  # by status
+    grant_breakdown: Breakdown  # grants by the owner's sex, displacement status, governorate
     awarded: Money
+    awarded_breakdown: MoneyBreakdown
     disbursed: Money
+    disbursed_breakdown: MoneyBreakdown
     jobs_planned: Breakdown
     jobs_verified: Breakdown
     jobs_retained_6m: Breakdown
     jobs_retained_12m: Breakdown
     cost_per_job: Money | None
+
+
+class MonthDisbursed(BaseModel):
+    month: str  # YYYY-MM (UTC)
+    amount: Money  # paid in that month
+    cumulative: Money  # paid up to the end of that month
+    tranches: int
+
+
+class VisitCounts(BaseModel):
+    due: int  # scheduled, due today or later
+    overdue: int  # not done and due before today
+    done: int
+
+
+class DashboardVisits(VisitCounts):
+    by_kind: dict[str, VisitCounts]
+    recorded: int  # visits recorded for the call's grants
+
+
+class DashboardOut(BaseModel):
+    """What the staff dashboard charts need beyond the indicators."""
+
+    call_id: uuid.UUID
+    currency: str
+    as_of: date
+    disbursed_by_month: list[MonthDisbursed]  # every month from the first payment to the last
+    jobs_verified: dict[str, dict[str, int]]  # displacement status -> sex -> jobs in the ledger
+    visits: DashboardVisits

@@ -43,14 +43,28 @@ class Call(Base, table=True):
     monitoring_schedule_days: list[int] = Field(sa_column=Column(JSON, nullable=False))
 
 
+APPLICATION_STATUSES = ("submitted", "eligible", "ineligible", "under_review", "scored",
+                        "awarded", "rejected", "waitlisted", "withdrawn")
+
+
 class Application(Base, table=True):
-    """From `application.submitted`: planned jobs and the breakdowns (no names or contacts)."""
+    """From `application.submitted`: planned jobs and the breakdowns (no names or contacts); the
+    status follows screening, withdrawal and scoring's events (`domain.next_application_status`)."""
 
     __tablename__ = "applications"
+    __table_args__ = (
+        CheckConstraint(f"status IN {APPLICATION_STATUSES}", name="ck_applications_status"),
+        Index("ix_applications_call_status", "call_id", "status"),
+    )
 
     id: uuid.UUID = Field(primary_key=True)
     call_id: uuid.UUID = Field(index=True)
     applicant_id: uuid.UUID | None = None
+    reference: str | None = Field(default=None, max_length=32)  # the human reference, not a name
+    status: str = Field(default="submitted", max_length=12, sa_column_kwargs={"server_default": "submitted"})
+    decided_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    sector: str | None = Field(default=None, max_length=64)
+    district: str | None = Field(default=None, max_length=100)
     governorate: str = Field(max_length=8)
     owner_sex: str = Field(max_length=8)
     owner_displacement_status: str = Field(max_length=10)
