@@ -43,6 +43,7 @@ DEFAULT_NATS_PORT = 14222
 DEFAULT_ADMIN_EMAIL = "admin@edf.local"
 ADMIN_PASSWORD_FILE = "admin-password"  # noqa: S105  (a file name, not a password)
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+LOCAL_ADDRESS_RATE_LIMIT = 1_000_000  # per minute: the gateway's per-address API limits, locally
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,10 @@ def common_environment(config: Config, base: Mapping[str, str]) -> dict[str, str
         if app.name != "gateway":
             env[f"GATEWAY_{app.name.upper()}_URL"] = f"http://{HOST}:{config.ports[app.name]}"
     env["EDF_BOOTSTRAP_ADMIN_EMAIL"] = config.admin_email
+    # Every client of a local stack is 127.0.0.1: the API's per-address limits of sign-up and
+    # sign-in would throttle the demo's hundreds of applicants. Set either to keep it.
+    for variable in ("GATEWAY_SIGNUP_RATE_LIMIT", "GATEWAY_LOGIN_ADDRESS_RATE_LIMIT"):
+        env.setdefault(variable, str(LOCAL_ADDRESS_RATE_LIMIT))
     if not config.admin_password_given:
         env["EDF_BOOTSTRAP_ADMIN_PASSWORD"] = admin_password(config.var_dir)
     return env
