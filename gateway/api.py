@@ -11,6 +11,7 @@ from gateway.limits import RateLimiter
 from gateway.models import RegisteredOut, RegisterIn, TokenOut, User, UserCreateIn, UserOut
 from shared.auth import Principal, Role, TokenConfig, current_principal, issue_token, require_roles
 from shared.db import Database
+from shared.openapi_responses import problem_responses
 from shared.uow import Actor
 
 router = APIRouter(prefix="/api/v1")
@@ -36,7 +37,7 @@ def register(body: RegisterIn, db: Db) -> RegisteredOut:
     return RegisteredOut(id=user.id, email=user.email, role=Role.applicant)
 
 
-@router.post("/auth/token", response_model=TokenOut, tags=["auth"])
+@router.post("/auth/token", response_model=TokenOut, tags=["auth"], responses=problem_responses(401, 429))
 def token(
     request: Request,
     db: Db,

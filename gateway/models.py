@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, StringConstraints
 from sqlalchemy import Column, DateTime
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
@@ -14,6 +14,7 @@ from sqlmodel import Field, SQLModel
 from gateway import domain
 from shared.auth import Role
 from shared.db import define_infra_tables
+from shared.fields import Input
 
 
 class Base(SQLModel, registry=registry()):
@@ -48,10 +49,6 @@ Password = Annotated[
 FullName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=domain.NAME_MAX)]
 Phone = Annotated[str, StringConstraints(max_length=domain.PHONE_MAX), AfterValidator(domain.check_phone)]
 Locale = Annotated[str, StringConstraints(max_length=domain.LOCALE_MAX), AfterValidator(domain.check_locale)]
-
-
-class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class RegisterIn(Input):

@@ -20,9 +20,11 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from gateway.limits import Limit, api_limits
 from gateway.proxy import upstream_for
 from shared.http import REQUEST_ID
 from shared.logs import request_id_var
+from shared.openapi_responses import declare_problems, problem_response
 
 log = logging.getLogger("edf.gateway.openapi")
 Document = dict[str, Any]
@@ -51,7 +53,10 @@ class OpenAPIMerger:
                 return self._cached[1]
             names = list(self.upstreams)
             fetched = await asyncio.gather(*(self._fetch(client, name) for name in names))
-            merged = merge(_own(app), dict(zip(names, fetched, strict=True)))
+            # Every operation's problem answers declared, the gateway's own and those of a service
+            # whose document lacks them (`shared.openapi_responses`), and the gateway's rate limits.
+            merged = declare_problems(merge(_own(app), dict(zip(names, fetched, strict=True))))
+            declare_rate_limits(merged, api_limits(app.state.settings))
             ttl = self.cache_seconds if not merged["info"]["x-unavailable"] else RETRY_UNAVAILABLE_SECONDS
             self._cached = (time.monotonic() + min(ttl, self.cache_seconds), merged)
             return merged
@@ -66,6 +71,16 @@ class OpenAPIMerger:
             log.warning("upstream OpenAPI unavailable", extra={"upstream": name, "error": type(exc).__name__})
             return None
         return document if isinstance(document, dict) else None
+
+
+def declare_rate_limits(doc: Document, limits: list[Limit]) -> None:
+    """429 on each operation that a rate limit of `gateway.limits` counts (its pattern matches the
+    path template too: a parameter holds no slash)."""
+    for path, item in doc.get("paths", {}).items():
+        for limit in limits:
+            operation = item.get(limit.method.lower())
+            if isinstance(operation, dict) and limit.path.match(path):
+                operation.setdefault("responses", {}).setdefault("429", problem_response(429))
 
 
 def _own(app: FastAPI) -> Document:

@@ -40,7 +40,7 @@ def _route(pattern: str, upstream: str) -> ProxyRoute:
 ROUTES: list[ProxyRoute] = [
     _route(r"^/api/v1/calls/[^/]+/(ranking|selection|decisions)$", "scoring"),
     _route(r"^/api/v1/calls/[^/]+/(ledger|payments\.xml)$", "disbursement"),
-    _route(r"^/api/v1/calls/[^/]+/(indicators|export\..+)$", "monitoring"),
+    _route(r"^/api/v1/calls/[^/]+/(indicators|dashboard|export\..+)$", "monitoring"),
     _route(r"^/api/v1/(calls|applications)(/.*)?$", "applications"),
     _route(r"^/api/v1/reviews(/.*)?$", "scoring"),
     _route(r"^/api/v1/grants/[^/]+/(monitoring|visits|milestones|flags)(/.*)?$", "monitoring"),
@@ -59,6 +59,9 @@ HOP_BY_HOP = frozenset(
 RESPONSE_OWN = frozenset({"x-request-id", "date", "server"})
 REQUEST_OWN = frozenset({REQUEST_ID, CORRELATION_ID, "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"})
 PROXIED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+# An idle pooled connection is dropped before the service's own keep-alive (uvicorn: 5 s) ends it,
+# so that a request is never sent on a connection the service is closing (a 502 otherwise).
+UPSTREAM_KEEPALIVE_SECONDS = 3.0
 
 
 def upstream_for(path: str) -> str | None:
@@ -81,6 +84,7 @@ def make_client(settings: Settings) -> httpx.AsyncClient:
     limits = httpx.Limits(
         max_connections=settings.upstream_max_connections,
         max_keepalive_connections=settings.upstream_max_connections,
+        keepalive_expiry=UPSTREAM_KEEPALIVE_SECONDS,
     )
     client = httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False, trust_env=False)
     for name in list(client.headers.keys()):  # no default Accept-Encoding, User-Agent…: pass the caller's
@@ -103,7 +107,7 @@ def _end_to_end(headers: list[tuple[bytes, bytes]], own: frozenset[str]) -> list
     for name, value in headers:
         key = name.decode("latin-1").lower()
         if key not in skip and not key.startswith("proxy-"):
-            kept.append((name, value))
+            kept.append((name, value.strip(b" \t")))  # whitespace around a value is not part of it
     return kept
 
 
@@ -154,6 +158,9 @@ async def forward(request: Request, client: httpx.AsyncClient, name: str, base: 
     except httpx.TimeoutException as exc:
         log.warning("upstream timed out", extra={"upstream": name, "error": type(exc).__name__})
         return problem(504, f"The {name} service did not answer in time.")
+    except httpx.LocalProtocolError as exc:  # what the client sent cannot be sent on (a header)
+        log.info("request not forwardable", extra={"upstream": name, "error": type(exc).__name__})
+        return problem(400, "The request cannot be forwarded: a header is malformed.")
     except httpx.TransportError as exc:
         log.warning("upstream unreachable", extra={"upstream": name, "error": type(exc).__name__})
         return problem(502, f"The {name} service is not reachable.")

@@ -15,9 +15,10 @@ from fastapi.responses import JSONResponse
 from shared.auth import TokenConfig
 from shared.bus import Bus
 from shared.db import Database, InfraTables, make_engine, ping
-from shared.http import RequestContextMiddleware
+from shared.http import RequestContextMiddleware, refuse_unexpected_body
 from shared.inbox import ConsumerPolicy, InboxConsumer, Subscription, consumers_for
 from shared.logs import configure_logging
+from shared.openapi_responses import install_problem_responses
 from shared.ops import ops_router
 from shared.problems import install_error_handlers, problem
 from shared.relay import OutboxRelay
@@ -106,7 +107,7 @@ def create_service_app(
             await bus.close()
             db.engine.dispose()
 
-    app = FastAPI(title=title, version="1.0.0", lifespan=lifespan)
+    app = FastAPI(title=title, version="1.0.0", lifespan=lifespan, dependencies=[Depends(refuse_unexpected_body)])
     app.state.runtime = runtime
     app.state.db = db
     app.state.token_config = token_config(settings)
@@ -128,4 +129,5 @@ def create_service_app(
     app.include_router(timeline_router(settings.service_name, timeline_entities))
     for router in routers:
         app.include_router(router)
+    install_problem_responses(app)
     return app

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, AwareDatetime, Field, StrictBool, StringConstraints, WithJsonSchema
 
 from shared.events.envelope import EventData
 from shared.events.registry import register
@@ -50,9 +50,9 @@ class Eligibility(EventData):
     min_employees: int | None = Field(None, ge=0, le=100_000)
     max_employees: int | None = Field(None, ge=0, le=100_000)
     min_co_contribution_percent: Percent | None = None
-    require_registration: bool | None = None
+    require_registration: StrictBool | None = None
     min_jobs_planned: int = Field(1, ge=0, le=100_000)
-    exclude_prior_beneficiaries: bool = False
+    exclude_prior_beneficiaries: StrictBool = False
 
 
 class RubricCriterion(EventData):

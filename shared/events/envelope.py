@@ -6,7 +6,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from shared.fields import refuse_nul
 
 
 class EventData(BaseModel):
@@ -17,6 +19,12 @@ class EventData(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*")
+    @classmethod
+    def no_nul_characters(cls, value: Any) -> Any:
+        """No text of an event holds a NUL character (a call's spec is also a request body)."""
+        return refuse_nul(value)
 
 
 class CloudEvent(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
 
@@ -18,6 +18,8 @@ from shared.uow import Actor
 router = APIRouter(prefix="/api/v1", tags=["calls"])
 Admin = Annotated[Principal, Depends(require_roles(Role.admin))]
 Viewer = Annotated[Principal | None, Depends(optional_principal)]
+# A token is optional here (`{}`: none at all); FastAPI declares the bearer scheme alone.
+SIGNED_IN_OR_NOT: dict[str, Any] = {"security": [{}]}
 
 
 @router.post("/calls", status_code=201, response_model=CallOut)
@@ -35,7 +37,7 @@ def close_call(call_id: uuid.UUID, db: Db, admin: Admin) -> CallOut:
     return handlers.close_call(db, Actor.of(admin), call_id)
 
 
-@router.get("/calls", response_model=Page[CallOut])
+@router.get("/calls", response_model=Page[CallOut], openapi_extra=SIGNED_IN_OR_NOT)
 def list_calls(
     db: Db,
     viewer: Viewer,
@@ -45,6 +47,6 @@ def list_calls(
     return handlers.list_calls(db, viewer, page, status)
 
 
-@router.get("/calls/{call_id}", response_model=CallOut)
+@router.get("/calls/{call_id}", response_model=CallOut, openapi_extra=SIGNED_IN_OR_NOT)
 def get_call(call_id: uuid.UUID, db: Db, viewer: Viewer) -> CallOut:
     return handlers.get_call(db, viewer, call_id)

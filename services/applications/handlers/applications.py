@@ -42,7 +42,7 @@ WITHDRAWN = "edf.applications.application.withdrawn.v1"
 def _apply_patch(application: Application, patch: ApplicationPatch, config: IntakeConfig) -> None:
     """Merges the given parts; the national id is turned into its hash and last 4 here."""
     given: dict[str, dict[str, Any]] = patch.model_dump(mode="json", exclude_unset=True, exclude={"call_id"})
-    national_id = given.get("owner", {}).pop("national_id", None)
+    national_id = (given.get("owner") or {}).pop("national_id", None)  # a section may be given as null
     current = {s: getattr(application, s) for s in ("business", "owner", "plan", "consent")}
     merged = intake.merge(current, {k: v for k, v in given.items() if v is not None})
     for section, fields in merged.items():

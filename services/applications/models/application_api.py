@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StrictBool, StringConstraints
 
 from services.applications.domain.identity import normalise_identifier, normalise_phone
 from shared.events.applications import DisplacementStatus, Sex
 from shared.events.calls import GovernorateCode, Sector
+from shared.fields import Input, Utc
 from shared.money import Money
 
 
@@ -31,10 +31,6 @@ Phone = Annotated[str, StringConstraints(max_length=32), AfterValidator(normalis
 Identifier = Annotated[str, StringConstraints(max_length=64), AfterValidator(_identifier)]
 Year = Annotated[int, Field(ge=1900, le=2100)]
 Count = Annotated[int, Field(ge=0, le=100_000)]
-
-
-class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class BusinessIn(Input):
@@ -74,7 +70,7 @@ class PlanIn(Input):
 
 
 class ConsentIn(Input):
-    data_processing: bool | None = None
+    data_processing: StrictBool | None = None
     text_version: Text50 | None = None
 
 
@@ -104,7 +100,7 @@ class ScreeningOut(BaseModel):
     eligible: bool
     reasons: list[str]
     flags: list[str] = []
-    screened_at: datetime | None = None
+    screened_at: Utc | None = None
 
 
 class DocumentOut(BaseModel):
@@ -113,7 +109,7 @@ class DocumentOut(BaseModel):
     filename: str
     size: int
     content_type: str
-    created_at: datetime
+    created_at: Utc
 
 
 class ApplicationOut(BaseModel):
@@ -130,15 +126,15 @@ class ApplicationOut(BaseModel):
     screening: ScreeningOut | None
     outcome: dict[str, Any]
     documents: list[DocumentOut]
-    created_at: datetime
-    updated_at: datetime
-    submitted_at: datetime | None
+    created_at: Utc
+    updated_at: Utc
+    submitted_at: Utc | None
 
 
 class SubmitOut(BaseModel):
     id: uuid.UUID
     status: Literal["submitted"]
-    submitted_at: datetime
+    submitted_at: Utc
     reference: str
 
 

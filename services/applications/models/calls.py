@@ -12,6 +12,7 @@ from sqlmodel import Field
 
 from services.applications.models.base import Base
 from shared.events.calls import CallSpec
+from shared.fields import Utc
 
 
 class Call(Base, table=True):
@@ -29,9 +30,9 @@ class Call(Base, table=True):
 class CallOut(CallSpec):
     id: uuid.UUID
     status: str
-    created_at: datetime
-    opened_at: datetime | None = None
-    closed_at: datetime | None = None
+    created_at: Utc
+    opened_at: Utc | None = None
+    closed_at: Utc | None = None
 
 
 class CallStatusOut(BaseModel):

@@ -13,6 +13,7 @@ from services.disbursement.handlers import reports
 from services.disbursement.models.api import LedgerOut
 from shared.app import Db
 from shared.auth import Principal, Role, require_roles
+from shared.openapi_responses import problem_responses
 from shared.uow import Actor
 
 router = APIRouter(prefix="/api/v1/calls", tags=["disbursement"])
@@ -31,7 +32,8 @@ def call_ledger(call_id: uuid.UUID, db: Db, _: FinanceOrAdmin) -> LedgerOut:
 
 
 @router.get("/{call_id}/payments.xml", response_class=Response,
-            responses={200: {"content": {"application/xml": {}}, "description": "ISO 20022 pain.001.001.09"}})
+            responses={200: {"content": {"application/xml": {}}, "description": "ISO 20022 pain.001.001.09"},
+                       **problem_responses(409)})  # 409: no instructed bank payment awaits settlement
 def payments_file(call_id: uuid.UUID, db: Db, finance: Finance,
                   account: Annotated[Debtor, Depends(debtor)]) -> Response:
     message_id, document = reports.payments_file(db, Actor.of(finance), call_id, account)

@@ -6,8 +6,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, StringConstraints
 
+from shared.fields import Input
 from shared.money import Money
 
 # SQLite hands back naive datetimes; every stored time is UTC.
@@ -16,10 +17,6 @@ Text34 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 Text60 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 Text140 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=140)]
 Text500 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-
-
-class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class PayeeIn(Input):
