@@ -10,10 +10,10 @@ PY := $(BIN)/python
 # fresh copy of the same file (another clone sharing this venv) does not.
 STAMP := $(VENV)/.edf-installed-$(firstword $(shell cksum < pyproject.toml))
 # Only the source trees that hold Python files (mypy refuses an empty directory).
-SRC := $(foreach d,shared gateway services cli bench deploy,$(if $(wildcard $(d)/*.py),$(d)))
+SRC := $(foreach d,shared gateway services cli demo bench chaos deploy,$(if $(wildcard $(d)/*.py),$(d)))
 PYTEST_ARGS ?=
 
-.PHONY: help venv install run test check fmt migrate clean revision ci bench
+.PHONY: help venv install run test check fmt migrate clean revision ci bench demo chaos
 
 help: ## list the targets
 	@echo "EDF Grants: make <target>   (VENV=$(VENV))"
@@ -34,6 +34,10 @@ install: $(STAMP) ## install the project and its dev tools (again only when pypr
 
 run: install ## run the whole stack locally (NATS, four services, gateway on :8000); DB=postgres for PostgreSQL
 	$(PY) -m shared.stack run$(if $(DB), --db $(DB))
+
+DEMO_APPLICANTS ?= 300
+demo: install ## a realistic call end to end on the stack of `make run` (started if not running); DEMO_APPLICANTS=300 DEMO_SEED=1
+	$(PY) -m demo --applicants $(DEMO_APPLICANTS)$(if $(DEMO_SEED), --seed $(DEMO_SEED))$(if $(DEMO_ARGS), $(DEMO_ARGS))
 
 test: install ## run every test (tests/); PYTEST_ARGS="-k ..." to narrow
 	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
@@ -63,7 +67,10 @@ clean: ## delete var/ (databases, NATS store, admin password)
 ci: ## what CI runs (.ci/run): check, then test with PostgreSQL too
 	./.ci/run
 
-bench: install ## benchmarks on PostgreSQL (EDF_BENCH_POSTGRES_URL); results in docs/benchmarks.md
+bench: install ## every benchmark and yardstick on a temporary PostgreSQL (or EDF_BENCH_POSTGRES_URL) into docs/benchmarks.md; BENCH_ARGS=--quick: smoke run
 	@command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || apt-get install -y -qq wrk >/dev/null \
 		|| echo "wrk could not be installed: the load comes from bench/load.py (httpx) instead"
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+chaos: install ## the lifecycle on PostgreSQL under kill -9, a NATS and a PostgreSQL restart; CHAOS_ARGS="--applicants 300"; docs/reliability.md
+	$(PY) -m chaos --report docs/reliability.md $(CHAOS_ARGS)

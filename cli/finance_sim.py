@@ -101,7 +101,8 @@ async def _bind(js: JetStreamContext, durable: str) -> JetStreamContext.PullSubs
 
 
 async def serve(nats_url: str, record: PaymentRecord, durable: str, fail_every: int, stop: asyncio.Event) -> None:
-    nc = await nats.connect(nats_url, name=durable, max_reconnect_attempts=-1)
+    nc = await nats.connect(nats_url, name=durable, max_reconnect_attempts=-1, error_cb=_nats_error,
+                            disconnected_cb=_disconnected, reconnected_cb=_reconnected)
     try:
         js = nc.jetstream(timeout=5)
         sub = await _bind(js, durable)
@@ -111,11 +112,30 @@ async def serve(nats_url: str, record: PaymentRecord, durable: str, fail_every: 
                 messages = await sub.fetch(50, timeout=1.0)
             except TimeoutError:
                 continue
+            except Exception as exc:  # noqa: BLE001  (e.g. 503 while a restarted NATS recovers its streams)
+                typer.echo(f"finance-sim: fetching failed ({type(exc).__name__}); binding again", err=True)
+                with suppress(Exception):
+                    await sub.unsubscribe()
+                await asyncio.sleep(1.0)
+                sub = await _bind(js, durable)
+                continue
             for message in messages:
                 await _handle(js, message, record, fail_every)
     finally:
         with suppress(Exception):
             await nc.close()
+
+
+async def _nats_error(exc: Exception) -> None:
+    typer.echo(f"finance-sim: NATS: {type(exc).__name__}", err=True)  # one line, not a traceback per retry
+
+
+async def _disconnected() -> None:
+    typer.echo("finance-sim: disconnected from NATS; reconnecting", err=True)
+
+
+async def _reconnected() -> None:
+    typer.echo("finance-sim: reconnected to NATS", err=True)
 
 
 async def _handle(js: JetStreamContext, message: Any, record: PaymentRecord, fail_every: int) -> None:

@@ -43,18 +43,25 @@ class Child:
         env: dict[str, str],
         cwd: Path,
         ready: Callable[[], bool],
+        log: Path | None = None,
     ) -> None:
         self.name = name
         self.argv = list(argv)
         self.env = env
         self.cwd = cwd
         self.ready = ready
+        self.log = log  # when set, the output is appended to this file instead of prefixed on stdout
         self.process: subprocess.Popen[bytes] | None = None
         self._pump: threading.Thread | None = None
 
     def start(self) -> None:
         # Its own process group: a Ctrl-C in the terminal reaches the runner only, which then
         # stops the children in order (the gateway first, NATS last).
+        if self.log is not None:
+            with self.log.open("ab") as output:
+                self.process = subprocess.Popen(self.argv, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
+                                                stdout=output, stderr=subprocess.STDOUT, process_group=0)
+            return
         self.process = subprocess.Popen(
             self.argv,
             cwd=self.cwd,

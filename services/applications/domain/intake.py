@@ -37,6 +37,30 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 
 
+# How far along an application is: scoring's events (on another stream, retried, or handled by
+# another replica) can arrive out of order, and a late one must not move it back.
+PROGRESS: dict[Status, int] = {Status.draft: 0, Status.submitted: 1, Status.eligible: 2, Status.ineligible: 2,
+                               Status.under_review: 3, Status.scored: 4, Status.awarded: 5, Status.rejected: 5,
+                               Status.waitlisted: 5, Status.withdrawn: 6}
+
+
+def moves_forward(current: Status, current_decided_at: datetime | None, incoming: Status,
+                  incoming_decided_at: datetime | None = None) -> bool:
+    """Whether an event saying `incoming` applies to an application that is `current`. A
+    withdrawal is final; a decision replaces an earlier decision only (a waitlisted application
+    may be awarded later); a score replaces a score (a third reviewer after a divergence);
+    otherwise only a later stage applies: a `scored` arriving after the decision changes nothing."""
+    if current is Status.withdrawn:
+        return False
+    if current in DECIDED and incoming in DECIDED:
+        if current_decided_at is None:
+            return True
+        return incoming_decided_at is not None and incoming_decided_at > current_decided_at
+    if current is Status.scored and incoming is Status.scored:
+        return True
+    return PROGRESS[incoming] > PROGRESS[current]
+
+
 def merge(current: Sections, patch: Sections) -> Sections:
     """PATCH semantics: given sections are merged field by field; a given list replaces the old."""
     merged = {name: dict(fields) for name, fields in current.items()}

@@ -99,15 +99,20 @@ def record_decided(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
     assert isinstance(data, ApplicationDecidedV1)
     _advance(uow, data.application_id, intake.Status(data.decision),
              {"decision": data.decision, "amount": str(data.amount) if data.amount is not None else None,
-              "decided_at": data.decided_at.isoformat()})
+              "decided_at": data.decided_at.isoformat()}, data.decided_at)
 
 
-def _advance(uow: UnitOfWork, application_id: object, status: intake.Status, outcome: dict[str, object]) -> None:
+def _advance(uow: UnitOfWork, application_id: object, status: intake.Status, outcome: dict[str, object],
+             decided_at: datetime | None = None) -> None:
+    """Only forward (`intake.moves_forward`): an event that arrives late (a retried `scored` after
+    the decision) is recorded as handled and changes nothing."""
     application = uow.session.get(Application, application_id, with_for_update=True)
     if application is None:
         raise UnprocessableEvent("application not found")
     before = application.status
-    if before == intake.Status.withdrawn.value:
+    recorded = application.outcome.get("decided_at")
+    if not intake.moves_forward(intake.Status(before), datetime.fromisoformat(recorded) if recorded else None,
+                                status, decided_at):
         return
     application.status = status.value
     application.outcome = {**application.outcome, **outcome}
