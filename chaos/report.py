@@ -39,8 +39,12 @@ def machine() -> str:
         memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     except (ValueError, OSError):
         memory = 0.0
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return f"{platform.system()} {platform.machine()}, {cores} cores, {memory:.1f} GiB, load {load} at the start"
+    return f"{platform.system()} {platform.machine()}, {cores} cores, {memory:.1f} GiB, load {load()} at the start"
+
+
+def load() -> str:
+    """The load averages (1, 5, 15 minutes): other work on the machine slows every process."""
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def commit() -> str:

@@ -71,7 +71,8 @@ def run(options: Options) -> int:
         print(report.table(checks, figures), flush=True)
         passed = all(c.ok for c in checks)
         if options.report is not None:
-            report.write(options.report, report.markdown(options.command, started_at, host, checks, figures,
+            machine = f"{host}, {report.load()} at the end"
+            report.write(options.report, report.markdown(options.command, started_at, machine, checks, figures,
                                                          outcome.faults.log.events))
             say(f"figures written to {options.report}")
         say("PASSED: no event lost, no effect duplicated" if passed else "FAILED: see the checks above")
