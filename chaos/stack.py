@@ -19,11 +19,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from chaos.postgres import PostgresCluster
 from shared import migrate
+from shared.pgcluster import PostgresCluster
 from shared.procs import Child, stop_all, tcp_open, wait_until_ready
 from shared.stack import APPS, ROOT, build_children, common_environment, load_config
 
+# fsync off: the machine does not crash in this run, processes do (what an immediate stop
+# simulates); a killed server loses nothing the page cache holds.
+POSTGRES_SETTINGS = {"max_connections": "400", "fsync": "off", "full_page_writes": "off", "shared_buffers": "128MB"}
 SERVICES = tuple(app.name for app in APPS)  # applications, scoring, disbursement, monitoring, gateway
 FINANCE = "finance-sim"
 KILLABLE = (*SERVICES, FINANCE)
@@ -63,7 +66,7 @@ class ChaosStack:
         ports = free_ports(len(APPS) + 2)
         self.ports = {app.port_variable: ports[i] for i, app in enumerate(APPS)}
         self.nats_port = ports[len(APPS)]
-        self.postgres = PostgresCluster(ports[len(APPS) + 1], self.logs / "postgres.log")
+        self.postgres = PostgresCluster(ports[len(APPS) + 1], POSTGRES_SETTINGS, self.logs / "postgres.log")
         self.children: dict[str, Child] = {}
         self.endpoints: Endpoints | None = None
         self.lock = threading.Lock()

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bench import postgres, report
+from bench import report
 from bench.run import SCENARIOS
+from shared.pgcluster import PostgresUnavailable, postgres_bin
 
 REPO = Path(__file__).resolve().parents[2]
 ANALYSIS = "## Where the time goes\n\nWritten by hand: the bench keeps it."
@@ -58,8 +59,8 @@ def test_the_report_keeps_the_analysis_and_the_figures_a_run_did_not_measure(tmp
 def test_the_quick_bench_runs_every_scenario_end_to_end(tmp_path: Path) -> None:
     env = dict(os.environ)
     try:
-        postgres.binaries()
-    except RuntimeError:
+        postgres_bin()
+    except PostgresUnavailable:
         if not env.get("EDF_BENCH_POSTGRES_URL"):
             if not env.get("EDF_TEST_POSTGRES_URL"):
                 pytest.skip("no PostgreSQL server binaries and no EDF_BENCH_POSTGRES_URL")

@@ -1,6 +1,6 @@
-"""A PostgreSQL cluster of the chaos run's own, in a temporary folder, so that it can be
-restarted (`pg_ctl stop -m immediate`, the crash-like stop, then `start`) without touching the
-machine's server.
+"""A PostgreSQL cluster of a run's own (`make chaos`, `make bench`), in a temporary folder, so
+that it can be sized for the run and restarted (`pg_ctl stop -m immediate`, the crash-like stop,
+then `start`) without touching the machine's server.
 
 `initdb` refuses to run as root: as root the cluster belongs to the `postgres` OS user
 (`runuser -u postgres --`) and lives in a folder of its own that the user owns.
@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -27,21 +28,24 @@ class PostgresUnavailable(RuntimeError):
 
 
 def postgres_bin() -> Path:
-    """The folder of initdb and pg_ctl: EDF_CHAOS_PG_BIN, then Debian's, then PATH."""
-    candidates = [os.environ.get("EDF_CHAOS_PG_BIN", ""), *BIN_DIRS]
+    """The folder of initdb and pg_ctl: EDF_PG_BIN, then Debian's, then PATH."""
+    candidates = [os.environ.get("EDF_PG_BIN", ""), *BIN_DIRS]
     for candidate in candidates:
         if candidate and (Path(candidate) / "initdb").exists() and (Path(candidate) / "pg_ctl").exists():
             return Path(candidate)
     found = shutil.which("initdb")
     if found and shutil.which("pg_ctl"):
         return Path(found).parent
-    raise PostgresUnavailable("initdb/pg_ctl not found (set EDF_CHAOS_PG_BIN to PostgreSQL's bin folder)")
+    raise PostgresUnavailable("initdb/pg_ctl not found (set EDF_PG_BIN to PostgreSQL's bin folder)")
 
 
 class PostgresCluster:
-    def __init__(self, port: int, log: Path) -> None:
+    def __init__(self, port: int, settings: Mapping[str, str], log: Path | None = None) -> None:
+        """`settings`: the server's `-c` options (memory, connections, durability); `log`: where
+        `destroy` keeps the server's log."""
         self.bin = postgres_bin()
         self.port = port
+        self.settings = dict(settings)
         self.log = log
         self.as_postgres = os.geteuid() == 0
         if self.as_postgres:
@@ -50,7 +54,7 @@ class PostgresCluster:
             except KeyError:
                 raise PostgresUnavailable("running as root and there is no `postgres` user for initdb") from None
         # Its own folder (not under the run's folder, which may not be reachable by `postgres`).
-        self.root = Path(tempfile.mkdtemp(prefix="edf-chaos-pg-"))
+        self.root = Path(tempfile.mkdtemp(prefix="edf-pg-"))
         self.data = self.root / "data"
         if self.as_postgres:
             os.chown(self.root, self.owner.pw_uid, self.owner.pw_gid)
@@ -75,10 +79,8 @@ class PostgresCluster:
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync")
 
     def _options(self) -> str:
-        # fsync off: the machine does not crash in this run, processes do (what an immediate stop
-        # simulates); a killed server loses nothing the page cache holds.
-        return (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=400 "
-                "-c fsync=off -c full_page_writes=off -c shared_buffers=128MB")
+        settings = {"listen_addresses": "127.0.0.1", **self.settings}
+        return f"-p {self.port} -k {self.root} " + " ".join(f"-c {key}={value}" for key, value in settings.items())
 
     def start(self) -> None:
         log = self.root / "postgres.log"
@@ -121,6 +123,6 @@ class PostgresCluster:
             with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
                 self.stop("immediate")
         server_log = self.root / "postgres.log"
-        if server_log.exists():
+        if self.log is not None and server_log.exists():
             shutil.copyfile(server_log, self.log)
         shutil.rmtree(self.root, ignore_errors=True)
