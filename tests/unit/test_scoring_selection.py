@@ -126,6 +126,16 @@ def test_the_lowest_ranked_men_make_way_for_the_best_ranked_women() -> None:
     assert result.quotas[WOMEN].met and result.quotas[WOMEN].achieved == Decimal("0.5000")
 
 
+def test_money_a_swap_frees_goes_to_the_group_before_the_fill_again() -> None:
+    # Rank 1 (a man) is awarded already; swapping rank 2 for rank 3 frees 8000, which must go to
+    # rank 5 (a woman) rather than to rank 4 (a man) in the fill that follows.
+    pool = [candidate(1, "10000", awarded=Decimal("10000")), candidate(2, "18000"), candidate(3, "10000", woman=True),
+            candidate(4, "8000"), candidate(5, "10000", woman=True)]
+    result = select(pool, Decimal("20000"), GRANT_MIN, GRANT_MAX, {WOMEN: Decimal("0.9")})
+    assert [p.rank for p in result.proposed] == [3, 5]
+    assert not result.quotas[WOMEN].met and result.quotas[WOMEN].members == 2
+
+
 def test_awards_made_count_for_the_quota_and_their_money_is_gone() -> None:
     pool = [candidate(1, "10000", awarded=Decimal("10000"), woman=True), candidate(2, "10000"),
             candidate(3, "10000"), candidate(4, "40000", woman=True)]

@@ -10,9 +10,11 @@ The rule, in order:
    lower-ranked request may still fit).
 4. Quotas, one after another (women-owned, then IDP-owned, then returnee-owned, each only
    when the call sets it): while a quota's share (by number of grants, awards made included)
-   is below its minimum, the lowest-ranked proposed application outside the group is swapped
-   for the best-ranked unproposed one inside it that fits the budget once the other is
-   removed, provided no quota met before is broken by the swap. When no such swap exists the
+   is below its minimum, the best-ranked unproposed application inside the group that fits
+   the money left is added (swaps can free money); failing that, the lowest-ranked proposed
+   application outside the group is swapped for the best-ranked unproposed one inside it that
+   fits the budget once the other is removed, provided no quota met before is broken by the
+   addition or the swap. When no such swap exists the
    quota is reported unmet: money is never left unused to force a share.
 5. Fill again: money freed by swaps goes to the next candidates down the ranking that fit,
    skipping any that would break a quota met so far.
@@ -173,9 +175,24 @@ def _meet(book: _Portfolio, pool: list[int], group: str, share: Decimal, keep: l
     while not book.share_met(group, share):
         while first < len(members) and members[first] in book.chosen:
             first += 1
-        outsiders = sorted((i for i in book.chosen if group not in book.ordered[i].groups), reverse=True)
-        if first == len(members) or not outsiders or not _swap_one(book, members[first:], outsiders, cheapest, keep):
+        if first == len(members):
             return
+        if cheapest <= book.remaining and _add_one(book, members[first:], keep):
+            continue
+        outsiders = sorted((i for i in book.chosen if group not in book.ordered[i].groups), reverse=True)
+        if not outsiders or not _swap_one(book, members[first:], outsiders, cheapest, keep):
+            return
+
+
+def _add_one(book: _Portfolio, members: list[int], keep: list[tuple[str, Decimal]]) -> bool:
+    """The best-ranked member that fits the money left, e.g. money an earlier swap freed."""
+    for position in members:
+        if position in book.chosen or book.amounts[position] > book.remaining:
+            continue
+        if all(book.share_met(g, s, plus=position) for g, s in keep):
+            book.add(position)
+            return True
+    return False
 
 
 def _swap_one(book: _Portfolio, members: list[int], outsiders: list[int], cheapest: Decimal,
