@@ -34,7 +34,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.http = proxy.make_client(settings)
+        app.state.http = proxy.make_client(settings)  # the gateway's own calls: pages, timeline, OpenAPI
+        app.state.upstream = proxy.make_upstream_session(settings)  # the proxy's
         bus.start()
         relay.start()  # publishes user events (other services keep e.g. the list of officers)
         try:
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await app.state.http.aclose()
+            await app.state.upstream.close()
             await relay.stop()
             await bus.close()
             db.engine.dispose()

@@ -1,8 +1,11 @@
 """The reverse proxy: each `/api/v1` path not served by the gateway goes to one service.
 
-One pooled `httpx.AsyncClient` (made in the lifespan) carries every upstream request.
-Bodies stream both ways; hop-by-hop headers stay on their hop; `Authorization` passes as is
-(the services verify tokens themselves) and `X-Request-ID` carries the gateway's request id.
+One pooled `aiohttp.ClientSession` (made in the lifespan) carries every upstream request: its
+connection pool costs little per request, where httpx's scanned every pooled connection on each
+request and was most of the gateway's CPU under load (docs/benchmarks.md). Small bodies are
+sent and returned whole, larger ones stream both ways; hop-by-hop headers stay on their hop;
+`Authorization` passes as is (the services verify tokens themselves) and `X-Request-ID` carries
+the gateway's request id.
 """
 
 from __future__ import annotations
@@ -12,10 +15,13 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import aiohttp
 import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
+from multidict import CIMultiDict
 from starlette.background import BackgroundTask
+from yarl import URL
 
 from gateway.settings import Settings
 from shared.errors import NotFound
@@ -62,6 +68,9 @@ PROXIED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 # An idle pooled connection is dropped before the service's own keep-alive (uvicorn: 5 s) ends it,
 # so that a request is never sent on a connection the service is closing (a 502 otherwise).
 UPSTREAM_KEEPALIVE_SECONDS = 3.0
+# Bodies up to this size go whole (one write, no streaming machinery); larger ones stream.
+WHOLE_BODY_BYTES = 256 * 1024
+SKIP_AUTO_HEADERS = frozenset({"User-Agent", "Accept", "Accept-Encoding", "Content-Type"})
 
 
 def upstream_for(path: str) -> str | None:
@@ -90,6 +99,18 @@ def make_client(settings: Settings) -> httpx.AsyncClient:
     for name in list(client.headers.keys()):  # no default Accept-Encoding, User-Agent…: pass the caller's
         del client.headers[name]
     return client
+
+
+def make_upstream_session(settings: Settings) -> aiohttp.ClientSession:
+    """The proxy's pooled client: no cookies, no decompression, no headers of its own."""
+    connector = aiohttp.TCPConnector(limit=settings.upstream_max_connections, limit_per_host=0,
+                                     keepalive_timeout=UPSTREAM_KEEPALIVE_SECONDS, use_dns_cache=True)
+    timeout = aiohttp.ClientTimeout(total=None, sock_connect=settings.upstream_connect_timeout,
+                                    connect=settings.upstream_pool_timeout + settings.upstream_connect_timeout,
+                                    sock_read=settings.upstream_read_timeout)
+    return aiohttp.ClientSession(connector=connector, timeout=timeout, auto_decompress=False, trust_env=False,
+                                 cookie_jar=aiohttp.DummyCookieJar(), skip_auto_headers=SKIP_AUTO_HEADERS,
+                                 raise_for_status=False)
 
 
 def _connection_listed(headers: list[tuple[bytes, bytes]]) -> set[str]:
@@ -127,58 +148,92 @@ def _request_headers(request: Request) -> list[tuple[bytes, bytes]]:
     return headers
 
 
-async def _body(request: Request) -> AsyncIterator[bytes]:
-    async for chunk in request.stream():
-        if chunk:
-            yield chunk
+class _Streamed:
+    """A request body streamed on; what stopped reading it (e.g. the size limit's 413) is kept,
+    since aiohttp reports it only as a broken connection."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.error: Exception | None = None
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self.request.stream():
+                if chunk:
+                    yield chunk
+        except Exception as exc:
+            self.error = exc
+            raise
 
 
-def _target(base: str, request: Request) -> httpx.URL:
+async def _request_content(request: Request, streamed: _Streamed) -> bytes | AsyncIterator[bytes] | None:
+    """The body to send on: whole when it is announced small, else streamed; None without one."""
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) <= WHOLE_BODY_BYTES:
+        return await request.body()
+    if length is not None or "transfer-encoding" in request.headers:
+        return streamed.chunks()
+    return None
+
+
+def _target(base: str, request: Request) -> str:
     raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()
     query: bytes = request.scope.get("query_string", b"")
-    return httpx.URL(base + raw_path.decode("latin-1") + ("?" + query.decode("latin-1") if query else ""))
+    return base + raw_path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
 
 
-async def forward(request: Request, client: httpx.AsyncClient, name: str, base: str) -> Response:
-    """Sends the request to the service `name` at `base` and streams its answer back.
+async def forward(request: Request, session: aiohttp.ClientSession, name: str, base: str) -> Response:
+    """Sends the request to the service `name` at `base` and returns its answer.
 
     The service not answering in time (to connect or to respond) is a 504; a refused or
     broken connection a 502. A body passing the size limit stops the request (413, from
     `gateway.limits`).
     """
-    has_body = "content-length" in request.headers or "transfer-encoding" in request.headers
-    upstream_request = client.build_request(
-        request.method,
-        _target(base, request),
-        headers=_request_headers(request),
-        content=_body(request) if has_body else None,
-    )
+    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in _request_headers(request)]
+    streamed = _Streamed(request)
     try:
-        upstream = await client.send(upstream_request, stream=True)
-    except httpx.TimeoutException as exc:
+        upstream = await session.request(
+            request.method, URL(_target(base, request), encoded=True), headers=CIMultiDict(headers),
+            data=await _request_content(request, streamed), allow_redirects=False, compress=None,
+        )
+        try:
+            small = upstream.content_length is not None and upstream.content_length <= WHOLE_BODY_BYTES
+            body = await upstream.read() if small else None
+        except BaseException:
+            upstream.release()
+            raise
+    except TimeoutError as exc:  # aiohttp's connect and read timeouts are TimeoutErrors
         log.warning("upstream timed out", extra={"upstream": name, "error": type(exc).__name__})
         return problem(504, f"The {name} service did not answer in time.")
-    except httpx.LocalProtocolError as exc:  # what the client sent cannot be sent on (a header)
+    except (ValueError, aiohttp.InvalidURL) as exc:  # what the client sent cannot be sent on (a header)
         log.info("request not forwardable", extra={"upstream": name, "error": type(exc).__name__})
         return problem(400, "The request cannot be forwarded: a header is malformed.")
-    except httpx.TransportError as exc:
+    except (aiohttp.ClientError, OSError) as exc:
+        if streamed.error is not None:
+            raise streamed.error from exc
         log.warning("upstream unreachable", extra={"upstream": name, "error": type(exc).__name__})
         return problem(502, f"The {name} service is not reachable.")
-    response = StreamingResponse(
-        _relay(upstream), status_code=upstream.status_code, background=BackgroundTask(upstream.aclose)
-    )
-    headers = _end_to_end(list(upstream.headers.raw), RESPONSE_OWN)
-    response.raw_headers = [_relative_location(key, value, base) for key, value in headers]
+    raw_headers = [_relative_location(k, v, base) for k, v in _end_to_end(list(upstream.raw_headers), RESPONSE_OWN)]
+    if body is not None:
+        response = Response(body, status_code=upstream.status)
+    else:
+        response = StreamingResponse(_relay(upstream), status_code=upstream.status,
+                                     background=BackgroundTask(_release, upstream))
+    response.raw_headers = raw_headers
     return response
 
 
-async def _relay(upstream: httpx.Response) -> AsyncIterator[bytes]:
+async def _relay(upstream: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
     """The upstream body as it comes; the connection goes back to the pool even if the caller leaves."""
     try:
-        async for chunk in upstream.aiter_raw():
+        async for chunk in upstream.content.iter_chunked(64 * 1024):
             yield chunk
     finally:
-        await upstream.aclose()
+        upstream.release()
+
+
+async def _release(upstream: aiohttp.ClientResponse) -> None:
+    upstream.release()
 
 
 def _relative_location(name: bytes, value: bytes, base: str) -> tuple[bytes, bytes]:
@@ -198,7 +253,7 @@ def proxy_router(settings: Settings) -> APIRouter:
         name = upstream_for(request.url.path)
         if name is None:
             raise NotFound("There is nothing at this address.")
-        client: httpx.AsyncClient = request.app.state.http
-        return await forward(request, client, name, upstreams[name])
+        session: aiohttp.ClientSession = request.app.state.upstream
+        return await forward(request, session, name, upstreams[name])
 
     return router
