@@ -11,6 +11,8 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from shared import audit as audit_chain
@@ -104,20 +106,24 @@ class UnitOfWork:
     def inbox_seen(self, consumer: str, event_id: str) -> bool:
         inbox = self.db.infra.inbox
         query = select(inbox.c.event_id).where(inbox.c.consumer == consumer, inbox.c.event_id == event_id)
-        return self.session.execute(query).first() is not None
+        return self.session.connection().execute(query).first() is not None
 
-    def record_inbox(self, consumer: str, event_id: str, subject: str) -> None:
-        self.session.execute(
-            insert(self.db.infra.inbox).values(
-                consumer=consumer, event_id=event_id, subject=subject, processed_at=datetime.now(UTC)
-            )
-        )
+    def claim_inbox(self, consumer: str, event_id: str, subject: str) -> bool:
+        """Records the event as applied by `consumer` in this transaction; False when it already
+        was. One statement: on PostgreSQL a replica applying the same event right now makes it
+        wait for that replica's commit (then False) or rollback (then True)."""
+        inbox = self.db.infra.inbox
+        dialect = self.session.get_bind().dialect.name
+        insert_into = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        claim = insert_into(inbox).values(consumer=consumer, event_id=event_id, subject=subject,
+                                          processed_at=datetime.now(UTC)).on_conflict_do_nothing()
+        return self.session.connection().execute(claim.returning(inbox.c.event_id)).first() is not None
 
     def commit(self) -> None:
         self.session.flush()
         now = datetime.now(UTC)
         if self._events:
-            self.session.execute(
+            self.session.connection().execute(
                 insert(self.db.infra.outbox),
                 [
                     {

@@ -31,7 +31,7 @@ def database(url: str) -> Database:
 def audited_work(db: Database, n: int, actor: str = "tester") -> None:
     """One transaction as a handler makes it: a state change (here an inbox row), two audit rows."""
     with UnitOfWork(db, Actor(id=actor, role="admin"), correlation_id=f"c-{n}") as uow:
-        uow.record_inbox("tests", str(uuid.uuid4()), "edf.tests.work.v1")
+        uow.claim_inbox("tests", str(uuid.uuid4()), "edf.tests.work.v1")
         uow.audit("thing.made", "thing", n, after={"n": n})
         uow.audit("thing.checked", "thing", n, before={"n": n}, after={"n": n, "ok": True})
         uow.commit()

@@ -1,8 +1,9 @@
 """Two replicas of a service share its durable pull consumer: every event is applied exactly
 once, and both replicas do part of the work (what a Deployment with 2+ pods relies on).
 
-Each replica is a real process whose `InboxConsumer.apply` is wrapped to append the ids of the
-events it applied to a file of its own, so that per-replica work is counted exactly.
+Each replica is a real process whose `InboxConsumer.apply` and `apply_all` (a fetched batch in
+one transaction) are wrapped to append the ids of the events it applied to a file of its own, so
+that per-replica work is counted exactly.
 """
 
 from __future__ import annotations
@@ -36,16 +37,25 @@ import os, sys, threading
 import uvicorn
 from shared import inbox
 
-lock, path, original = threading.Lock(), os.environ["EDF_TEST_APPLIED_LOG"], inbox.InboxConsumer.apply
+lock, path = threading.Lock(), os.environ["EDF_TEST_APPLIED_LOG"]
+original, original_all = inbox.InboxConsumer.apply, inbox.InboxConsumer.apply_all
+
+def record(ids):
+    with lock, open(path, "a") as f:
+        f.write("".join(f"{i}\\n" for i in ids))
 
 def apply(self, event, data):
     applied = original(self, event, data)
     if applied:
-        with lock, open(path, "a") as f:
-            f.write(f"{event.id}\\n")
+        record([event.id])
     return applied
 
-inbox.InboxConsumer.apply = apply
+def apply_all(self, events):
+    applied = original_all(self, events)
+    record([event.id for (event, _), fresh in zip(events, applied) if fresh])
+    return applied
+
+inbox.InboxConsumer.apply, inbox.InboxConsumer.apply_all = apply, apply_all
 uvicorn.run(sys.argv[1], factory=True, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
 """
 
