@@ -12,6 +12,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.errors import DomainError
@@ -76,6 +78,17 @@ async def _http_exception(_: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, detail, headers=getattr(exc, "headers", None))
 
 
+DATABASE_RETRY_SECONDS = 5
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The database unreachable, restarting, busy or out of connections, or a deadlock: the
+    request changed nothing (its transaction was rolled back) and may simply be sent again."""
+    log.warning("database unavailable", extra={"path": request.url.path, "error": type(exc).__name__})
+    return problem(503, "The service's database is not available right now; try again shortly.",
+                   headers={"Retry-After": str(DATABASE_RETRY_SECONDS)})
+
+
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", extra={"path": request.url.path})
     return problem(500, "The server could not complete the request.")
@@ -85,4 +98,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_exception)
+    app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(PoolTimeout, _database_unavailable)
     app.add_exception_handler(Exception, _unhandled)
