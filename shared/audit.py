@@ -73,11 +73,12 @@ def append(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) ->
     since on PostgreSQL the chain's lock is then held until the commit."""
     if not rows:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
-    tail = session.execute(select(table.c.seq, table.c.hash).order_by(table.c.seq.desc()).limit(1)).first()
+    connection = session.connection()  # Core statements: the ORM's execute path costs more each
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
+    tail = connection.execute(select(table.c.seq, table.c.hash).order_by(table.c.seq.desc()).limit(1)).first()
     last_seq, last_hash = (int(tail.seq), str(tail.hash)) if tail is not None else (0, GENESIS)
-    session.execute(insert(table), chain(rows, last_seq, last_hash))
+    connection.execute(insert(table), chain(rows, last_seq, last_hash))
 
 
 @dataclass(frozen=True)

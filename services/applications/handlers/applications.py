@@ -73,7 +73,7 @@ def create_draft(db: Database, principal: Principal, body: ApplicationCreate, co
         uow.session.add(application)
         uow.audit("application.created", "application", application.id, after={"status": "draft"})
         uow.commit()
-        return application_out(uow.session, application)
+        return application_out(uow.session, application, new=True)
 
 
 def update_draft(db: Database, principal: Principal, application_id: uuid.UUID, patch: ApplicationPatch,

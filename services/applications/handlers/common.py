@@ -42,10 +42,11 @@ def owned_application(session: Session, principal: Principal, application_id: uu
     return application
 
 
-def application_out(session: Session, application: Application) -> ApplicationOut:
+def application_out(session: Session, application: Application, *, new: bool = False) -> ApplicationOut:
+    """`new`: the application was created in this session, so it has no documents yet."""
     call = session.get(Call, application.call_id)
     assert call is not None
-    documents = session.exec(
+    documents = [] if new else session.exec(
         select(Document).where(Document.application_id == application.id).order_by(col(Document.created_at))
     ).all()
     return ApplicationOut(

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, UniqueConstraint, Uuid
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, UniqueConstraint, Uuid, text
 from sqlmodel import Field
 
 from services.applications.models.base import Base
@@ -29,6 +29,11 @@ class Application(Base, table=True):
         Index("ix_applications_call_phone", "call_id", "phone_hash"),
         Index("ix_applications_call_registration", "call_id", "registration_key"),
         Index("ix_applications_applicant", "applicant_id", "created_at"),
+        # Screening's "awarded before, in another call" look-ups (a scan of every application else)
+        Index("ix_applications_awarded_national_id", "national_id_hash",
+              postgresql_where=text("status = 'awarded'"), sqlite_where=text("status = 'awarded'")),
+        Index("ix_applications_awarded_registration", "registration_key",
+              postgresql_where=text("status = 'awarded'"), sqlite_where=text("status = 'awarded'")),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
