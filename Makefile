@@ -13,7 +13,7 @@ STAMP := $(VENV)/.edf-installed-$(firstword $(shell cksum < pyproject.toml))
 SRC := $(foreach d,shared gateway services cli demo bench chaos deploy,$(if $(wildcard $(d)/*.py),$(d)))
 PYTEST_ARGS ?=
 
-.PHONY: help venv install run test check fmt migrate clean revision ci bench demo chaos
+.PHONY: help venv install run test check fmt migrate clean revision ci bench profile demo chaos
 
 help: ## list the targets
 	@echo "EDF Grants: make <target>   (VENV=$(VENV))"
@@ -71,6 +71,10 @@ bench: install ## every benchmark and yardstick on a temporary PostgreSQL (or ED
 	@command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || apt-get install -y -qq wrk >/dev/null \
 		|| echo "wrk could not be installed: the load comes from bench/load.py (httpx) instead"
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+profile: install ## py-spy samples of every service under the submissions load: CPU per request and hot functions; var/profiles/; PROFILE_ARGS="--phase create"
+	@command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || apt-get install -y -qq wrk >/dev/null
+	$(PY) -m bench.profile $(PROFILE_ARGS)
 
 chaos: install ## the lifecycle on PostgreSQL under kill -9, a NATS and a PostgreSQL restart; CHAOS_ARGS="--applicants 300"; docs/reliability.md
 	$(PY) -m chaos --report docs/reliability.md $(CHAOS_ARGS)

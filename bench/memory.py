@@ -9,12 +9,11 @@ runner started (found by its pid file, `stack.pid` in the stack's var dir).
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
 
-from bench.env import load, rss_mib
+from bench.env import load, rss_mib, stack_processes
 from bench.quiet import wait_quiet
 from bench.submissions import create_drafts, open_call
 from shared.db import make_engine
@@ -23,32 +22,6 @@ from tests.support.stack import Stack
 BATCH = 2000
 CONCURRENCY = 32
 
-
-def _parent(pid: int) -> int:
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    return int(stat.rsplit(")", 1)[1].split()[1])
-
-
-def stack_processes(var_dir: Path) -> dict[str, int]:
-    """{name: pid} of the runner's children: nats-server and the apps (by the module uvicorn runs)."""
-    runner = int((var_dir / "stack.pid").read_text().strip())
-    found: dict[str, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if _parent(int(entry.name)) != runner:
-                continue
-            argv = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
-        except (FileNotFoundError, ProcessLookupError, IndexError):
-            continue
-        factory = next((a for a in argv if a.endswith(".main:create_app")), None)
-        if factory:
-            found[factory.removesuffix(".main:create_app").removeprefix("services.")] = int(entry.name)
-        elif argv and Path(argv[0]).name == "nats-server":
-            found["nats-server"] = int(entry.name)
-    found["stack runner"] = runner
-    return found
 
 
 def submitted(applications_url: str) -> int:

@@ -250,6 +250,7 @@ def write(path: Path, results: dict[str, Any], meta: dict[str, Any]) -> None:
         report_text.header(meta, scenarios),
         table(all_rows),
         f"\n![Each figure as a share of its target]({image.name})\n",
+        report_text.cpu_table(scenarios, SUBMITS_TARGET),
         report_text.details(scenarios),
         ANALYSIS_START, analysis if analysis is not None else report_text.FIRST_ANALYSIS, ANALYSIS_END, "",
         f"{DATA_START}\n{data}\n{DATA_END}", ""])

@@ -32,6 +32,28 @@ what the machine does with no gateway hop, no database and no events.
 """
 
 
+CPU_PARTS = ("gateway", "applications", "scoring", "disbursement", "monitoring", "nats-server", "postgres")
+
+
+def cpu_table(scenarios: dict[str, Any], target_per_second: float) -> str:
+    """Where a request's CPU goes, by process, and the cores the target rate would need at that cost."""
+    sub = scenarios.get("submissions", {})
+    measured = {name: sub[name]["cpu_ms"] for name in ("create", "submit") if "cpu_ms" in sub.get(name, {})}
+    if not measured:
+        return ""
+    lines = ["## CPU per request, by process\n",
+             "CPU time (user + system, from /proc) each process spent during the submissions scenario's rounds,",
+             "divided by the requests answered 2xx (medians of the rounds). A *submit* includes everything it",
+             "sets off: the submit is counted until every consumer of every stream has caught up.\n",
+             "| request | " + " | ".join(CPU_PARTS) + " | total | cores for 500/s at this cost |",
+             "|---" * (len(CPU_PARTS) + 3) + "|"]
+    for name, parts in measured.items():
+        total = sum(parts.get(p, 0.0) for p in CPU_PARTS)
+        cells = " | ".join(f"{parts.get(p, 0.0):.2f}" for p in CPU_PARTS)
+        lines.append(f"| {name} | {cells} | **{total:.2f} ms** | {total * target_per_second / 1000:.1f} |")
+    return "\n".join(lines) + "\n"
+
+
 def details(scenarios: dict[str, Any]) -> str:
     parts = ["## How each figure is measured\n"]
     if sub := scenarios.get("submissions"):

@@ -18,8 +18,9 @@ from typing import Any
 
 import httpx
 
-from bench import wrk
+from bench import cpu, wrk
 from bench.env import REPO, load, rss_mib
+from bench.quiet import wait_quiet
 from shared.app import token_config
 from shared.auth import Role, issue_token
 from shared.settings import CommonSettings
@@ -66,6 +67,7 @@ def one_round(stack: Stack, call_id: str, plan_size: int, scale: float = 1.0) ->
     with tempfile.TemporaryDirectory() as tmp:
         captured = Path(tmp) / "created.txt"
         pairs: list[list[str]] = []
+        before = cpu.snapshot(stack.var_dir)
         for attempt in range(3):  # a round needs drafts to submit: a longer window when none finished in time
             if wrk.available():
                 created = wrk.run(creates, CONCURRENCY, CREATE_SECONDS * scale * 2**attempt, capture=captured)
@@ -76,10 +78,21 @@ def one_round(stack: Stack, call_id: str, plan_size: int, scale: float = 1.0) ->
                 break
         else:
             raise RuntimeError(f"no draft was created: {created}")
+        created["cpu_ms"] = cpu.per_request_ms(before, cpu.snapshot(stack.var_dir), len(pairs))
     submits = [{"method": "POST", "url": f"{stack.gateway}/api/v1/applications/{app_id}/submit",
                 "headers": people[owner]} for app_id, owner in pairs]
+    before = cpu.snapshot(stack.var_dir)
     submitted = wrk.run(submits, CONCURRENCY, SUBMIT_SECONDS * scale) if wrk.available() else load(submits, CONCURRENCY)
+    wait_quiet(stack.nats_url)  # the submits' events handled too: a submission's whole cost
+    submitted["cpu_ms"] = cpu.per_request_ms(before, cpu.snapshot(stack.var_dir), _answered_2xx(submitted))
     return {"create": created, "submit": submitted}
+
+
+def _answered_2xx(result: dict[str, Any]) -> int:
+    statuses: dict[str, int] = result["statuses"]
+    if "non-2xx" in statuses:  # wrk counts the others only
+        return max(int(result["requests"]) - sum(int(n) for n in statuses.values()), 0)
+    return sum(int(n) for status, n in statuses.items() if str(status).startswith("2"))
 
 
 def create_drafts(stack: Stack, call_id: str, count: int, concurrency: int = 32) -> list[tuple[str, dict[str, str]]]:
@@ -135,6 +148,9 @@ def median_of(results: list[dict[str, Any]]) -> dict[str, Any]:
     merged["runs"] = len(results)
     merged["requests"] = int(statistics.median(r["requests"] for r in results))
     merged["non_2xx"] = sum(n for r in results for s, n in r["statuses"].items() if not str(s).startswith("2"))
+    if all("cpu_ms" in r for r in results):
+        parts = set.intersection(*(set(r["cpu_ms"]) for r in results))
+        merged["cpu_ms"] = {part: statistics.median(r["cpu_ms"][part] for r in results) for part in sorted(parts)}
     return merged
 
 

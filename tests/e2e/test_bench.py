@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import report
+from bench import report, wrk
 from bench.run import SCENARIOS
 from shared.pgcluster import PostgresUnavailable, postgres_bin
 
@@ -53,10 +53,7 @@ def test_the_report_keeps_the_analysis_and_the_figures_a_run_did_not_measure(tmp
     assert analysis == ANALYSIS and set(kept["scenarios"]) == {"startup", "yardstick_http"}
 
 
-@pytest.mark.e2e
-@pytest.mark.slow
-@pytest.mark.timeout(900)  # about a minute on an idle machine; ten under a load average of 50
-def test_the_quick_bench_runs_every_scenario_end_to_end(tmp_path: Path) -> None:
+def _bench_env() -> dict[str, str]:
     env = dict(os.environ)
     try:
         postgres_bin()
@@ -65,6 +62,14 @@ def test_the_quick_bench_runs_every_scenario_end_to_end(tmp_path: Path) -> None:
             if not env.get("EDF_TEST_POSTGRES_URL"):
                 pytest.skip("no PostgreSQL server binaries and no EDF_BENCH_POSTGRES_URL")
             env["EDF_BENCH_POSTGRES_URL"] = env["EDF_TEST_POSTGRES_URL"]
+    return env
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+@pytest.mark.timeout(900)  # about a minute on an idle machine; ten under a load average of 50
+def test_the_quick_bench_runs_every_scenario_end_to_end(tmp_path: Path) -> None:
+    env = _bench_env()
     target = tmp_path / "benchmarks.md"
     _report_with_analysis(target)
 
@@ -77,10 +82,28 @@ def test_the_quick_bench_runs_every_scenario_end_to_end(tmp_path: Path) -> None:
     assert set(kept["scenarios"]) == {*SCENARIOS, "yardstick_http", "yardstick_jetstream"}
     figures = kept["scenarios"]
     assert figures["submissions"]["create"]["per_second"] > 0  # (a busy machine may answer no submit in time)
+    assert {"gateway", "applications", "postgres"} <= set(figures["submissions"]["create"]["cpu_ms"])
     assert figures["pipeline"]["missing"] == 0 and figures["pipeline"]["assigned"]["p99_ms"] > 0
     assert set(figures["memory"]["rss_mib"]) >= {*report.SERVICES, "nats-server"}
     assert figures["yardstick_jetstream"]["publish"]["per_second"] > 0
     document = target.read_text(encoding="utf-8")
     assert "![Each figure as a share of its target](benchmarks.png)" in document
+    assert "## CPU per request, by process" in document
     assert (tmp_path / "benchmarks.png").exists()
     json.dumps(figures)  # the kept results are plain JSON
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_the_profiler_samples_every_service_under_the_submissions_load() -> None:
+    if not wrk.available():
+        pytest.skip("wrk is not installed (Debian's package wrk)")
+    done = subprocess.run([sys.executable, "-m", "bench.profile", "--seconds", "3"], cwd=REPO, env=_bench_env(),
+                          capture_output=True, text=True, timeout=570)
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert "CPU ms per submit:" in done.stdout and "CPU ms per create:" in done.stdout
+    for name in report.SERVICES:
+        assert f"  {name} (var/profiles/{name}.txt)" in done.stdout, done.stdout
+        assert (REPO / "var" / "profiles" / f"{name}.txt").stat().st_size > 0
+    assert "submit_application (services/applications/api/applications.py)" in done.stdout
