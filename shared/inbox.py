@@ -68,6 +68,7 @@ class ConsumerPolicy:
     max_deliver: int = 6
     ack_wait: float = 30.0
     fetch_batch: int = 50
+    fetch_wait: float = 1.0  # how long one pull waits for a message (then it pulls again)
 
     def backoff(self) -> list[float]:
         steps = [1.0, 5.0, 15.0, 30.0, 60.0]
@@ -147,16 +148,27 @@ class InboxConsumer:
                 await asyncio.sleep(1.0)
 
     async def _pull(self, sub: JetStreamContext.PullSubscription) -> None:
-        fetch = sub.fetch
         while True:
             try:
-                messages: list[Msg] = await fetch(self.policy.fetch_batch, timeout=1.0)
+                messages = await self._next_batch(sub)
             except TimeoutError:
                 continue
             if len(messages) > 1 and await self._process_together(messages):
                 continue
             for message in messages:
                 await self.process(message)
+
+    async def _next_batch(self, sub: JetStreamContext.PullSubscription) -> list[Msg]:
+        """The next message as soon as there is one, with those already waiting behind it (up to
+        `fetch_batch`). A single `fetch(fetch_batch)` would not do: once nothing is waiting,
+        nats-py's fetch holds its first message until the batch is full or its timeout ends,
+        adding up to a second to every event at a moderate rate."""
+        messages: list[Msg] = await sub.fetch(1, timeout=self.policy.fetch_wait)
+        waiting = messages[-1].metadata.num_pending if messages else 0
+        if waiting and self.policy.fetch_batch > 1:
+            with suppress(TimeoutError):  # another replica took them meanwhile: go on with what we have
+                messages += await sub.fetch(min(waiting, self.policy.fetch_batch - 1), timeout=0.2)
+        return messages
 
     async def _process_together(self, messages: list[Msg]) -> bool:
         """Applies a fetched batch in one transaction (one commit, one append to the audit chain)

@@ -138,3 +138,42 @@ def test_one_bad_event_in_a_batch_leaves_the_others_applied_once(db: Database, o
     with db.engine.connect() as connection:
         assert [r.event_id for r in connection.execute(select(dead.c.event_id))] == [bad]
     assert tries[bad] == 2 and all(tries[i] in (1, 2) for i in ids)  # batch once, then one by one
+
+
+def test_a_waiting_consumer_takes_each_event_as_it_arrives(db: Database, own_nats: NatsServer) -> None:
+    """Events a while apart are each handled at once, though a pull may wait long (10 s here) for
+    work: nats-py's `fetch(50)` held a first event until its batch was full or its wait was over
+    (up to a second per event and per service at a quiet time with the 1 s wait of production)."""
+    create_streams(own_nats.url)
+    handled: dict[str, float] = {}
+
+    def record(uow: UnitOfWork, event: CloudEvent, data: EventData) -> None:
+        handled[str(event.id)] = time.monotonic()
+        time.sleep(0.1)  # the next event arrives while this one is handled
+
+    async def run() -> dict[str, float]:
+        bus = Bus(own_nats.url, "inboxtest")
+        bus.start()
+        consumer = InboxConsumer(db, bus, "inboxtest", STREAM, [Subscription(OPENED, record)],
+                                 ConsumerPolicy(fetch_wait=10.0))
+        consumer.start()
+        sent: dict[str, float] = {}
+        try:
+            await asyncio.sleep(1.0)  # the consumer is waiting for work
+            for n in range(8):  # in pairs, as a submission's `submitted` and `screened` come
+                _, payload = call_opened_event()
+                sent[str(CloudEvent.model_validate_json(payload).id)] = time.monotonic()
+                await asyncio.to_thread(publish, own_nats.url, OPENED, payload)
+                await asyncio.sleep(0.02 if n % 2 == 0 else 0.7)
+            deadline = time.monotonic() + 30
+            while len(handled) < len(sent) and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+        finally:
+            await consumer.stop()
+            await bus.close()
+        return sent
+
+    sent = asyncio.run(run())
+    waits = {event_id: handled[event_id] - at for event_id, at in sent.items() if event_id in handled}
+    assert len(waits) == len(sent), "not every event was handled"
+    assert max(waits.values()) < 5.0, f"an event waited for a batch to fill: {sorted(waits.values())}"
