@@ -32,6 +32,9 @@ OFFICERS = 10
 PASSWORD = "bench officer password"  # noqa: S105  (synthetic users of a throwaway stack)
 
 
+IDLE_RATE, IDLE_SUBMITS = 2.0, 20
+
+
 def ensure_officers(stack: Stack, count: int = OFFICERS) -> None:
     """Officers in scoring's pool (created through the gateway; scoring hears `user.created`)."""
     admin = admin_headers(stack)
@@ -73,9 +76,10 @@ def measure(stack: Stack, rate: float = 100.0, seconds: float = 10.0, runs: int 
     call_id = open_call(stack)
     per_run, warm = max(int(rate * seconds), 10), max(int(rate * 2), 10)
     started = time.perf_counter()
-    drafts = create_drafts(stack, call_id, warm + per_run * runs)
-    if len(drafts) < warm + per_run * runs:
-        raise RuntimeError(f"only {len(drafts)} of {warm + per_run * runs} drafts were created")
+    wanted = warm + per_run * runs + IDLE_SUBMITS
+    drafts = create_drafts(stack, call_id, wanted)
+    if len(drafts) < wanted:
+        raise RuntimeError(f"only {len(drafts)} of {wanted} drafts were created")
     prepared = time.perf_counter() - started
     wait_quiet(stack.nats_url)
     paced(stack, drafts[:warm], rate)  # warm-up
@@ -90,4 +94,7 @@ def measure(stack: Stack, rate: float = 100.0, seconds: float = 10.0, runs: int 
                               "late_start_ms": max(s["late_start_ms"] for s in summaries)}
     for stage in ("answered", "screened", "assigned", "assigned_after_answer"):
         result[stage] = {q: statistics.median(s[stage][q] for s in summaries) for q in ("p50_ms", "p99_ms")}
+    wait_quiet(stack.nats_url)  # the floor: the same way through, with nothing else going on
+    idle = _summary(paced(stack, drafts[-IDLE_SUBMITS:], IDLE_RATE))
+    result["idle"] = {"rate": IDLE_RATE, "submits": IDLE_SUBMITS, **idle}
     return result

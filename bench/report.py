@@ -112,11 +112,16 @@ def _submissions(sub: dict[str, Any], y: Yardsticks) -> list[Row]:
 
 def _pipeline(pipe: dict[str, Any], y: Yardsticks) -> list[Row]:
     a = pipe["assigned"]
+    i = pipe.get("idle")
+    idle = [Row(f"the same at {i['rate']:.0f}/s (an idle stack: the floor)",
+                f"{i['submits']} submits, one every {1000 / i['rate']:.0f} ms",
+                f"{_latency(i['assigned'])} (screened: {_latency(i['screened'])}), {i['missing']} not assigned",
+                ratio=y.event(i["assigned"]["p50_ms"], i["assigned"]["p99_ms"]))] if i else []
     return [Row(f"submit → screened → in a reviewer's queue at {pipe['rate']:.0f}/s",
                 f"{pipe['submits']:,} submits × {pipe['runs']} runs, {pipe['officers']} officers",
                 f"**{_latency(a)}** (screened: {_latency(pipe['screened'])}); achieved {pipe['achieved_rate']:.0f}/s, "
                 f"{pipe['missing']} not assigned", "p99 ≤ 100 ms", a["p99_ms"] <= QUEUE_P99,
-                y.event(a["p50_ms"], a["p99_ms"]), QUEUE_P99 / a["p99_ms"], f"p99 {_ms(a['p99_ms'])}")]
+                y.event(a["p50_ms"], a["p99_ms"]), QUEUE_P99 / a["p99_ms"], f"p99 {_ms(a['p99_ms'])}"), *idle]
 
 
 def _scoring(scoring: dict[str, Any], y: Yardsticks) -> list[Row]:

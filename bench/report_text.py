@@ -73,6 +73,8 @@ commits the reviews (from then on they are in the officers' queues) and its outb
 the event afterwards, so the figure is an upper bound of "in the queue". The way there: the submit,
 `application.submitted` to applications' screening, `application.screened` to scoring, which assigns
 two of {pipe['officers']} officers (created through the gateway, so scoring heard `user.created`).
+Then the same at {pipe.get('idle', {}).get('rate', 2):.0f}/s on the quiet stack: the floor, what one submission
+waits when nothing else is going on.
 """)
     if scoring := scenarios.get("scoring"):
         parts.append(f"""**Scoring** (`bench/scoring.py`). Data seeded straight into scoring's database with bulk

@@ -84,6 +84,7 @@ def test_the_quick_bench_runs_every_scenario_end_to_end(tmp_path: Path) -> None:
     assert figures["submissions"]["create"]["per_second"] > 0  # (a busy machine may answer no submit in time)
     assert {"gateway", "applications", "postgres"} <= set(figures["submissions"]["create"]["cpu_ms"])
     assert figures["pipeline"]["missing"] == 0 and figures["pipeline"]["assigned"]["p99_ms"] > 0
+    assert figures["pipeline"]["idle"]["missing"] == 0
     assert set(figures["memory"]["rss_mib"]) >= {*report.SERVICES, "nats-server"}
     assert figures["yardstick_jetstream"]["publish"]["per_second"] > 0
     document = target.read_text(encoding="utf-8")
