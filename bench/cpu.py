@@ -13,18 +13,28 @@ from bench.env import stack_processes
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def _seconds(pid: int | str) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
+def _stat(pid: int | str) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def _seconds(pid: int | str, children: bool = False) -> float:
+    """utime + stime; with `children`, also what its children that ended used (cutime + cstime)."""
+    fields = _stat(pid)
+    used = int(fields[11]) + int(fields[12])
+    return (used + (int(fields[13]) + int(fields[14]) if children else 0)) / TICK
 
 
 def _postgres() -> float:
+    """Every PostgreSQL process, and the backends that ended (counted in their postmaster)."""
     total = 0.0
     for entry in Path("/proc").iterdir():
         try:
-            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
-                total += _seconds(entry.name)
-        except (FileNotFoundError, ProcessLookupError):
+            if not entry.name.isdigit() or (entry / "comm").read_text().strip() != "postgres":
+                continue
+            parent = _stat(entry.name)[1]
+            postmaster = Path(f"/proc/{parent}/comm").read_text().strip() != "postgres"
+            total += _seconds(entry.name, children=postmaster)
+        except (FileNotFoundError, ProcessLookupError, IndexError):
             continue
     return total
 

@@ -42,6 +42,7 @@ class ServiceSettings(CommonSettings):
     database_url: str = ""
     consumer_max_deliver: int = Field(6, ge=1)
     consumer_ack_wait_seconds: float = Field(30.0, gt=0)
+    consumer_fetch_batch: int = Field(50, ge=1, le=1000)  # events applied in one transaction at most
 
     @model_validator(mode="after")
     def _default_database(self) -> ServiceSettings:
