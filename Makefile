@@ -40,7 +40,7 @@ demo: install ## a realistic call end to end on the stack of `make run` (started
 	$(PY) -m demo --applicants $(DEMO_APPLICANTS)$(if $(DEMO_SEED), --seed $(DEMO_SEED))$(if $(DEMO_ARGS), $(DEMO_ARGS))
 
 test: install ## run every test (tests/); PYTEST_ARGS="-k ..." to narrow
-	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	$(PY) -m pytest -p no:cacheprovider --durations=25 $(PYTEST_ARGS)
 
 check: install ## ruff, mypy, the import contracts and the deployment files (compose, Kubernetes)
 	@status=0; \
