@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, StringConstraints
+from pydantic import AwareDatetime, BaseModel, StringConstraints
 
-from shared.fields import Input
+from shared.fields import Input, Utc
 from shared.money import Money
 
 # SQLite hands back naive datetimes; every stored time is UTC.
-Utc = Annotated[datetime, AfterValidator(lambda d: d if d.tzinfo is not None else d.replace(tzinfo=UTC))]
 Text34 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 Text60 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 Text140 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=140)]

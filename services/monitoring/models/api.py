@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, StrictBool, StringConstraints
+from pydantic import BaseModel, Field, StrictBool, StringConstraints
 
 from shared.events.calls import Key
-from shared.fields import Input
+from shared.fields import Input, Utc
 from shared.money import Money
 
-Utc = Annotated[datetime, AfterValidator(lambda d: d if d.tzinfo is not None else d.replace(tzinfo=UTC))]
 Findings = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Kind = Literal["verification", "follow_up"]

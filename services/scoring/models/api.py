@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from shared.events.calls import Key
-from shared.fields import Input
+from shared.fields import Input, Utc
 from shared.money import Money
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=1000)]
 Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 
 
-def _utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-Moment = Annotated[datetime, AfterValidator(_utc)]
+Moment = Utc  # SQLite hands back naive datetimes; every stored time is UTC
 
 
 class ReviewDraftIn(Input):
