@@ -24,10 +24,7 @@ from typing import Any
 from bench import cpu, postgres, wrk
 from bench.env import REPO, postgres_databases, stack_processes
 from bench.quiet import wait_quiet
-from bench.submissions import CONCURRENCY, applicant, open_call
-from shared.app import token_config
-from shared.settings import CommonSettings
-from tests.support.samples import application_body
+from bench.submissions import CONCURRENCY, answered_2xx, created_pairs, creates_plan, open_call, submits_plan
 from tests.support.stack import Stack, running_stack
 
 OUT = REPO / "var" / "profiles"
@@ -60,11 +57,7 @@ def summary(raw: Path, top: int = 12) -> list[str]:
 
 
 def profile(stack: Stack, phase: str, seconds: float) -> None:
-    call_id = open_call(stack)
-    config = token_config(CommonSettings())
-    people = dict(applicant(config) for _ in range(int(seconds * 400)))
-    creates = [{"method": "POST", "url": f"{stack.gateway}/api/v1/applications", "headers": h,
-                "json": application_body(call_id)} for h in people.values()]
+    people, creates = creates_plan(stack, open_call(stack), int(seconds * 400))
     pids = {name: pid for name, pid in stack_processes(stack.var_dir).items() if name in SERVICES}
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -72,16 +65,15 @@ def profile(stack: Stack, phase: str, seconds: float) -> None:
         spies = _start(pids, phase == "create", seconds)
         before = cpu.snapshot(stack.var_dir)
         created = wrk.run(creates, CONCURRENCY, seconds, capture=captured)
-        pairs = [line.split() for line in captured.read_text().splitlines() if len(line.split()) == 2]
+        pairs = created_pairs(captured)
         _report("create", created, cpu.per_request_ms(before, cpu.snapshot(stack.var_dir), len(pairs)), spies)
         wait_quiet(stack.nats_url)
-        submits = [{"method": "POST", "url": f"{stack.gateway}/api/v1/applications/{a}/submit", "headers": people[o]}
-                   for a, o in pairs]
+        submits = submits_plan(stack, pairs, people)
         spies = _start(pids, phase == "submit", seconds)
         before = cpu.snapshot(stack.var_dir)
         submitted = wrk.run(submits, CONCURRENCY, seconds)
         wait_quiet(stack.nats_url)
-        answered = int(submitted["requests"]) - sum(int(n) for n in submitted["statuses"].values())
+        answered = answered_2xx(submitted)
         _report("submit", submitted, cpu.per_request_ms(before, cpu.snapshot(stack.var_dir), answered), spies)
 
 

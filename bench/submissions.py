@@ -59,11 +59,29 @@ def open_call(stack: Stack) -> str:
     return str(created.json()["id"])
 
 
-def one_round(stack: Stack, call_id: str, plan_size: int, scale: float = 1.0) -> dict[str, dict[str, Any]]:
+Plan = list[dict[str, Any]]
+
+
+def creates_plan(stack: Stack, call_id: str, count: int) -> tuple[dict[str, dict[str, str]], Plan]:
+    """`count` new synthetic applicants ({applicant id: headers}) and a create request for each."""
     config = token_config(CommonSettings())
-    people = dict(applicant(config) for _ in range(plan_size))
-    creates = [{"method": "POST", "url": f"{stack.gateway}/api/v1/applications", "headers": h,
-                "json": application_body(call_id)} for h in people.values()]
+    people = dict(applicant(config) for _ in range(count))
+    return people, [{"method": "POST", "url": f"{stack.gateway}/api/v1/applications", "headers": h,
+                     "json": application_body(call_id)} for h in people.values()]
+
+
+def created_pairs(captured: Path) -> list[list[str]]:
+    """[application id, applicant id] of each draft the load process saw created."""
+    return [line.split() for line in captured.read_text().splitlines() if len(line.split()) == 2]
+
+
+def submits_plan(stack: Stack, pairs: list[list[str]], people: dict[str, dict[str, str]]) -> Plan:
+    return [{"method": "POST", "url": f"{stack.gateway}/api/v1/applications/{app_id}/submit",
+             "headers": people[owner]} for app_id, owner in pairs]
+
+
+def one_round(stack: Stack, call_id: str, plan_size: int, scale: float = 1.0) -> dict[str, dict[str, Any]]:
+    people, creates = creates_plan(stack, call_id, plan_size)
     with tempfile.TemporaryDirectory() as tmp:
         captured = Path(tmp) / "created.txt"
         pairs: list[list[str]] = []
@@ -73,22 +91,21 @@ def one_round(stack: Stack, call_id: str, plan_size: int, scale: float = 1.0) ->
                 created = wrk.run(creates, CONCURRENCY, CREATE_SECONDS * scale * 2**attempt, capture=captured)
             else:
                 created = load(creates, CONCURRENCY, capture=captured)
-            pairs = [line.split() for line in captured.read_text().splitlines() if len(line.split()) == 2]
+            pairs = created_pairs(captured)
             if pairs:
                 break
         else:
             raise RuntimeError(f"no draft was created: {created}")
         created["cpu_ms"] = cpu.per_request_ms(before, cpu.snapshot(stack.var_dir), len(pairs))
-    submits = [{"method": "POST", "url": f"{stack.gateway}/api/v1/applications/{app_id}/submit",
-                "headers": people[owner]} for app_id, owner in pairs]
+    submits = submits_plan(stack, pairs, people)
     before = cpu.snapshot(stack.var_dir)
     submitted = wrk.run(submits, CONCURRENCY, SUBMIT_SECONDS * scale) if wrk.available() else load(submits, CONCURRENCY)
     wait_quiet(stack.nats_url)  # the submits' events handled too: a submission's whole cost
-    submitted["cpu_ms"] = cpu.per_request_ms(before, cpu.snapshot(stack.var_dir), _answered_2xx(submitted))
+    submitted["cpu_ms"] = cpu.per_request_ms(before, cpu.snapshot(stack.var_dir), answered_2xx(submitted))
     return {"create": created, "submit": submitted}
 
 
-def _answered_2xx(result: dict[str, Any]) -> int:
+def answered_2xx(result: dict[str, Any]) -> int:
     statuses: dict[str, int] = result["statuses"]
     if "non-2xx" in statuses:  # wrk counts the others only
         return max(int(result["requests"]) - sum(int(n) for n in statuses.values()), 0)
@@ -98,14 +115,11 @@ def _answered_2xx(result: dict[str, Any]) -> int:
 def create_drafts(stack: Stack, call_id: str, count: int, concurrency: int = 32) -> list[tuple[str, dict[str, str]]]:
     """`count` drafts, each of a new synthetic applicant, from the load process (async httpx, every
     request of the plan sent once): (application id, the applicant's headers) of those created."""
-    config = token_config(CommonSettings())
-    people = dict(applicant(config) for _ in range(count))
-    creates = [{"method": "POST", "url": f"{stack.gateway}/api/v1/applications", "headers": h,
-                "json": application_body(call_id)} for h in people.values()]
+    people, creates = creates_plan(stack, call_id, count)
     with tempfile.TemporaryDirectory() as tmp:
         captured = Path(tmp) / "created.txt"
         load(creates, concurrency, capture=captured)
-        pairs = [line.split() for line in captured.read_text().splitlines() if len(line.split()) == 2]
+        pairs = created_pairs(captured)
     return [(app_id, people[owner]) for app_id, owner in pairs]
 
 

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from tests.support.apps import wait_until
 from tests.support.samples import application_body, call_body
 from tests.support.stack import Stack
 
@@ -33,14 +34,7 @@ WORLD_OBJECTS = frozenset({"draft", "to_submit", "to_withdraw", "awarded", "docu
 
 
 def eventually(check: Callable[[], T | None], what: str, timeout: float = 120.0) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"seeding: {what} did not happen within {timeout} s")
-        time.sleep(0.1)
+    return wait_until(check, timeout, interval=0.1, what=f"seeding: {what} did not happen")
 
 
 @dataclass

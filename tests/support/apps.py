@@ -32,14 +32,16 @@ def bearer(role: Role, user_id: uuid.UUID | None = None) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def wait_until(predicate: Callable[[], T], timeout: float = 20.0, interval: float = 0.05) -> T:
+def wait_until(predicate: Callable[[], T | None], timeout: float = 20.0, interval: float = 0.05,
+               what: str | Callable[[], str] = "condition not met") -> T:
+    """The predicate's first truthy result; an AssertionError saying `what` after `timeout`."""
     deadline = time.monotonic() + timeout
     while True:
         result = predicate()
         if result:
             return result
         if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
+            raise AssertionError(f"{what() if callable(what) else what} within {timeout} s")
         time.sleep(interval)
 
 

@@ -4,7 +4,6 @@ check the audit trail of every app against it."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from shared.events.envelope import make_event
 from shared.events.finance import PaymentFailedV1, PaymentSettledV1
+from tests.support.apps import wait_until
 from tests.support.jetstream import publish
 from tests.support.samples import application_body, call_body
 from tests.support.stack import Stack
@@ -125,14 +125,10 @@ class Lifecycle:
 
 
 def eventually(check: Callable[[], T | None], timeout: float = 60.0, what: str | Callable[[], str] = "") -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what() if callable(what) else what}")
-        time.sleep(0.2)
+    def says() -> str:
+        return f"not: {what() if callable(what) else what}"
+
+    return wait_until(check, timeout, interval=0.2, what=says)
 
 
 def now() -> datetime:
