@@ -57,5 +57,8 @@ def per_request_ms(before: dict[str, float], after: dict[str, float], requests: 
     """Milliseconds of CPU per request, by part (a part that restarted in between is left out)."""
     if requests <= 0:
         return {}
-    return {name: round(max(after[name] - before.get(name, 0.0), 0.0) * 1000 / requests, 2)
-            for name in after if name in before}
+    return {
+        name: round(max(after[name] - before.get(name, 0.0), 0.0) * 1000 / requests, 2)
+        for name in after
+        if name in before
+    }

@@ -59,33 +59,83 @@ def seed_requested(engine: Engine, count: int) -> list[uuid.UUID]:
         grant_id = grant_id_for(application_id)
         payee_id = uuid.uuid4()
         reference = f"EDF-BENCH-{call_id.hex[:4].upper()}{n:06d}"
-        rows["applications"].append({"id": application_id, "call_id": call_id, "reference": reference,
-                                     "applicant_id": uuid.uuid4(), "submitted_at": now})
-        rows["grants"].append({"id": grant_id, "application_id": application_id, "call_id": call_id,
-                               "reference": reference, "applicant_id": None, "amount": AMOUNT, "currency": "USD",
-                               "currency_exponent": 2, "status": "active", "paid_total": Decimal(0),
-                               "created_at": now})
-        rows["payees"].append({"id": payee_id, "grant_id": grant_id, "method": "bank", "account_holder": "Bench",
-                               "iban": "IQ98NBIQ850123456789012", "recorded_by": officer, "recorded_at": now})
-        rows["tranches"].append({"id": tranche_id_for(grant_id, 1), "grant_id": grant_id, "seq": 1,
-                                 "percent": Decimal(100), "amount": AMOUNT, "milestone": "agreement_signed",
-                                 "status": "requested", "requested_by": officer, "requested_at": now,
-                                 "payee_id": payee_id})
+        rows["applications"].append(
+            {
+                "id": application_id,
+                "call_id": call_id,
+                "reference": reference,
+                "applicant_id": uuid.uuid4(),
+                "submitted_at": now,
+            }
+        )
+        rows["grants"].append(
+            {
+                "id": grant_id,
+                "application_id": application_id,
+                "call_id": call_id,
+                "reference": reference,
+                "applicant_id": None,
+                "amount": AMOUNT,
+                "currency": "USD",
+                "currency_exponent": 2,
+                "status": "active",
+                "paid_total": Decimal(0),
+                "created_at": now,
+            }
+        )
+        rows["payees"].append(
+            {
+                "id": payee_id,
+                "grant_id": grant_id,
+                "method": "bank",
+                "account_holder": "Bench",
+                "iban": "IQ98NBIQ850123456789012",
+                "recorded_by": officer,
+                "recorded_at": now,
+            }
+        )
+        rows["tranches"].append(
+            {
+                "id": tranche_id_for(grant_id, 1),
+                "grant_id": grant_id,
+                "seq": 1,
+                "percent": Decimal(100),
+                "amount": AMOUNT,
+                "milestone": "agreement_signed",
+                "status": "requested",
+                "requested_by": officer,
+                "requested_at": now,
+                "payee_id": payee_id,
+            }
+        )
     with engine.begin() as connection:
-        connection.execute(insert(TABLES["calls"]), [{
-            "id": call_id, "code": spec["code"], "status": "open", "currency": "USD", "currency_exponent": 2,
-            "budget": AMOUNT * (count + 1), "tranche_plan": [{"percent": "100", "milestone": "agreement_signed"}],
-            "awarded_total": AMOUNT * count}])
+        connection.execute(
+            insert(TABLES["calls"]),
+            [
+                {
+                    "id": call_id,
+                    "code": spec["code"],
+                    "status": "open",
+                    "currency": "USD",
+                    "currency_exponent": 2,
+                    "budget": AMOUNT * (count + 1),
+                    "tranche_plan": [{"percent": "100", "milestone": "agreement_signed"}],
+                    "awarded_total": AMOUNT * count,
+                }
+            ],
+        )
         for table in ("applications", "grants", "payees", "tranches"):
             for start in range(0, count, 5000):
-                connection.execute(insert(TABLES[table]), rows[table][start:start + 5000])
+                connection.execute(insert(TABLES[table]), rows[table][start : start + 5000])
     return [row["id"] for row in rows["tranches"]]
 
 
 def approvals(stack: Stack, tranches: list[uuid.UUID]) -> dict[str, Any]:
     finance = [headers(Role.finance, uuid.uuid4()) for _ in range(8)]
-    plan = [{"method": "POST", "url": f"{stack.gateway}/api/v1/tranches/{t}/approve", "headers": finance[i % 8]}
-            for i, t in enumerate(tranches)]
+    plan = [
+        {"method": "POST", "url": f"{stack.gateway}/api/v1/tranches/{t}/approve", "headers": finance[i % 8]}
+        for i, t in enumerate(tranches)
+    ]
     return load(plan, CONCURRENCY)
 
 
@@ -115,8 +165,9 @@ async def _event_latency(stack: Stack, tranches: list[uuid.UUID]) -> list[float]
     return latencies
 
 
-def measure(stack: Stack, database_url: str, count: int = 1000, runs: int = 3,
-            latency_samples: int = 200) -> dict[str, dict[str, Any]]:
+def measure(
+    stack: Stack, database_url: str, count: int = 1000, runs: int = 3, latency_samples: int = 200
+) -> dict[str, dict[str, Any]]:
     """Approvals: a warm-up batch, then `runs` batches of `count` (the median run). Latency: per
     run, `latency_samples` sequential approvals after a warm-up; medians of the runs' p50 and p99."""
     engine = make_engine(database_url)
@@ -128,11 +179,14 @@ def measure(stack: Stack, database_url: str, count: int = 1000, runs: int = 3,
     approvals(stack, batches[0][: max(count // 5, 10)])  # warm-up
     rounds = [approvals(stack, batch) for batch in batches[1:]]
     best = sorted(rounds, key=lambda r: r["per_second"])[len(rounds) // 2]
-    latencies = asyncio.run(_event_latency(stack, timed))[max(latency_samples // 5, 5):]  # warm-up first
-    per_run = [latencies[n * latency_samples:(n + 1) * latency_samples] for n in range(runs)]
+    latencies = asyncio.run(_event_latency(stack, timed))[max(latency_samples // 5, 5) :]  # warm-up first
+    per_run = [latencies[n * latency_samples : (n + 1) * latency_samples] for n in range(runs)]
     return {
         "approvals": {**best, "runs": runs, "concurrency": CONCURRENCY},
-        "instructed_latency": {"samples": latency_samples, "runs": runs,
-                               "p50_ms": statistics.median(statistics.median(t) for t in per_run) * 1000,
-                               "p99_ms": statistics.median(percentile(t, 0.99) for t in per_run) * 1000},
+        "instructed_latency": {
+            "samples": latency_samples,
+            "runs": runs,
+            "p50_ms": statistics.median(statistics.median(t) for t in per_run) * 1000,
+            "p99_ms": statistics.median(percentile(t, 0.99) for t in per_run) * 1000,
+        },
     }

@@ -33,8 +33,10 @@ def postgres_databases(server_url: str) -> Iterator[dict[str, str]]:
         for name in names.values():
             connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield {f"{app.upper()}_DATABASE_URL": server.set(database=name).render_as_string(hide_password=False)
-               for app, name in names.items()}
+        yield {
+            f"{app.upper()}_DATABASE_URL": server.set(database=name).render_as_string(hide_password=False)
+            for app, name in names.items()
+        }
     finally:
         with admin.connect() as connection:
             for name in names.values():
@@ -47,8 +49,12 @@ def load(plan: list[dict[str, Any]], concurrency: int, capture: Path | None = No
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(plan, f)
     try:
-        done = subprocess.run([sys.executable, "-m", "bench.load", f.name, str(concurrency),
-                               *([str(capture)] if capture else [])], capture_output=True, text=True, cwd=REPO)
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.load", f.name, str(concurrency), *([str(capture)] if capture else [])],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+        )
         if done.returncode != 0:
             raise RuntimeError(f"the load process failed:\n{done.stderr[-3000:]}")
     finally:
@@ -82,9 +88,14 @@ def machine() -> dict[str, Any]:
     meminfo = Path("/proc/meminfo")
     if meminfo.exists():
         memory = int(meminfo.read_text().split("MemTotal:")[1].split()[0]) // 1024
-    return {"cpu": cpu_model(), "cores": os.cpu_count() or 0, "memory_mib": memory,
-            "python": platform.python_version(), "load_average": round(os.getloadavg()[0], 2),
-            "commit": git_commit()}
+    return {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count() or 0,
+        "memory_mib": memory,
+        "python": platform.python_version(),
+        "load_average": round(os.getloadavg()[0], 2),
+        "commit": git_commit(),
+    }
 
 
 def rss_mib(pid: int) -> float:

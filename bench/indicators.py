@@ -43,60 +43,120 @@ def _grant(call_id: uuid.UUID, n: int, rng: random.Random, rows: dict[str, list[
     amount = Decimal(rng.randrange(5, 31) * 1000)
     created = date(2025, 1, 1) + timedelta(days=n % 200)
     paid_on = created + timedelta(days=10)
-    rows["applications"].append({
-        "id": application_id, "call_id": call_id, "applicant_id": uuid.uuid4(),
-        "governorate": rng.choice(GOVERNORATES), "owner_sex": rng.choice(("female", "male")),
-        "owner_displacement_status": rng.choice(DISPLACEMENT), "jobs_planned_female": rng.randrange(0, 4),
-        "jobs_planned_male": rng.randrange(0, 4)})
-    rows["grants"].append({
-        "id": grant_id, "application_id": application_id, "call_id": call_id, "amount": amount, "currency": "USD",
-        "status": "completed" if n % 5 == 0 else "active", "created_on": created, "first_paid_on": paid_on,
-        "retention_6m_on": domain.retention_cutoff(paid_on, "6m"),
-        "retention_12m_on": domain.retention_cutoff(paid_on, "12m")})
+    rows["applications"].append(
+        {
+            "id": application_id,
+            "call_id": call_id,
+            "applicant_id": uuid.uuid4(),
+            "governorate": rng.choice(GOVERNORATES),
+            "owner_sex": rng.choice(("female", "male")),
+            "owner_displacement_status": rng.choice(DISPLACEMENT),
+            "jobs_planned_female": rng.randrange(0, 4),
+            "jobs_planned_male": rng.randrange(0, 4),
+        }
+    )
+    rows["grants"].append(
+        {
+            "id": grant_id,
+            "application_id": application_id,
+            "call_id": call_id,
+            "amount": amount,
+            "currency": "USD",
+            "status": "completed" if n % 5 == 0 else "active",
+            "created_on": created,
+            "first_paid_on": paid_on,
+            "retention_6m_on": domain.retention_cutoff(paid_on, "6m"),
+            "retention_12m_on": domain.retention_cutoff(paid_on, "12m"),
+        }
+    )
     for seq, (milestone, share) in enumerate(zip(MILESTONES, SPLIT, strict=True), start=1):
         paid = seq <= 2
-        rows["grant_tranches"].append({
-            "id": uuid.uuid4(), "grant_id": grant_id, "seq": seq, "milestone": milestone, "amount": amount * share,
-            "paid_amount": amount * share if paid else None,
-            "paid_at": datetime.combine(paid_on, datetime.min.time(), UTC) if paid else None})
+        rows["grant_tranches"].append(
+            {
+                "id": uuid.uuid4(),
+                "grant_id": grant_id,
+                "seq": seq,
+                "milestone": milestone,
+                "amount": amount * share,
+                "paid_amount": amount * share if paid else None,
+                "paid_at": datetime.combine(paid_on, datetime.min.time(), UTC) if paid else None,
+            }
+        )
     visits = [("verification", paid_on + timedelta(days=30)), ("follow_up", paid_on + timedelta(days=213))]
     if n % 2 == 0:
         visits.append(("follow_up", paid_on + timedelta(days=400)))
     visit_ids = []
     for kind, on in visits:
         visit_ids.append((uuid.uuid4(), kind, on))
-        rows["visits"].append({"id": visit_ids[-1][0], "grant_id": grant_id, "visited_on": on, "kind": kind,
-                               "findings": "Seen at work.", "lat": Decimal("36.340"), "lon": Decimal("43.130"),
-                               "recorded_by": uuid.uuid4(),
-                               "recorded_at": datetime.combine(on, datetime.min.time(), UTC)})
+        rows["visits"].append(
+            {
+                "id": visit_ids[-1][0],
+                "grant_id": grant_id,
+                "visited_on": on,
+                "kind": kind,
+                "findings": "Seen at work.",
+                "lat": Decimal("36.340"),
+                "lon": Decimal("43.130"),
+                "recorded_by": uuid.uuid4(),
+                "recorded_at": datetime.combine(on, datetime.min.time(), UTC),
+            }
+        )
     for _ in range(rng.randrange(1, 5)):
         job_id = uuid.uuid4()
-        rows["jobs"].append({"id": job_id, "grant_id": grant_id, "first_visit_id": visit_ids[0][0],
-                             "sex": rng.choice(("female", "male")), "age_group": rng.choice(AGE_GROUPS),
-                             "displacement_status": rng.choice(DISPLACEMENT), "start_date": paid_on})
+        rows["jobs"].append(
+            {
+                "id": job_id,
+                "grant_id": grant_id,
+                "first_visit_id": visit_ids[0][0],
+                "sex": rng.choice(("female", "male")),
+                "age_group": rng.choice(AGE_GROUPS),
+                "displacement_status": rng.choice(DISPLACEMENT),
+                "start_date": paid_on,
+            }
+        )
         for visit_id, kind, on in visit_ids:
-            rows["job_observations"].append({"job_id": job_id, "visit_id": visit_id, "visit_kind": kind,
-                                             "observed_on": on, "still_employed": rng.random() < 0.85})
+            rows["job_observations"].append(
+                {
+                    "job_id": job_id,
+                    "visit_id": visit_id,
+                    "visit_kind": kind,
+                    "observed_on": on,
+                    "still_employed": rng.random() < 0.85,
+                }
+            )
 
 
 def seed(engine: Engine, grants: int) -> uuid.UUID:
     rng = random.Random(3)  # noqa: S311  (synthetic data, repeatable)
     call_id = uuid.uuid4()
-    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in (
-        "applications", "grants", "grant_tranches", "visits", "jobs", "job_observations")}
+    rows: dict[str, list[dict[str, Any]]] = {
+        name: [] for name in ("applications", "grants", "grant_tranches", "visits", "jobs", "job_observations")
+    }
     for n in range(grants):
         _grant(call_id, n, rng, rows)
-    bulk_insert(engine, TABLES["calls"], [{
-        "id": call_id, "code": f"B{call_id.hex[:9].upper()}", "status": "open", "currency": "USD",
-        "currency_exponent": 2, "title": {"en": "Bench call"}, "governorates": list(GOVERNORATES),
-        "tranche_milestones": list(MILESTONES), "monitoring_schedule_days": [90, 180, 365]}])
+    bulk_insert(
+        engine,
+        TABLES["calls"],
+        [
+            {
+                "id": call_id,
+                "code": f"B{call_id.hex[:9].upper()}",
+                "status": "open",
+                "currency": "USD",
+                "currency_exponent": 2,
+                "title": {"en": "Bench call"},
+                "governorates": list(GOVERNORATES),
+                "tranche_milestones": list(MILESTONES),
+                "monitoring_schedule_days": [90, 180, 365],
+            }
+        ],
+    )
     for name, table_rows in rows.items():
         bulk_insert(engine, TABLES[name], table_rows)
     return call_id
 
 
-def measure(stack: Stack, database_url: str, grants: int = 10_000, runs: int = 3,
-            requests: int = 20) -> dict[str, Any]:
+def measure(stack: Stack, database_url: str, grants: int = 10_000, runs: int = 3, requests: int = 20) -> dict[str, Any]:
     engine = make_engine(database_url)
     try:
         started = time.perf_counter()
@@ -117,6 +177,11 @@ def measure(stack: Stack, database_url: str, grants: int = 10_000, runs: int = 3
                 assert sum(response.json()["grants"].values()) == grants
             if run:
                 per_run.append(timings)
-    return {"grants": grants, "runs": runs, "requests": requests, "seed_s": seeded,
-            "p50_ms": statistics.median(statistics.median(t) for t in per_run) * 1000,
-            "p99_ms": statistics.median(percentile(t, 0.99) for t in per_run) * 1000}
+    return {
+        "grants": grants,
+        "runs": runs,
+        "requests": requests,
+        "seed_s": seeded,
+        "p50_ms": statistics.median(statistics.median(t) for t in per_run) * 1000,
+        "p99_ms": statistics.median(percentile(t, 0.99) for t in per_run) * 1000,
+    }

@@ -28,8 +28,15 @@ from bench.env import REPO
 from bench.load import percentile
 
 STREAM, SUBJECT = "BENCH_YARDSTICK", "bench.yardstick.event"
-PAYLOAD = json.dumps({"specversion": "1.0", "type": "edf.bench.yardstick.v1", "source": "/bench",
-                      "id": str(uuid.uuid4()), "data": {"x" * 20: "y" * 40} | {f"k{i}": i for i in range(12)}}).encode()
+PAYLOAD = json.dumps(
+    {
+        "specversion": "1.0",
+        "type": "edf.bench.yardstick.v1",
+        "source": "/bench",
+        "id": str(uuid.uuid4()),
+        "data": {"x" * 20: "y" * 40} | {f"k{i}": i for i in range(12)},
+    }
+).encode()
 
 
 async def _stream(js: Any) -> None:
@@ -65,8 +72,9 @@ async def consume(url: str, count: int) -> list[float]:
             done.set_result(None)
 
     durable = f"bench_{uuid.uuid4().hex[:8]}"
-    subscription = await js.subscribe(SUBJECT, durable=durable, cb=on_message, manual_ack=True,
-                                      deliver_policy=nats.js.api.DeliverPolicy.NEW)
+    subscription = await js.subscribe(
+        SUBJECT, durable=durable, cb=on_message, manual_ack=True, deliver_policy=nats.js.api.DeliverPolicy.NEW
+    )
     print("ready", flush=True)
     try:
         await asyncio.wait_for(done, 120)
@@ -78,8 +86,12 @@ async def consume(url: str, count: int) -> list[float]:
 
 
 async def _round_trips(url: str, count: int) -> list[float]:
-    consumer = subprocess.Popen([sys.executable, "-m", "bench.jetstream", "consume", url, str(count)], cwd=REPO,
-                                stdout=subprocess.PIPE, text=True)
+    consumer = subprocess.Popen(
+        [sys.executable, "-m", "bench.jetstream", "consume", url, str(count)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert consumer.stdout is not None
     if consumer.stdout.readline().strip() != "ready":
         raise RuntimeError("the JetStream consumer process did not start")
@@ -117,17 +129,29 @@ def measure(url: str, runs: int, messages: int = 50_000, round_trips: int = 1000
     finally:
         asyncio.run(setup(delete=True))
     return {
-        "publish": {"per_second": statistics.median(p["per_second"] for p in publish), "messages": messages,
-                    "runs": runs, "bytes": len(PAYLOAD)},
-        "round_trip": {"p50_ms": statistics.median(statistics.median(t) for t in trips),
-                       "p99_ms": statistics.median(percentile(t, 0.99) for t in trips),
-                       "messages": round_trips, "runs": runs},
+        "publish": {
+            "per_second": statistics.median(p["per_second"] for p in publish),
+            "messages": messages,
+            "runs": runs,
+            "bytes": len(PAYLOAD),
+        },
+        "round_trip": {
+            "p50_ms": statistics.median(statistics.median(t) for t in trips),
+            "p99_ms": statistics.median(percentile(t, 0.99) for t in trips),
+            "messages": round_trips,
+            "runs": runs,
+        },
     }
 
 
 def _publisher(url: str, count: int) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, "-m", "bench.jetstream", "publish", url, str(count)], cwd=REPO,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.jetstream", "publish", url, str(count)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"the JetStream publish loop failed:\n{done.stderr[-2000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])

@@ -19,8 +19,13 @@ from typing import Any
 import httpx
 
 
-async def _worker(client: httpx.AsyncClient, queue: asyncio.Queue[dict[str, Any]], latencies: list[float],
-                  statuses: dict[str, int], captured: list[str] | None) -> None:
+async def _worker(
+    client: httpx.AsyncClient,
+    queue: asyncio.Queue[dict[str, Any]],
+    latencies: list[float],
+    statuses: dict[str, int],
+    captured: list[str] | None,
+) -> None:
     while True:
         try:
             request = queue.get_nowait()
@@ -28,8 +33,9 @@ async def _worker(client: httpx.AsyncClient, queue: asyncio.Queue[dict[str, Any]
             return
         started = time.perf_counter()
         try:
-            response = await client.request(request["method"], request["url"], headers=request.get("headers"),
-                                            json=request.get("json"))
+            response = await client.request(
+                request["method"], request["url"], headers=request.get("headers"), json=request.get("json")
+            )
             outcome = str(response.status_code)
             if captured is not None and response.is_success:
                 body = response.json()

@@ -23,7 +23,6 @@ BATCH = 2000
 CONCURRENCY = 32
 
 
-
 def submitted(applications_url: str) -> int:
     engine = make_engine(applications_url)
     try:
@@ -40,12 +39,21 @@ def measure(stack: Stack, applications_url: str, target: int = 10_000) -> dict[s
     call_id = open_call(stack)
     while (done := submitted(applications_url)) < target:
         drafts = create_drafts(stack, call_id, min(BATCH, target - done), CONCURRENCY)
-        load([{"method": "POST", "url": f"{stack.gateway}/api/v1/applications/{app_id}/submit", "headers": h}
-              for app_id, h in drafts], CONCURRENCY)
+        load(
+            [
+                {"method": "POST", "url": f"{stack.gateway}/api/v1/applications/{app_id}/submit", "headers": h}
+                for app_id, h in drafts
+            ],
+            CONCURRENCY,
+        )
         if submitted(applications_url) == done:
             raise RuntimeError(f"no submission got through ({done} of {target} so far)")
     caught_up = wait_quiet(stack.nats_url, timeout=600)
     processes = stack_processes(stack.var_dir)
-    return {"applications": submitted(applications_url), "topped_up": max(0, done - before),
-            "fill_s": time.perf_counter() - started, "caught_up_s": caught_up,
-            "rss_mib": {name: rss_mib(pid) for name, pid in sorted(processes.items())}}
+    return {
+        "applications": submitted(applications_url),
+        "topped_up": max(0, done - before),
+        "fill_s": time.perf_counter() - started,
+        "caught_up_s": caught_up,
+        "rss_mib": {name: rss_mib(pid) for name, pid in sorted(processes.items())},
+    }

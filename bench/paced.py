@@ -39,6 +39,7 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
                 marks[kind] = time.perf_counter()
                 if kind == "assigned" and all("assigned" in m for m in moments.values()):
                     everything.set()
+
         return on_message
 
     nc = await nats.connect(spec["nats_url"])
@@ -54,8 +55,9 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
             moments[item["id"]]["planned"] = at
             moments[item["id"]]["sent"] = time.perf_counter()
             try:
-                response = await client.post(f"/api/v1/applications/{item['id']}/submit",
-                                             headers={"Authorization": item["authorization"]})
+                response = await client.post(
+                    f"/api/v1/applications/{item['id']}/submit", headers={"Authorization": item["authorization"]}
+                )
                 outcome = str(response.status_code)
             except httpx.HTTPError as exc:
                 outcome = type(exc).__name__
@@ -74,12 +76,17 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
         return [(m[to] - m[frm]) * 1000 for m in moments.values() if to in m and frm in m]
 
     return {
-        "submits": len(submits), "rate": rate, "achieved_rate": (len(sent) - 1) / (max(sent) - min(sent) or 1),
-        "statuses": statuses, "late_start_ms": max(ms("planned", "sent") or [0.0]),
-        "answered_ms": ms("sent", "answered"), "screened_ms": ms("sent", "screened"),
-        "assigned_ms": ms("sent", "assigned"), "assigned_after_answer_ms": ms("answered", "assigned"),
-        "missing": sum(1 for m in moments.values() if "assigned" not in m), "drained_after_s": time.perf_counter()
-        - last_sent,
+        "submits": len(submits),
+        "rate": rate,
+        "achieved_rate": (len(sent) - 1) / (max(sent) - min(sent) or 1),
+        "statuses": statuses,
+        "late_start_ms": max(ms("planned", "sent") or [0.0]),
+        "answered_ms": ms("sent", "answered"),
+        "screened_ms": ms("sent", "screened"),
+        "assigned_ms": ms("sent", "assigned"),
+        "assigned_after_answer_ms": ms("answered", "assigned"),
+        "missing": sum(1 for m in moments.values() if "assigned" not in m),
+        "drained_after_s": time.perf_counter() - last_sent,
     }
 
 

@@ -40,15 +40,27 @@ def ensure_officers(stack: Stack, count: int = OFFICERS) -> None:
     admin = admin_headers(stack)
     with httpx.Client(base_url=stack.gateway, timeout=120) as client:
         for n in range(count):
-            response = client.post("/api/v1/users", headers=admin, json={
-                "email": f"officer-{n}-{time.time_ns()}@bench.example", "password": PASSWORD,
-                "full_name": f"Bench Officer {n}", "role": "officer"})
+            response = client.post(
+                "/api/v1/users",
+                headers=admin,
+                json={
+                    "email": f"officer-{n}-{time.time_ns()}@bench.example",
+                    "password": PASSWORD,
+                    "full_name": f"Bench Officer {n}",
+                    "role": "officer",
+                },
+            )
             response.raise_for_status()
 
 
 def paced(stack: Stack, drafts: list[tuple[str, dict[str, str]]], rate: float) -> dict[str, Any]:
-    spec = {"gateway": stack.gateway, "nats_url": stack.nats_url, "rate": rate, "drain_seconds": 120,
-            "submits": [{"id": app_id, "authorization": h["Authorization"]} for app_id, h in drafts]}
+    spec = {
+        "gateway": stack.gateway,
+        "nats_url": stack.nats_url,
+        "rate": rate,
+        "drain_seconds": 120,
+        "submits": [{"id": app_id, "authorization": h["Authorization"]} for app_id, h in drafts],
+    }
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(spec, f)
     try:
@@ -67,8 +79,13 @@ def _summary(run: dict[str, Any]) -> dict[str, Any]:
         values = run[name] or [float("nan")]
         figures[name.removesuffix("_ms")] = {"p50_ms": statistics.median(values), "p99_ms": percentile(values, 0.99)}
     non_2xx = sum(n for s, n in run["statuses"].items() if not s.startswith("2"))
-    return {**figures, "achieved_rate": run["achieved_rate"], "missing": run["missing"], "non_2xx": non_2xx,
-            "late_start_ms": run["late_start_ms"]}
+    return {
+        **figures,
+        "achieved_rate": run["achieved_rate"],
+        "missing": run["missing"],
+        "non_2xx": non_2xx,
+        "late_start_ms": run["late_start_ms"],
+    }
 
 
 def measure(stack: Stack, rate: float = 100.0, seconds: float = 10.0, runs: int = 3) -> dict[str, Any]:
@@ -86,12 +103,18 @@ def measure(stack: Stack, rate: float = 100.0, seconds: float = 10.0, runs: int 
     summaries = []
     for n in range(runs):
         wait_quiet(stack.nats_url)
-        summaries.append(_summary(paced(stack, drafts[warm + n * per_run: warm + (n + 1) * per_run], rate)))
-    result: dict[str, Any] = {"rate": rate, "submits": per_run, "runs": runs, "officers": OFFICERS,
-                              "drafts_s": prepared, "missing": sum(s["missing"] for s in summaries),
-                              "non_2xx": sum(s["non_2xx"] for s in summaries),
-                              "achieved_rate": statistics.median(s["achieved_rate"] for s in summaries),
-                              "late_start_ms": max(s["late_start_ms"] for s in summaries)}
+        summaries.append(_summary(paced(stack, drafts[warm + n * per_run : warm + (n + 1) * per_run], rate)))
+    result: dict[str, Any] = {
+        "rate": rate,
+        "submits": per_run,
+        "runs": runs,
+        "officers": OFFICERS,
+        "drafts_s": prepared,
+        "missing": sum(s["missing"] for s in summaries),
+        "non_2xx": sum(s["non_2xx"] for s in summaries),
+        "achieved_rate": statistics.median(s["achieved_rate"] for s in summaries),
+        "late_start_ms": max(s["late_start_ms"] for s in summaries),
+    }
     for stage in ("answered", "screened", "assigned", "assigned_after_answer"):
         result[stage] = {q: statistics.median(s[stage][q] for s in summaries) for q in ("p50_ms", "p99_ms")}
     wait_quiet(stack.nats_url)  # the floor: the same way through, with nothing else going on

@@ -32,8 +32,22 @@ SERVICES = ("gateway", "applications", "scoring", "disbursement", "monitoring")
 
 
 def spy(pid: int, seconds: float, path: Path) -> subprocess.Popen[bytes]:
-    argv = [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid), "--duration", str(int(seconds)),
-            "--rate", "100", "--gil", "--nonblocking", "--format", "raw", "--output", str(path)]
+    argv = [
+        str(Path(sys.executable).parent / "py-spy"),
+        "record",
+        "--pid",
+        str(pid),
+        "--duration",
+        str(int(seconds)),
+        "--rate",
+        "100",
+        "--gil",
+        "--nonblocking",
+        "--format",
+        "raw",
+        "--output",
+        str(path),
+    ]
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -81,11 +95,15 @@ def _start(pids: dict[str, int], wanted: bool, seconds: float) -> dict[str, subp
     return {name: spy(pid, seconds, OUT / f"{name}.txt") for name, pid in pids.items()} if wanted else {}
 
 
-def _report(phase: str, result: dict[str, Any], cpu_ms: dict[str, float],
-            spies: dict[str, subprocess.Popen[bytes]]) -> None:
+def _report(
+    phase: str, result: dict[str, Any], cpu_ms: dict[str, float], spies: dict[str, subprocess.Popen[bytes]]
+) -> None:
     print(f"{phase}: {result['per_second']:.0f}/s, p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms")
-    print(f"  CPU ms per {phase}: " + ", ".join(f"{k} {v:.2f}" for k, v in cpu_ms.items())
-          + f"; total {sum(cpu_ms.values()):.2f}")
+    print(
+        f"  CPU ms per {phase}: "
+        + ", ".join(f"{k} {v:.2f}" for k, v in cpu_ms.items())
+        + f"; total {sum(cpu_ms.values()):.2f}"
+    )
     for name, process in spies.items():
         process.wait(60)
         print(f"  {name} ({(OUT / f'{name}.txt').relative_to(REPO)})")
@@ -93,16 +111,20 @@ def _report(phase: str, result: dict[str, Any], cpu_ms: dict[str, float],
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.profile", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--phase", choices=("submit", "create"), default="submit")
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args(argv)
     if not wrk.available():
         parser.error("wrk is needed (Debian's package wrk)")
-    with postgres.server() as (server_url, _), postgres_databases(server_url) as urls, \
-            tempfile.TemporaryDirectory(prefix="edf-profile-var-") as var_dir, \
-            running_stack(Path(var_dir), extra_env={**urls, "EDF_STACK_READY_TIMEOUT": "240"}, timeout=300) as stack:
+    with (
+        postgres.server() as (server_url, _),
+        postgres_databases(server_url) as urls,
+        tempfile.TemporaryDirectory(prefix="edf-profile-var-") as var_dir,
+        running_stack(Path(var_dir), extra_env={**urls, "EDF_STACK_READY_TIMEOUT": "240"}, timeout=300) as stack,
+    ):
         time.sleep(1)
         profile(stack, args.phase, args.seconds)
     return 0

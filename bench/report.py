@@ -101,69 +101,141 @@ def _submissions(sub: dict[str, Any], y: Yardsticks) -> list[Row]:
     size = f"{sub['concurrency']} connections, {sub['submit']['runs']} rounds"
     submit, create = sub["submit"], sub["create"]
     return [
-        Row("application submits through the gateway", size, f"**{submit['per_second']:,.0f}/s**, "
-            f"{_latency(submit)}, {submit['non_2xx']} non-2xx", "≥ 500/s", submit["per_second"] >= SUBMITS_TARGET,
-            y.per_second(submit["per_second"]), submit["per_second"] / SUBMITS_TARGET,
-            f"{submit['per_second']:,.0f}/s"),
-        Row("create draft (full body)", size, f"{create['per_second']:,.0f}/s, {_latency(create)}, "
-            f"{create['non_2xx']} non-2xx", ratio=y.per_second(create["per_second"])),
+        Row(
+            "application submits through the gateway",
+            size,
+            f"**{submit['per_second']:,.0f}/s**, {_latency(submit)}, {submit['non_2xx']} non-2xx",
+            "≥ 500/s",
+            submit["per_second"] >= SUBMITS_TARGET,
+            y.per_second(submit["per_second"]),
+            submit["per_second"] / SUBMITS_TARGET,
+            f"{submit['per_second']:,.0f}/s",
+        ),
+        Row(
+            "create draft (full body)",
+            size,
+            f"{create['per_second']:,.0f}/s, {_latency(create)}, {create['non_2xx']} non-2xx",
+            ratio=y.per_second(create["per_second"]),
+        ),
     ]
 
 
 def _pipeline(pipe: dict[str, Any], y: Yardsticks) -> list[Row]:
     a = pipe["assigned"]
     i = pipe.get("idle")
-    idle = [Row(f"the same at {i['rate']:.0f}/s (an idle stack: the floor)",
+    idle = (
+        [
+            Row(
+                f"the same at {i['rate']:.0f}/s (an idle stack: the floor)",
                 f"{i['submits']} submits, one every {1000 / i['rate']:.0f} ms",
                 f"{_latency(i['assigned'])} (screened: {_latency(i['screened'])}), {i['missing']} not assigned",
-                ratio=y.event(i["assigned"]["p50_ms"], i["assigned"]["p99_ms"]))] if i else []
-    return [Row(f"submit → screened → in a reviewer's queue at {pipe['rate']:.0f}/s",
-                f"{pipe['submits']:,} submits × {pipe['runs']} runs, {pipe['officers']} officers",
-                f"**{_latency(a)}** (screened: {_latency(pipe['screened'])}); achieved {pipe['achieved_rate']:.0f}/s, "
-                f"{pipe['missing']} not assigned", "p99 ≤ 100 ms", a["p99_ms"] <= QUEUE_P99,
-                y.event(a["p50_ms"], a["p99_ms"]), QUEUE_P99 / a["p99_ms"], f"p99 {_ms(a['p99_ms'])}"), *idle]
+                ratio=y.event(i["assigned"]["p50_ms"], i["assigned"]["p99_ms"]),
+            )
+        ]
+        if i
+        else []
+    )
+    return [
+        Row(
+            f"submit → screened → in a reviewer's queue at {pipe['rate']:.0f}/s",
+            f"{pipe['submits']:,} submits × {pipe['runs']} runs, {pipe['officers']} officers",
+            f"**{_latency(a)}** (screened: {_latency(pipe['screened'])}); achieved {pipe['achieved_rate']:.0f}/s, "
+            f"{pipe['missing']} not assigned",
+            "p99 ≤ 100 ms",
+            a["p99_ms"] <= QUEUE_P99,
+            y.event(a["p50_ms"], a["p99_ms"]),
+            QUEUE_P99 / a["p99_ms"],
+            f"p99 {_ms(a['p99_ms'])}",
+        ),
+        *idle,
+    ]
 
 
 def _scoring(scoring: dict[str, Any], y: Yardsticks) -> list[Row]:
     q, r = scoring["queue"], scoring["ranking"]
     both = r["ranking_and_selection_s"]
     return [
-        Row("reviewer queue page (50 items)", f"{q['applications']:,} applications, {q['officers']} officers",
-            f"**{_latency(q)}**, {_non_2xx(q['statuses'])} non-2xx", "p99 ≤ 20 ms", q["p99_ms"] <= PAGE_P99,
-            y.request_p99(q["p99_ms"]), PAGE_P99 / q["p99_ms"], f"p99 {_ms(q['p99_ms'])}"),
-        Row("ranking + selection", f"{r['applications']:,} scored applications",
+        Row(
+            "reviewer queue page (50 items)",
+            f"{q['applications']:,} applications, {q['officers']} officers",
+            f"**{_latency(q)}**, {_non_2xx(q['statuses'])} non-2xx",
+            "p99 ≤ 20 ms",
+            q["p99_ms"] <= PAGE_P99,
+            y.request_p99(q["p99_ms"]),
+            PAGE_P99 / q["p99_ms"],
+            f"p99 {_ms(q['p99_ms'])}",
+        ),
+        Row(
+            "ranking + selection",
+            f"{r['applications']:,} scored applications",
             f"**{both:.2f} s** (first page {r['ranking_first_page_s'] * 1000:.0f} ms, selection "
-            f"{r['selection_s']:.2f} s, {r['proposed']} proposed)", "≤ 2 s", both <= RANKING_S, "", RANKING_S / both,
-            f"{both:.2f} s"),
+            f"{r['selection_s']:.2f} s, {r['proposed']} proposed)",
+            "≤ 2 s",
+            both <= RANKING_S,
+            "",
+            RANKING_S / both,
+            f"{both:.2f} s",
+        ),
     ]
 
 
 def _disbursement(dis: dict[str, Any], y: Yardsticks) -> list[Row]:
     a, lat = dis["approvals"], dis["instructed_latency"]
     return [
-        Row("tranche approvals through the gateway", f"{a['requests']:,} approvals × {a['runs']} runs, "
-            f"{a['concurrency']} connections", f"**{a['per_second']:,.0f}/s**, {_latency(a)}, "
-            f"{_non_2xx(a['statuses'])} non-2xx", ratio=y.per_second(a["per_second"])),
-        Row("approve → `payment.instructed` on the stream", f"{lat['samples']} sequential approvals × "
-            f"{lat.get('runs', 1)} runs", f"**{_latency(lat)}**", ratio=y.event(lat["p50_ms"], lat["p99_ms"])),
+        Row(
+            "tranche approvals through the gateway",
+            f"{a['requests']:,} approvals × {a['runs']} runs, {a['concurrency']} connections",
+            f"**{a['per_second']:,.0f}/s**, {_latency(a)}, {_non_2xx(a['statuses'])} non-2xx",
+            ratio=y.per_second(a["per_second"]),
+        ),
+        Row(
+            "approve → `payment.instructed` on the stream",
+            f"{lat['samples']} sequential approvals × {lat.get('runs', 1)} runs",
+            f"**{_latency(lat)}**",
+            ratio=y.event(lat["p50_ms"], lat["p99_ms"]),
+        ),
     ]
 
 
 def _others(s: dict[str, Any], y: Yardsticks) -> list[Row]:
     out: list[Row] = []
     if ind := s.get("indicators"):
-        out.append(Row("call indicators", f"{ind['grants']:,} grants, {ind['requests']} requests × {ind['runs']} runs",
-                       f"**{_latency(ind)}**", ratio=y.request_p99(ind["p99_ms"])))
+        out.append(
+            Row(
+                "call indicators",
+                f"{ind['grants']:,} grants, {ind['requests']} requests × {ind['runs']} runs",
+                f"**{_latency(ind)}**",
+                ratio=y.request_p99(ind["p99_ms"]),
+            )
+        )
     if mem := s.get("memory"):
         for name, mib in mem["rss_mib"].items():
             service = name in SERVICES
-            out.append(Row(f"resident memory: {name}", f"after {mem['applications']:,} applications",
-                           f"**{mib:.0f} MiB**", "≤ 150 MiB" if service else "", mib <= RSS_LIMIT if service else None,
-                           _times(mib / y.post_rss_mib, "bare FastAPI process") if y.post_rss_mib else "",
-                           RSS_LIMIT / mib if service else None, f"{mib:.0f} MiB"))
+            out.append(
+                Row(
+                    f"resident memory: {name}",
+                    f"after {mem['applications']:,} applications",
+                    f"**{mib:.0f} MiB**",
+                    "≤ 150 MiB" if service else "",
+                    mib <= RSS_LIMIT if service else None,
+                    _times(mib / y.post_rss_mib, "bare FastAPI process") if y.post_rss_mib else "",
+                    RSS_LIMIT / mib if service else None,
+                    f"{mib:.0f} MiB",
+                )
+            )
     if up := s.get("startup"):
-        out.append(Row("`make run` ready (new var dir)", f"median of {up['runs']}", f"**{up['fresh_s']:.1f} s**",
-                       "≤ 15 s", up["fresh_s"] <= READY_S, "", READY_S / up["fresh_s"], f"{up['fresh_s']:.1f} s"))
+        out.append(
+            Row(
+                "`make run` ready (new var dir)",
+                f"median of {up['runs']}",
+                f"**{up['fresh_s']:.1f} s**",
+                "≤ 15 s",
+                up["fresh_s"] <= READY_S,
+                "",
+                READY_S / up["fresh_s"],
+                f"{up['fresh_s']:.1f} s",
+            )
+        )
         out.append(Row("`make run` ready again (same var dir)", f"median of {up['runs']}", f"{up['again_s']:.1f} s"))
     return out
 
@@ -173,16 +245,38 @@ def _yardsticks(s: dict[str, Any]) -> list[Row]:
     if http := s.get("yardstick_http"):
         lo, one = http["loaded"], http["one_connection"]
         connections = s["submissions"]["concurrency"] if "submissions" in s else 64
-        out += [Row("yardstick: bare FastAPI POST (pydantic)", f"{connections} connections",
-                    f"{lo['per_second']:,.0f}/s, {_latency(lo)}", "reference ~5,900/s on one core", None, "1"),
-                Row("yardstick: bare FastAPI POST, one connection", "sequential", _latency(one), "", None, "1"),
-                Row("yardstick: bare FastAPI process", "after its load", f"{http['rss_mib']['value']:.0f} MiB")]
+        out += [
+            Row(
+                "yardstick: bare FastAPI POST (pydantic)",
+                f"{connections} connections",
+                f"{lo['per_second']:,.0f}/s, {_latency(lo)}",
+                "reference ~5,900/s on one core",
+                None,
+                "1",
+            ),
+            Row("yardstick: bare FastAPI POST, one connection", "sequential", _latency(one), "", None, "1"),
+            Row("yardstick: bare FastAPI process", "after its load", f"{http['rss_mib']['value']:.0f} MiB"),
+        ]
     if stream := s.get("yardstick_jetstream"):
         p, t = stream["publish"], stream["round_trip"]
-        out += [Row("yardstick: JetStream publish, async acks", f"{p['messages']:,} messages of {p['bytes']} B",
-                    f"{p['per_second']:,.0f} msg/s", "reference ~50,000 msg/s", None, "1"),
-                Row("yardstick: publish → durable consumer → ack", f"{t['messages']:,} messages, two processes",
-                    _latency(t), "reference p50 0.7 ms, p99 1.2 ms", None, "1")]
+        out += [
+            Row(
+                "yardstick: JetStream publish, async acks",
+                f"{p['messages']:,} messages of {p['bytes']} B",
+                f"{p['per_second']:,.0f} msg/s",
+                "reference ~50,000 msg/s",
+                None,
+                "1",
+            ),
+            Row(
+                "yardstick: publish → durable consumer → ack",
+                f"{t['messages']:,} messages, two processes",
+                _latency(t),
+                "reference p50 0.7 ms, p99 1.2 ms",
+                None,
+                "1",
+            ),
+        ]
     return out
 
 
@@ -202,8 +296,10 @@ def rows(s: dict[str, Any]) -> list[Row]:
 
 
 def table(all_rows: list[Row]) -> str:
-    lines = ["| figure | size | result (medians of the runs) | target (DESIGN.md §6) | | ratio to the yardstick |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "| figure | size | result (medians of the runs) | target (DESIGN.md §6) | | ratio to the yardstick |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in all_rows:
         verdict = "" if r.meets is None else ("pass" if r.meets else "**miss**")
         lines.append(f"| {r.figure} | {r.size} | {r.result} | {r.target} | {verdict} | {r.ratio} |")
@@ -236,8 +332,13 @@ def chart(all_rows: list[Row], path: Path, title: str) -> None:
     axes.set_xlabel("share of the target (log scale; for a limit: target ÷ figure); right of the line passes")
     axes.set_title(title, fontsize=10)
     for bar, value, row in zip(bars, shares, targeted, strict=True):
-        axes.text(bar.get_width() * 1.08, bar.get_y() + bar.get_height() / 2, f"{value:.0f} %  ({row.value})",
-                  va="center", fontsize=8)
+        axes.text(
+            bar.get_width() * 1.08,
+            bar.get_y() + bar.get_height() / 2,
+            f"{value:.0f} %  ({row.value})",
+            va="center",
+            fontsize=8,
+        )
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
@@ -251,12 +352,19 @@ def write(path: Path, results: dict[str, Any], meta: dict[str, Any]) -> None:
     image = path.with_suffix(".png")
     chart(all_rows, image, f"EDF Grants, {meta['when']}, {meta['machine']['cpu']}, {meta['machine']['cores']} cores")
     data = json.dumps({"meta": meta, "scenarios": scenarios}, indent=1, sort_keys=True).replace(">", "\\u003e")
-    document = "\n".join([
-        report_text.header(meta, scenarios),
-        table(all_rows),
-        f"\n![Each figure as a share of its target]({image.name})\n",
-        report_text.cpu_table(scenarios, SUBMITS_TARGET),
-        report_text.details(scenarios),
-        ANALYSIS_START, analysis if analysis is not None else report_text.FIRST_ANALYSIS, ANALYSIS_END, "",
-        f"{DATA_START}\n{data}\n{DATA_END}", ""])
+    document = "\n".join(
+        [
+            report_text.header(meta, scenarios),
+            table(all_rows),
+            f"\n![Each figure as a share of its target]({image.name})\n",
+            report_text.cpu_table(scenarios, SUBMITS_TARGET),
+            report_text.details(scenarios),
+            ANALYSIS_START,
+            analysis if analysis is not None else report_text.FIRST_ANALYSIS,
+            ANALYSIS_END,
+            "",
+            f"{DATA_START}\n{data}\n{DATA_END}",
+            "",
+        ]
+    )
     path.write_text(document, encoding="utf-8")

@@ -27,17 +27,37 @@ from tests.support.stack import running_stack
 
 REPORT = REPO / "docs" / "benchmarks.md"
 SCENARIOS = ("submissions", "pipeline", "scoring", "disbursement", "indicators", "memory", "startup")
-QUICK = {"runs": 1, "count": 300, "scale": 0.5, "rate": 20.0, "rate_seconds": 1.0, "queue_applications": 500,
-         "queue_requests": 30, "ranking_applications": 2000, "approvals": 60, "latency_samples": 20, "grants": 200,
-         "indicator_requests": 5, "memory_applications": 0, "messages": 2000, "round_trips": 50}
+QUICK = {
+    "runs": 1,
+    "count": 300,
+    "scale": 0.5,
+    "rate": 20.0,
+    "rate_seconds": 1.0,
+    "queue_applications": 500,
+    "queue_requests": 30,
+    "ranking_applications": 2000,
+    "approvals": 60,
+    "latency_samples": 20,
+    "grants": 200,
+    "indicator_requests": 5,
+    "memory_applications": 0,
+    "messages": 2000,
+    "round_trips": 50,
+}
 
 
 def arguments(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     add = parser.add_argument
-    add("--scenarios", default=",".join(SCENARIOS), help="comma-separated, of: " + ", ".join(SCENARIOS)
-        + " (the yardsticks always run); the others keep their last figures in the report")
+    add(
+        "--scenarios",
+        default=",".join(SCENARIOS),
+        help="comma-separated, of: "
+        + ", ".join(SCENARIOS)
+        + " (the yardsticks always run); the others keep their last figures in the report",
+    )
     add("--runs", type=int, default=3, help="timed runs of each scenario, after its warm-up (medians)")
     add("--quick", action="store_true", help="tiny sizes: a smoke run that the bench still works")
     add("--report", type=Path, help=f"where to write the report (default {REPORT.relative_to(REPO)})")
@@ -83,11 +103,17 @@ def main(argv: list[str] | None = None) -> int:
     args = arguments(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # the stack and PostgreSQL are stopped on the way out
     chosen = [s for s in SCENARIOS if s in args.scenarios.split(",")]
-    target = args.report or (Path(tempfile.mkdtemp(prefix="edf-bench-quick-")) / "benchmarks.md" if args.quick
-                             else REPORT)
+    target = args.report or (
+        Path(tempfile.mkdtemp(prefix="edf-bench-quick-")) / "benchmarks.md" if args.quick else REPORT
+    )
     started = time.perf_counter()
-    meta: dict[str, Any] = {"when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "command": command(argv),
-                            "machine": machine(), "runs": args.runs, "client": submissions.client_name()}
+    meta: dict[str, Any] = {
+        "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": command(argv),
+        "machine": machine(),
+        "runs": args.runs,
+        "client": submissions.client_name(),
+    }
     results = measure(args, chosen, meta, started)
     if "startup" in chosen:
         results["startup"] = startup.measure(args.runs)  # the main stack is stopped by now
@@ -106,9 +132,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def measure(args: argparse.Namespace, chosen: list[str], meta: dict[str, Any], started: float) -> dict[str, Any]:
     results: dict[str, Any] = {}
-    with postgres.server() as (server_url, what), postgres_databases(server_url) as urls, \
-            tempfile.TemporaryDirectory(prefix="edf-bench-var-") as var_dir, \
-            running_stack(Path(var_dir), extra_env={**urls, "EDF_STACK_READY_TIMEOUT": "240"}, timeout=300) as stack:
+    with (
+        postgres.server() as (server_url, what),
+        postgres_databases(server_url) as urls,
+        tempfile.TemporaryDirectory(prefix="edf-bench-var-") as var_dir,
+        running_stack(Path(var_dir), extra_env={**urls, "EDF_STACK_READY_TIMEOUT": "240"}, timeout=300) as stack,
+    ):
         meta["postgres"] = what
         step("stack ready", started)
         results["yardstick_http"] = submissions.yardstick(args.runs, args.scale)
@@ -123,17 +152,25 @@ def measure(args: argparse.Namespace, chosen: list[str], meta: dict[str, Any], s
             step("pipeline", started)
         if "scoring" in chosen:
             wait_quiet(stack.nats_url)
-            results["scoring"] = scoring.measure(stack, urls["SCORING_DATABASE_URL"], args.queue_applications,
-                                                 args.ranking_applications, args.runs, args.queue_requests)
+            results["scoring"] = scoring.measure(
+                stack,
+                urls["SCORING_DATABASE_URL"],
+                args.queue_applications,
+                args.ranking_applications,
+                args.runs,
+                args.queue_requests,
+            )
             step("scoring", started)
         if "disbursement" in chosen:
             wait_quiet(stack.nats_url)
-            results["disbursement"] = disbursement.measure(stack, urls["DISBURSEMENT_DATABASE_URL"], args.approvals,
-                                                           args.runs, args.latency_samples)
+            results["disbursement"] = disbursement.measure(
+                stack, urls["DISBURSEMENT_DATABASE_URL"], args.approvals, args.runs, args.latency_samples
+            )
             step("disbursement", started)
         if "indicators" in chosen:
-            results["indicators"] = indicators.measure(stack, urls["MONITORING_DATABASE_URL"], args.grants, args.runs,
-                                                       args.indicator_requests)
+            results["indicators"] = indicators.measure(
+                stack, urls["MONITORING_DATABASE_URL"], args.grants, args.runs, args.indicator_requests
+            )
             step("indicators", started)
         if "memory" in chosen:
             results["memory"] = memory.measure(stack, urls["APPLICATIONS_DATABASE_URL"], args.memory_applications)

@@ -38,12 +38,23 @@ BATCH = 5000
 TABLES = Base.metadata.tables
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 FACTS: dict[str, Any] = {
-    "sector": "agriculture", "governorate": "IQ-NI", "district": "Mosul", "years_operating": 9,
-    "employees_female": 2, "employees_male": 5, "employees": 7,
+    "sector": "agriculture",
+    "governorate": "IQ-NI",
+    "district": "Mosul",
+    "years_operating": 9,
+    "employees_female": 2,
+    "employees_male": 5,
+    "employees": 7,
     "owner": {"sex": "female", "age": 38, "displacement_status": "returnee"},
-    "plan": {"summary": "A second milk cooler and two new jobs. " * 4, "jobs_planned_female": 2,
-             "jobs_planned_male": 2, "jobs_planned": 4, "requested_amount": "18000.00", "co_contribution": "3000.00",
-             "budget_lines": [{"item": "Milk cooler", "quantity": 1, "unit_cost": "21000.00"}]},
+    "plan": {
+        "summary": "A second milk cooler and two new jobs. " * 4,
+        "jobs_planned_female": 2,
+        "jobs_planned_male": 2,
+        "jobs_planned": 4,
+        "requested_amount": "18000.00",
+        "co_contribution": "3000.00",
+        "budget_lines": [{"item": "Milk cooler", "quantity": 1, "unit_cost": "21000.00"}],
+    },
     "currency": "USD",
 }
 
@@ -55,7 +66,7 @@ def headers(role: Role, user_id: uuid.UUID) -> dict[str, str]:
 
 def _chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
     for start in range(0, len(rows), BATCH):
-        yield rows[start:start + BATCH]
+        yield rows[start : start + BATCH]
 
 
 def bulk_insert(engine: Engine, table: Any, rows: list[dict[str, Any]]) -> None:
@@ -67,11 +78,28 @@ def bulk_insert(engine: Engine, table: Any, rows: list[dict[str, Any]]) -> None:
 def seed_call(engine: Engine, budget: str) -> uuid.UUID:
     spec = call_body(budget=budget)
     call_id = uuid.uuid4()
-    bulk_insert(engine, TABLES["calls"], [{
-        "id": call_id, "code": spec["code"], "status": "closed", "currency": "USD", "currency_exponent": 2,
-        "budget": Decimal(budget), "grant_min": Decimal(spec["grant_min"]), "grant_max": Decimal(spec["grant_max"]),
-        "rubric": spec["rubric"], "reviewers_per_application": 2, "divergence_threshold": Decimal(20),
-        "quotas": spec["quotas"], "closes_at": T0, "awarded_total": Decimal(0)}])
+    bulk_insert(
+        engine,
+        TABLES["calls"],
+        [
+            {
+                "id": call_id,
+                "code": spec["code"],
+                "status": "closed",
+                "currency": "USD",
+                "currency_exponent": 2,
+                "budget": Decimal(budget),
+                "grant_min": Decimal(spec["grant_min"]),
+                "grant_max": Decimal(spec["grant_max"]),
+                "rubric": spec["rubric"],
+                "reviewers_per_application": 2,
+                "divergence_threshold": Decimal(20),
+                "quotas": spec["quotas"],
+                "closes_at": T0,
+                "awarded_total": Decimal(0),
+            }
+        ],
+    )
     return call_id
 
 
@@ -82,15 +110,27 @@ def _application(call_id: uuid.UUID, n: int, rng: random.Random, scored: bool) -
     submitted_at = T0 + timedelta(seconds=n)
     score = Decimal(rng.randrange(0, 10_000_001)) / 100_000 if scored else None
     return {
-        "id": application_id, "call_id": call_id, "reference": f"EDF-BENCH-{n:06d}",
-        "status": "scored" if scored else "under_review", "submitted_at": submitted_at, "facts": FACTS,
-        "currency": "USD", "requested_amount": requested, "jobs_planned": jobs,
+        "id": application_id,
+        "call_id": call_id,
+        "reference": f"EDF-BENCH-{n:06d}",
+        "status": "scored" if scored else "under_review",
+        "submitted_at": submitted_at,
+        "facts": FACTS,
+        "currency": "USD",
+        "requested_amount": requested,
+        "jobs_planned": jobs,
         "owner_sex": "female" if rng.random() < 0.25 else "male",
-        "displacement_status": rng.choice(["idp", "returnee", "host"]), "reviewers_required": 2, "unassigned": 0,
-        "extra_assigned": False, "diverged": False, "reviewers": 2 if scored else 0, "score": score,
+        "displacement_status": rng.choice(["idp", "returnee", "host"]),
+        "reviewers_required": 2,
+        "unassigned": 0,
+        "extra_assigned": False,
+        "diverged": False,
+        "reviewers": 2 if scored else 0,
+        "score": score,
         "score_shown": score.quantize(Decimal("0.01")) if score is not None else None,
         "criteria": {"jobs": "3.00", "viability": "7.00"} if scored else None,
-        "scored_at": submitted_at if scored else None, "updated_at": submitted_at,
+        "scored_at": submitted_at if scored else None,
+        "updated_at": submitted_at,
         "rank_key": rank_key(score, jobs, requested, submitted_at, application_id) if score is not None else None,
     }
 
@@ -100,17 +140,30 @@ def seed_queue(engine: Engine, applications: int, officers: int) -> list[uuid.UU
     rng = random.Random(1)  # noqa: S311  (synthetic data, repeatable)
     call_id = seed_call(engine, "5000000.00")
     officer_ids = [uuid.uuid4() for _ in range(officers)]
-    bulk_insert(engine, TABLES["officers"], [{"id": o, "active": True, "open_reviews": 0, "assigned_total": 0,
-                                       "created_at": T0} for o in officer_ids])
+    bulk_insert(
+        engine,
+        TABLES["officers"],
+        [{"id": o, "active": True, "open_reviews": 0, "assigned_total": 0, "created_at": T0} for o in officer_ids],
+    )
     rows = [_application(call_id, n, rng, scored=False) for n in range(applications)]
     bulk_insert(engine, TABLES["applications"], rows)
     reviews = []
     for n, row in enumerate(rows):
         for k in range(2):
             at = row["submitted_at"] + timedelta(milliseconds=k)
-            reviews.append({"id": uuid.uuid4(), "application_id": row["id"], "call_id": call_id,
-                            "officer_id": officer_ids[(2 * n + k) % officers], "status": "pending",
-                            "reason": "initial", "scores": {}, "assigned_at": at, "updated_at": at})
+            reviews.append(
+                {
+                    "id": uuid.uuid4(),
+                    "application_id": row["id"],
+                    "call_id": call_id,
+                    "officer_id": officer_ids[(2 * n + k) % officers],
+                    "status": "pending",
+                    "reason": "initial",
+                    "scores": {},
+                    "assigned_at": at,
+                    "updated_at": at,
+                }
+            )
     bulk_insert(engine, TABLES["reviews"], reviews)
     return officer_ids
 
@@ -134,16 +187,21 @@ def queue_latency(stack: Stack, officers: list[uuid.UUID], requests: int, runs: 
             latencies = []
             for i in range(requests if run else max(requests // 5, 5)):  # run 0 warms up
                 started = time.perf_counter()
-                response = client.get("/api/v1/reviews", params={"status": "pending", "limit": 50},
-                                      headers=tokens[i % len(tokens)])
+                response = client.get(
+                    "/api/v1/reviews", params={"status": "pending", "limit": 50}, headers=tokens[i % len(tokens)]
+                )
                 latencies.append(time.perf_counter() - started)
                 statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
                 assert len(response.json()["items"]) == 50
             if run:
                 per_run.append(latencies)
-    return {"requests": requests, "runs": runs, "statuses": statuses,
-            "p50_ms": statistics.median(statistics.median(t) for t in per_run) * 1000,
-            "p99_ms": statistics.median(percentile(t, 0.99) for t in per_run) * 1000}
+    return {
+        "requests": requests,
+        "runs": runs,
+        "statuses": statuses,
+        "p50_ms": statistics.median(statistics.median(t) for t in per_run) * 1000,
+        "p99_ms": statistics.median(percentile(t, 0.99) for t in per_run) * 1000,
+    }
 
 
 def ranking_and_selection(stack: Stack, call_id: uuid.UUID, keys: list[bytes], runs: int) -> dict[str, Any]:
@@ -176,8 +234,14 @@ def ranking_and_selection(stack: Stack, call_id: uuid.UUID, keys: list[bytes], r
     return result
 
 
-def measure(stack: Stack, database_url: str, queue_applications: int = 10_000,
-            ranking_applications: int = 100_000, runs: int = 3, queue_requests: int = 500) -> dict[str, dict[str, Any]]:
+def measure(
+    stack: Stack,
+    database_url: str,
+    queue_applications: int = 10_000,
+    ranking_applications: int = 100_000,
+    runs: int = 3,
+    queue_requests: int = 500,
+) -> dict[str, dict[str, Any]]:
     engine = make_engine(database_url)
     try:
         started = time.perf_counter()

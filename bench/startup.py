@@ -28,10 +28,18 @@ TIMEOUT = 120.0
 
 
 def _environment(var_dir: Path, ports: dict[str, str]) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.endswith("_DATABASE_URL") and k not in ("EDF_NATS_URL", "EDF_POSTGRES_URL")}
-    return {**env, **ports, "EDF_VAR_DIR": str(var_dir), "EDF_BOOTSTRAP_ADMIN_PASSWORD": "bench admin password",
-            "EDF_STACK_READY_TIMEOUT": str(int(TIMEOUT))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.endswith("_DATABASE_URL") and k not in ("EDF_NATS_URL", "EDF_POSTGRES_URL")
+    }
+    return {
+        **env,
+        **ports,
+        "EDF_VAR_DIR": str(var_dir),
+        "EDF_BOOTSTRAP_ADMIN_PASSWORD": "bench admin password",
+        "EDF_STACK_READY_TIMEOUT": str(int(TIMEOUT)),
+    }
 
 
 def _all_ready(client: httpx.Client, ports: dict[str, str]) -> bool:
@@ -47,9 +55,14 @@ def _all_ready(client: httpx.Client, ports: dict[str, str]) -> bool:
 def time_to_ready(var_dir: Path) -> float:
     ports = distinct_ports((*PORT_VARIABLES, "EDF_NATS_PORT"))
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "shared.stack", "run"], cwd=REPO,
-                               env=_environment(var_dir, ports), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "shared.stack", "run"],
+        cwd=REPO,
+        env=_environment(var_dir, ports),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         with httpx.Client(timeout=1) as client:
             while not _all_ready(client, ports):
@@ -74,5 +87,10 @@ def measure(runs: int = 3) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="edf-bench-run-") as tmp:
         fresh = [time_to_ready(Path(tmp) / f"fresh-{n}") for n in range(runs)]
         again = [time_to_ready(Path(tmp) / "fresh-0") for _ in range(runs)]
-    return {"fresh_s": statistics.median(fresh), "again_s": statistics.median(again), "runs": runs,
-            "fresh_all_s": fresh, "again_all_s": again}
+    return {
+        "fresh_s": statistics.median(fresh),
+        "again_s": statistics.median(again),
+        "runs": runs,
+        "fresh_all_s": fresh,
+        "again_all_s": again,
+    }

@@ -43,8 +43,11 @@ def applicant(config: Any) -> tuple[str, dict[str, str]]:
 def admin_headers(stack: Stack) -> dict[str, str]:
     """The bootstrap admin's token (one Argon2 check per stack: slow on a busy machine)."""
     if stack.gateway not in _ADMIN_TOKENS:
-        response = httpx.post(f"{stack.gateway}/api/v1/auth/token", timeout=120,
-                              data={"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+        response = httpx.post(
+            f"{stack.gateway}/api/v1/auth/token",
+            timeout=120,
+            data={"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD},
+        )
         response.raise_for_status()
         _ADMIN_TOKENS[stack.gateway] = {"Authorization": f"Bearer {response.json()['access_token']}"}
     return _ADMIN_TOKENS[stack.gateway]
@@ -66,8 +69,15 @@ def creates_plan(stack: Stack, call_id: str, count: int) -> tuple[dict[str, dict
     """`count` new synthetic applicants ({applicant id: headers}) and a create request for each."""
     config = token_config(CommonSettings())
     people = dict(applicant(config) for _ in range(count))
-    return people, [{"method": "POST", "url": f"{stack.gateway}/api/v1/applications", "headers": h,
-                     "json": application_body(call_id)} for h in people.values()]
+    return people, [
+        {
+            "method": "POST",
+            "url": f"{stack.gateway}/api/v1/applications",
+            "headers": h,
+            "json": application_body(call_id),
+        }
+        for h in people.values()
+    ]
 
 
 def created_pairs(captured: Path) -> list[list[str]]:
@@ -76,8 +86,10 @@ def created_pairs(captured: Path) -> list[list[str]]:
 
 
 def submits_plan(stack: Stack, pairs: list[list[str]], people: dict[str, dict[str, str]]) -> Plan:
-    return [{"method": "POST", "url": f"{stack.gateway}/api/v1/applications/{app_id}/submit",
-             "headers": people[owner]} for app_id, owner in pairs]
+    return [
+        {"method": "POST", "url": f"{stack.gateway}/api/v1/applications/{app_id}/submit", "headers": people[owner]}
+        for app_id, owner in pairs
+    ]
 
 
 def one_round(stack: Stack, call_id: str, plan_size: int, scale: float = 1.0) -> dict[str, dict[str, Any]]:
@@ -127,8 +139,10 @@ def yardstick(runs: int, scale: float = 1.0) -> dict[str, dict[str, Any]]:
     """The bare FastAPI POST loaded as the submissions are (throughput), then one request at a time
     on one connection (latency), and its resident memory afterwards."""
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "bench.yardstick:app", "--port", str(port),
-                               "--log-level", "warning"], cwd=REPO)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "bench.yardstick:app", "--port", str(port), "--log-level", "warning"],
+        cwd=REPO,
+    )
     try:
         _wait_up(f"http://127.0.0.1:{port}/docs")
         plan = [{"method": "POST", "url": f"http://127.0.0.1:{port}/echo", "json": application_body(str(uuid.uuid4()))}]
@@ -174,10 +188,14 @@ def measure(stack: Stack, count: int, runs: int, scale: float = 1.0) -> dict[str
     call_id = open_call(stack)
     one_round(stack, call_id, max(count // 4, 50), scale)  # warm-up
     rounds = [one_round(stack, call_id, count, scale) for _ in range(runs)]
-    return {"create": median_of([r["create"] for r in rounds]), "submit": median_of([r["submit"] for r in rounds]),
-            "client": client_name(),
-            "concurrency": CONCURRENCY, "create_seconds": CREATE_SECONDS * scale,
-            "submit_seconds": SUBMIT_SECONDS * scale}
+    return {
+        "create": median_of([r["create"] for r in rounds]),
+        "submit": median_of([r["submit"] for r in rounds]),
+        "client": client_name(),
+        "concurrency": CONCURRENCY,
+        "create_seconds": CREATE_SECONDS * scale,
+        "submit_seconds": SUBMIT_SECONDS * scale,
+    }
 
 
 def client_name() -> str:

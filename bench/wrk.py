@@ -87,19 +87,39 @@ def _entry(request: dict[str, Any]) -> str:
     return f"{{{_lua(request['method'])}, {_lua(path)}, {{{header_table}}}, {_lua(body)}}}"
 
 
-def run(plan: list[dict[str, Any]], concurrency: int, seconds: float, capture: Path | None = None,
-        repeat: bool = False) -> dict[str, Any]:
+def run(
+    plan: list[dict[str, Any]], concurrency: int, seconds: float, capture: Path | None = None, repeat: bool = False
+) -> dict[str, Any]:
     """`repeat`: the plan is sent round and round for the whole time (else each request once)."""
     if len(plan) > MAX_PLAN:
         raise ValueError(f"a plan of {len(plan)} requests is more than LuaJIT takes in one table ({MAX_PLAN})")
     base = urlsplit(plan[0]["url"])
     with tempfile.TemporaryDirectory() as tmp:
         script, finished = Path(tmp) / "plan.lua", Path(tmp) / "finished"
-        script.write_text(SCRIPT % {"entries": ",\n".join(_entry(r) for r in plan), "finished": _lua(str(finished)),
-                                    "stop_at": "-1" if repeat else str(len(plan)),
-                                    "capture": _lua(str(capture)) if capture else "nil"})
-        done = subprocess.run(["wrk", "-t1", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "--timeout", "30s",
-                               "-s", str(script), f"{base.scheme}://{base.netloc}"], capture_output=True, text=True)
+        script.write_text(
+            SCRIPT
+            % {
+                "entries": ",\n".join(_entry(r) for r in plan),
+                "finished": _lua(str(finished)),
+                "stop_at": "-1" if repeat else str(len(plan)),
+                "capture": _lua(str(capture)) if capture else "nil",
+            }
+        )
+        done = subprocess.run(
+            [
+                "wrk",
+                "-t1",
+                f"-c{concurrency}",
+                f"-d{max(1, round(seconds))}s",
+                "--timeout",
+                "30s",
+                "-s",
+                str(script),
+                f"{base.scheme}://{base.netloc}",
+            ],
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0 or not done.stdout.strip():
             raise RuntimeError(f"wrk failed:\n{done.stdout[-1000:]}\n{done.stderr[-2000:]}")
         figures = json.loads(done.stdout.strip().splitlines()[-1])

@@ -57,25 +57,43 @@ async def officer(api: Api, headers: dict[str, str], tally: Tally, done: asyncio
     while not done.is_set():
         pending = await api.items("/reviews", headers, {"status": "pending"})
         for item in pending:
-            response = await api.call("POST", f"/reviews/{item['id']}/submit", headers=headers, ok=(200, 409),
-                                      json={"scores": scores_for(item["application_id"])}, what="submitting a review")
+            response = await api.call(
+                "POST",
+                f"/reviews/{item['id']}/submit",
+                headers=headers,
+                ok=(200, 409),
+                json={"scores": scores_for(item["application_id"])},
+                what="submitting a review",
+            )
             tally.counts["reviews submitted" if response.status_code == 200 else "reviews submitted again (409)"] += 1
         if not pending:
             await _pause(done, 1.0)
 
 
-async def committee(api: Api, people: People, call_id: str, reject_every: int, tally: Tally,
-                    done: asyncio.Event) -> None:
+async def committee(
+    api: Api, people: People, call_id: str, reject_every: int, tally: Tally, done: asyncio.Event
+) -> None:
     while not done.is_set():
         # 404 until scoring has the call (its `call.opened` is on its way)
         ranking = await api.items(f"/calls/{call_id}/ranking", people.committee[0], missing_ok=True)
         todo = [r["application_id"] for r in ranking if r["status"] == "scored"]
         for start in range(0, len(todo), 50):
-            batch = [{"application_id": a, "decision": "reject" if rejected(a, reject_every) else "award"}
-                     for a in todo[start:start + 50]]
-            answers = await asyncio.gather(*(
-                api.call("POST", f"/calls/{call_id}/decisions", headers=member, json={"decisions": batch},
-                         what="committee decisions") for member in people.committee))
+            batch = [
+                {"application_id": a, "decision": "reject" if rejected(a, reject_every) else "award"}
+                for a in todo[start : start + 50]
+            ]
+            answers = await asyncio.gather(
+                *(
+                    api.call(
+                        "POST",
+                        f"/calls/{call_id}/decisions",
+                        headers=member,
+                        json={"decisions": batch},
+                        what="committee decisions",
+                    )
+                    for member in people.committee
+                )
+            )
             accepted = Counter(item["application_id"] for a in answers for item in a.json()["accepted"])
             for a in answers:
                 for item in a.json()["accepted"]:
@@ -120,14 +138,23 @@ async def _advance(api: Api, people: People, grant: dict[str, Any], tally: Tally
     status = tranche["status"]
     if status == "planned":
         # 404/409 while monitoring has not got the grant yet (its event is on its way).
-        response = await api.call("POST", f"/grants/{grant['id']}/milestones/{tranche['milestone']}/verify",
-                                  headers=people.monitor, ok=(200, 404, 409), what="milestone verification")
-        tally.counts["milestone verifications answered 200 (repeats included)" if response.status_code == 200
-                     else "milestone verifications too early (404/409)"] += 1
+        response = await api.call(
+            "POST",
+            f"/grants/{grant['id']}/milestones/{tranche['milestone']}/verify",
+            headers=people.monitor,
+            ok=(200, 404, 409),
+            what="milestone verification",
+        )
+        tally.counts[
+            "milestone verifications answered 200 (repeats included)"
+            if response.status_code == 200
+            else "milestone verifications too early (404/409)"
+        ] += 1
         return response.status_code == 200
     if status in ("eligible", "failed"):
-        response = await api.call("POST", f"/tranches/{tranche['id']}/request", headers=officer, ok=(200, 409),
-                                  what="tranche request")
+        response = await api.call(
+            "POST", f"/tranches/{tranche['id']}/request", headers=officer, ok=(200, 409), what="tranche request"
+        )
         tally.counts["tranches requested" if response.status_code == 200 else "requests refused (409)"] += 1
         if status == "failed" and response.status_code == 200:
             tally.counts["failed payments requested again"] += 1
@@ -140,9 +167,12 @@ async def _advance(api: Api, people: People, grant: dict[str, Any], tally: Tally
 
 async def _approve(api: Api, people: People, tranche_id: str, tally: Tally) -> None:
     """Both finance users approve at once: exactly one approval may create an instruction."""
-    answers = await asyncio.gather(*(
-        api.call("POST", f"/tranches/{tranche_id}/approve", headers=finance, ok=(200, 409), what="approval")
-        for finance in people.finance))
+    answers = await asyncio.gather(
+        *(
+            api.call("POST", f"/tranches/{tranche_id}/approve", headers=finance, ok=(200, 409), what="approval")
+            for finance in people.finance
+        )
+    )
     won = [a.json()["instruction_id"] for a in answers if a.status_code == 200]
     tally.counts["approvals answered 200"] += len(won)
     tally.counts["approvals answered 409"] += len(answers) - len(won)

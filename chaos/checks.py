@@ -36,13 +36,23 @@ def _subject(streams: Streams, subject: str) -> list[Any]:
 
 
 def screened_once(data: Data, streams: Streams) -> Check:
-    submitted = {r["id"]: r for r in data.rows("applications", "SELECT id, status, screening IS NOT NULL AS screened "
-                                               "FROM applications WHERE status NOT IN ('draft', 'withdrawn')")}
+    submitted = {
+        r["id"]: r
+        for r in data.rows(
+            "applications",
+            "SELECT id, status, screening IS NOT NULL AS screened "
+            "FROM applications WHERE status NOT IN ('draft', 'withdrawn')",
+        )
+    }
     events = _per(_subject(streams, SCREENED), "application_id")
-    audits = Counter(r["entity_id"] for r in data.rows(
-        "applications", "SELECT entity_id FROM audit_log WHERE action = 'application.screened'"))
-    check = Check("every submitted application screened exactly once",
-                  f"{len(submitted)} submitted, {sum(events.values())} screened events")
+    audits = Counter(
+        r["entity_id"]
+        for r in data.rows("applications", "SELECT entity_id FROM audit_log WHERE action = 'application.screened'")
+    )
+    check = Check(
+        "every submitted application screened exactly once",
+        f"{len(submitted)} submitted, {sum(events.values())} screened events",
+    )
     for application_id, row in submitted.items():
         if events[application_id] == 0 or not row["screened"] or row["status"] == "submitted":
             check.lost += 1
@@ -53,8 +63,10 @@ def screened_once(data: Data, streams: Streams) -> Check:
 
 
 def copies(data: Data) -> Check:
-    submitted = {r["id"] for r in data.rows("applications", "SELECT id FROM applications "
-                                            "WHERE status NOT IN ('draft', 'withdrawn')")}
+    submitted = {
+        r["id"]
+        for r in data.rows("applications", "SELECT id FROM applications WHERE status NOT IN ('draft', 'withdrawn')")
+    }
     check = Check("submitted applications copied to scoring, disbursement and monitoring", "")
     figures = []
     for service in ("scoring", "disbursement", "monitoring"):
@@ -73,19 +85,32 @@ def copies(data: Data) -> Check:
 def statuses_agree(data: Data) -> Check:
     """Each service's copy of an application ends in the status the applications service shows
     the applicant (the effect of the last event about it was not lost, nor undone by a late one)."""
-    shown = {r["id"]: r["status"] for r in data.rows("applications", "SELECT id, status FROM applications "
-                                                     "WHERE status NOT IN ('draft', 'withdrawn')")}
-    copies = {service: {r["id"]: r["status"] for r in data.rows(service, "SELECT id, status FROM applications")}
-              for service in ("scoring", "monitoring")}
-    check = Check("every application's status agrees across services",
-                  ", ".join(f"{n} {s}" for s, n in sorted(Counter(shown.values()).items())))
+    shown = {
+        r["id"]: r["status"]
+        for r in data.rows(
+            "applications", "SELECT id, status FROM applications WHERE status NOT IN ('draft', 'withdrawn')"
+        )
+    }
+    copies = {
+        service: {r["id"]: r["status"] for r in data.rows(service, "SELECT id, status FROM applications")}
+        for service in ("scoring", "monitoring")
+    }
+    check = Check(
+        "every application's status agrees across services",
+        ", ".join(f"{n} {s}" for s, n in sorted(Counter(shown.values()).items())),
+    )
     for application_id, status in shown.items():
-        differ = {service: found.get(application_id) for service, found in copies.items()
-                  if found.get(application_id) != status}
+        differ = {
+            service: found.get(application_id)
+            for service, found in copies.items()
+            if found.get(application_id) != status
+        }
         if differ:
             check.lost += 1
-            check.problems.append(f"{application_id}: applications shows {status}, "
-                                  + ", ".join(f"{service} {s}" for service, s in differ.items()))
+            check.problems.append(
+                f"{application_id}: applications shows {status}, "
+                + ", ".join(f"{service} {s}" for service, s in differ.items())
+            )
     return check
 
 
@@ -97,9 +122,11 @@ def one_grant_per_award(data: Data, streams: Streams) -> Check:
     per_application = Counter(r["application_id"] for r in grants)
     created = _per(_subject(streams, GRANT_CREATED), "application_id")
     monitored = {r["id"] for r in data.rows("monitoring", "SELECT id FROM grants")}
-    check = Check("every award has exactly one grant",
-                  f"{len(awards)} awards, {len(grants)} grants, {sum(created.values())} grant.created events, "
-                  f"{len(monitored)} grants in monitoring")
+    check = Check(
+        "every award has exactly one grant",
+        f"{len(awards)} awards, {len(grants)} grants, {sum(created.values())} grant.created events, "
+        f"{len(monitored)} grants in monitoring",
+    )
     for application_id in awards:
         if per_application[application_id] == 0:
             check.lost += 1
@@ -128,10 +155,12 @@ def one_live_instruction(data: Data, streams: Streams) -> Check:
     approved = _per(_subject(streams, APPROVED), "instruction_id")
     attempts = Counter((r["tranche_id"], r["attempt"]) for r in instructions)
     approved_tranches = [t for t in tranches if t["status"] in LIVE_TRANCHE]
-    check = Check("every approved tranche has exactly one live instruction",
-                  f"{len(approved_tranches)} tranches approved, {len(instructions)} instructions "
-                  f"({sum(r['status'] == 'failed' for r in instructions)} failed and instructed again), "
-                  f"{sum(instructed.values())} payment.instructed events")
+    check = Check(
+        "every approved tranche has exactly one live instruction",
+        f"{len(approved_tranches)} tranches approved, {len(instructions)} instructions "
+        f"({sum(r['status'] == 'failed' for r in instructions)} failed and instructed again), "
+        f"{sum(instructed.values())} payment.instructed events",
+    )
     for tranche in tranches:
         wanted = 1 if tranche["status"] in LIVE_TRANCHE else 0
         if live[tranche["id"]] < wanted:
@@ -152,8 +181,9 @@ def one_live_instruction(data: Data, streams: Streams) -> Check:
 
 def paid_at_most_once(data: Data, streams: Streams, finance_db: Path) -> Check:
     instructions = {r["id"]: r for r in data.rows("disbursement", "SELECT id, status FROM instructions")}
-    settlements = Counter(r["instruction_id"] for r in data.rows("disbursement",
-                                                                 "SELECT instruction_id FROM settlements"))
+    settlements = Counter(
+        r["instruction_id"] for r in data.rows("disbursement", "SELECT instruction_id FROM settlements")
+    )
     payments = data.finance_payments(finance_db)
     paid = Counter(p["instruction_id"] for p in payments)
     report_ids: dict[str, set[str]] = {}
@@ -161,17 +191,20 @@ def paid_at_most_once(data: Data, streams: Streams, finance_db: Path) -> Check:
         if event.subject in REPORTS:
             report_ids.setdefault(str(event.data.get("instruction_id")), set()).add(str(event.msg_id))
     alerts = data.rows("disbursement", "SELECT instruction_id, kind FROM payment_alerts")
-    check = Check("every instruction paid at most once",
-                  f"{len(payments)} payments by the finance consumer for {len(instructions)} instructions, "
-                  f"{sum(settlements.values())} settlements, {len(alerts)} payment alerts")
+    check = Check(
+        "every instruction paid at most once",
+        f"{len(payments)} payments by the finance consumer for {len(instructions)} instructions, "
+        f"{sum(settlements.values())} settlements, {len(alerts)} payment alerts",
+    )
     outcome = {p["instruction_id"]: p["outcome"] for p in payments}
     for instruction_id, row in instructions.items():
         if paid[instruction_id] == 0 or settlements[instruction_id] == 0:
             check.lost += 1
             check.problems.append(f"instruction {instruction_id} not paid/settled (status {row['status']})")
         elif row["status"] != outcome[instruction_id]:
-            check.problems.append(f"instruction {instruction_id} is {row['status']}, "
-                                  f"the finance consumer says {outcome[instruction_id]}")
+            check.problems.append(
+                f"instruction {instruction_id} is {row['status']}, the finance consumer says {outcome[instruction_id]}"
+            )
     check.duplicated += sum(n - 1 for n in paid.values() if n > 1)
     check.duplicated += sum(n - 1 for n in settlements.values() if n > 1)
     check.duplicated += sum(len(ids) - 1 for ids in report_ids.values() if len(ids) > 1)

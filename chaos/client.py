@@ -44,17 +44,24 @@ class HttpStats:
     def figures(self) -> dict[str, Any]:
         server_errors = {s: n for s, n in sorted(self.statuses.items()) if s >= 500}
         shown = ", ".join(f"{s} × {n}" for s, n in server_errors.items())
-        return {"requests": self.requests, "retries": self.retries,
-                "5xx answers (retried)": f"{sum(server_errors.values())}{f' ({shown})' if shown else ''}",
-                "connection errors (retried)": sum(self.transport_errors.values()),
-                "longest time a request kept failing (s)": (
-                    f"{self.longest_outage:.1f} ({self.longest_what})" if self.longest_what else "0")}
+        return {
+            "requests": self.requests,
+            "retries": self.retries,
+            "5xx answers (retried)": f"{sum(server_errors.values())}{f' ({shown})' if shown else ''}",
+            "connection errors (retried)": sum(self.transport_errors.values()),
+            "longest time a request kept failing (s)": (
+                f"{self.longest_outage:.1f} ({self.longest_what})" if self.longest_what else "0"
+            ),
+        }
 
 
 class Api:
     def __init__(self, gateway: str, stats: HttpStats, deadline: float = 180.0, concurrency: int = 16) -> None:
-        self.http = httpx.AsyncClient(base_url=f"{gateway}/api/v1", timeout=httpx.Timeout(30.0, connect=5.0),
-                                      limits=httpx.Limits(max_connections=concurrency * 2))
+        self.http = httpx.AsyncClient(
+            base_url=f"{gateway}/api/v1",
+            timeout=httpx.Timeout(30.0, connect=5.0),
+            limits=httpx.Limits(max_connections=concurrency * 2),
+        )
         self.stats = stats
         self.deadline = deadline
         self.slots = asyncio.Semaphore(concurrency)
@@ -81,8 +88,9 @@ class Api:
         self.stats.statuses[response.status_code] += 1
         return response, time.monotonic() - started
 
-    async def call(self, method: str, path: str, *, ok: tuple[int, ...] = (200,), what: str = "",
-                   **kwargs: Any) -> httpx.Response:
+    async def call(
+        self, method: str, path: str, *, ok: tuple[int, ...] = (200,), what: str = "", **kwargs: Any
+    ) -> httpx.Response:
         """Repeats a request that is safe to repeat until it gets an answer that is not a fault:
         one of `ok`, or raises UnexpectedResponse for any other status. It gives up (NeverRecovered)
         when the failed attempts and the pauses between them add up to the deadline."""
@@ -102,21 +110,24 @@ class Api:
             failing += took + delay
             if failing > self.deadline:
                 answer = "no answer" if response is None else f"{response.status_code} {response.text[:200]}"
-                raise NeverRecovered(f"{what or method + ' ' + path}: still failing after "
-                                     f"{self.deadline:.0f}s ({answer})")
+                raise NeverRecovered(
+                    f"{what or method + ' ' + path}: still failing after {self.deadline:.0f}s ({answer})"
+                )
             self.stats.retries += 1
             await asyncio.sleep(delay)
             delay = min(delay * 1.5, 2.0)
 
-    async def items(self, path: str, headers: dict[str, str], params: dict[str, Any] | None = None,
-                    missing_ok: bool = False) -> list[Any]:
+    async def items(
+        self, path: str, headers: dict[str, str], params: dict[str, Any] | None = None, missing_ok: bool = False
+    ) -> list[Any]:
         """Every item of a paged list; none when `missing_ok` and the list's owner answers 404."""
         found: list[Any] = []
         cursor: str | None = None
         while True:
             query = {**(params or {}), "limit": 200, **({"cursor": cursor} if cursor else {})}
-            response = await self.call("GET", path, headers=headers, params=query,
-                                       ok=(200, 404) if missing_ok else (200,))
+            response = await self.call(
+                "GET", path, headers=headers, params=query, ok=(200, 404) if missing_ok else (200,)
+            )
             if response.status_code == 404:
                 return []
             page = response.json()
@@ -126,16 +137,31 @@ class Api:
                 return found
 
     async def token(self, email: str, password: str = PASSWORD) -> dict[str, str]:
-        response = await self.call("POST", "/auth/token", data={"username": email, "password": password},
-                                   what=f"sign-in of {email.split('@')[0]}")
+        response = await self.call(
+            "POST",
+            "/auth/token",
+            data={"username": email, "password": password},
+            what=f"sign-in of {email.split('@')[0]}",
+        )
         return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
     async def register(self, email: str, full_name: str) -> None:
         """Signs up; 409 (an earlier attempt got through) is as good as 201."""
-        await self.call("POST", "/auth/register", json={"email": email, "password": PASSWORD, "full_name": full_name},
-                        ok=(201, 409), what="sign-up")
+        await self.call(
+            "POST",
+            "/auth/register",
+            json={"email": email, "password": PASSWORD, "full_name": full_name},
+            ok=(201, 409),
+            what="sign-up",
+        )
 
     async def staff(self, admin: dict[str, str], email: str, role: str) -> dict[str, str]:
-        await self.call("POST", "/users", headers=admin, ok=(201, 409), what=f"creating a {role}",
-                        json={"email": email, "password": PASSWORD, "full_name": f"Chaos {role}", "role": role})
+        await self.call(
+            "POST",
+            "/users",
+            headers=admin,
+            ok=(201, 409),
+            what=f"creating a {role}",
+            json={"email": email, "password": PASSWORD, "full_name": f"Chaos {role}", "role": role},
+        )
         return await self.token(email)

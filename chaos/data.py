@@ -20,8 +20,9 @@ class Data:
     def rows(self, app: str, query: str, **params: Any) -> list[dict[str, Any]]:
         with self.engines[app].connect() as connection:
             result = connection.execute(text(query), params)
-            return [{k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in row.items()}
-                    for row in result.mappings()]
+            return [
+                {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in row.items()} for row in result.mappings()
+            ]
 
     def scalar(self, app: str, query: str, **params: Any) -> Any:
         with self.engines[app].connect() as connection:

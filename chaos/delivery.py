@@ -61,13 +61,18 @@ def delivery_checks(data: Data, streams: Streams) -> list[Check]:
         service = consumer.name.split("--")[0]
         if service not in PRODUCING_APPS:
             continue  # the finance consumer: its payments are checked against the instructions
-        inbox = {r["event_id"] for r in data.rows(service, "SELECT event_id FROM inbox WHERE consumer = :c",
-                                                   c=consumer.name)}
+        inbox = {
+            r["event_id"] for r in data.rows(service, "SELECT event_id FROM inbox WHERE consumer = :c", c=consumer.name)
+        }
         missing = [e for e in wanted if e.msg_id not in inbox and e.msg_id not in dead_ids.get(consumer.name, set())]
         consumed.lost += len(missing)
         consumed.problems += [f"{consumer.name} never applied {e.subject} {e.msg_id}" for e in missing[:5]]
-    consumed.figure = (f"{total} events for {len(streams.consumers)} durable consumers, "
-                       f"{redelivered} deliveries more than once (redeliveries, naks and retries)")
-    drained.figure = f"{len(streams.consumers)} consumers, " \
-                     f"{sum(c.redelivered for c in streams.consumers)} messages redelivered at the end"
+    consumed.figure = (
+        f"{total} events for {len(streams.consumers)} durable consumers, "
+        f"{redelivered} deliveries more than once (redeliveries, naks and retries)"
+    )
+    drained.figure = (
+        f"{len(streams.consumers)} consumers, "
+        f"{sum(c.redelivered for c in streams.consumers)} messages redelivered at the end"
+    )
     return [stuck, published, consumed, drained, dead]

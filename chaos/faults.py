@@ -35,13 +35,18 @@ class FaultLog:
     events: list[str] = field(default_factory=list)
 
     def figures(self) -> dict[str, object]:
-        return {"kills (SIGKILL)": sum(self.kills.values()),
-                "kills by process": ", ".join(f"{k} {n}" for k, n in sorted(self.kills.items())) or "-",
-                "kill to ready again (s), mean / max": (
-                    f"{sum(self.recoveries) / len(self.recoveries):.1f} / {max(self.recoveries):.1f}"
-                    if self.recoveries else "-"),
-                "NATS restarts": self.nats_restarts, "PostgreSQL restarts": self.postgres_restarts,
-                "processes that exited by themselves": sum(self.unexpected_exits.values())}
+        return {
+            "kills (SIGKILL)": sum(self.kills.values()),
+            "kills by process": ", ".join(f"{k} {n}" for k, n in sorted(self.kills.items())) or "-",
+            "kill to ready again (s), mean / max": (
+                f"{sum(self.recoveries) / len(self.recoveries):.1f} / {max(self.recoveries):.1f}"
+                if self.recoveries
+                else "-"
+            ),
+            "NATS restarts": self.nats_restarts,
+            "PostgreSQL restarts": self.postgres_restarts,
+            "processes that exited by themselves": sum(self.unexpected_exits.values()),
+        }
 
 
 class Faults:
@@ -98,16 +103,20 @@ class Faults:
         ready = await asyncio.to_thread(self.stack.wait_one_ready, victim, 180.0)
         recovered = time.monotonic() - killed
         self.log.recoveries.append(recovered)
-        self._note(f"SIGKILL {victim}; started again after {down:.1f}s, "
-                   f"{'ready' if ready else 'NOT ready'} {recovered:.1f}s after the kill")
+        self._note(
+            f"SIGKILL {victim}; started again after {down:.1f}s, "
+            f"{'ready' if ready else 'NOT ready'} {recovered:.1f}s after the kill"
+        )
 
     async def _restart(self, what: str, restart: Callable[[float], None]) -> None:
         self._note(f"stopping {what} for {self.plan.down_seconds:.0f}s")
         stopped = time.monotonic()
         await asyncio.to_thread(restart, self.plan.down_seconds)
         ready = all([await asyncio.to_thread(self.stack.wait_one_ready, name, 180.0) for name in KILLABLE])
-        self._note(f"{what} started again; every process {'ready' if ready else 'NOT ready'} "
-                   f"{time.monotonic() - stopped:.1f}s after the stop")
+        self._note(
+            f"{what} started again; every process {'ready' if ready else 'NOT ready'} "
+            f"{time.monotonic() - stopped:.1f}s after the stop"
+        )
 
     def _restart_what_exited(self) -> None:
         """A process that exits by itself is started again (as a supervisor would) and counted."""

@@ -49,21 +49,44 @@ def load() -> str:
 
 def commit() -> str:
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,  # noqa: S607
-                              check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True,  # noqa: S607
-                               check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"],  # noqa: S607
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return f"{head}{' with uncommitted changes' if dirty else ''}"
 
 
-def markdown(command: str, started: datetime, host: str, checks: list[Check],
-             figures: dict[str, dict[str, Any]], timeline: list[str]) -> str:
+def markdown(
+    command: str,
+    started: datetime,
+    host: str,
+    checks: list[Check],
+    figures: dict[str, dict[str, Any]],
+    timeline: list[str],
+) -> str:
     passed = all(c.ok for c in checks)
-    out = [BEGIN, "", f"**Result: {'passed' if passed else 'FAILED'}** — `{command}`", "",
-           f"- date: {started.strftime('%Y-%m-%d %H:%M UTC')}", f"- machine: {host}",
-           f"- commit: {commit()}", ""]
+    out = [
+        BEGIN,
+        "",
+        f"**Result: {'passed' if passed else 'FAILED'}** — `{command}`",
+        "",
+        f"- date: {started.strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- machine: {host}",
+        f"- commit: {commit()}",
+        "",
+    ]
     for section, values in figures.items():
         out += [f"### {section}", "", "| figure | value |", "|---|---|"]
         out += [f"| {name} | {value} |" for name, value in values.items()]

@@ -64,16 +64,20 @@ def run(options: Options) -> int:
     try:
         began = time.monotonic()
         endpoints = stack.start()
-        say(f"stack ready in {time.monotonic() - began:.1f}s: PostgreSQL :{stack.postgres.port}, {endpoints.nats_url}, "
-            f"gateway {endpoints.gateway}")
+        say(
+            f"stack ready in {time.monotonic() - began:.1f}s: PostgreSQL :{stack.postgres.port}, {endpoints.nats_url}, "
+            f"gateway {endpoints.gateway}"
+        )
         outcome = asyncio.run(_drive(stack, endpoints, options))
         checks, figures = asyncio.run(_verify(endpoints, outcome, time.monotonic() - began, options))
         print(report.table(checks, figures), flush=True)
         passed = all(c.ok for c in checks)
         if options.report is not None:
             machine = f"{host}, {report.load()} at the end"
-            report.write(options.report, report.markdown(options.command, started_at, machine, checks, figures,
-                                                         outcome.faults.log.events))
+            report.write(
+                options.report,
+                report.markdown(options.command, started_at, machine, checks, figures, outcome.faults.log.events),
+            )
             say(f"figures written to {options.report}")
         say("PASSED: no event lost, no effect duplicated" if passed else "FAILED: see the checks above")
         return 0 if passed else 1
@@ -126,8 +130,10 @@ async def _drain(endpoints: Endpoints, timeout: float) -> bool:
         while time.monotonic() < deadline:
             streams = await read_streams(endpoints.nats_url, with_events=False)
             busy = sum(c.pending + c.ack_pending for c in streams.consumers)
-            unpublished = sum(int(data.scalar(app, "SELECT count(*) FROM outbox WHERE published_at IS NULL"))
-                              for app in endpoints.database_urls)
+            unpublished = sum(
+                int(data.scalar(app, "SELECT count(*) FROM outbox WHERE published_at IS NULL"))
+                for app in endpoints.database_urls
+            )
             quiet = quiet + 1 if busy == 0 and unpublished == 0 else 0
             if quiet >= 2:
                 return True
@@ -138,8 +144,9 @@ async def _drain(endpoints: Endpoints, timeout: float) -> bool:
         data.close()
 
 
-async def _verify(endpoints: Endpoints, outcome: Outcome, total_seconds: float,
-                  options: Options) -> tuple[list[Check], dict[str, dict[str, Any]]]:
+async def _verify(
+    endpoints: Endpoints, outcome: Outcome, total_seconds: float, options: Options
+) -> tuple[list[Check], dict[str, dict[str, Any]]]:
     streams = await read_streams(endpoints.nats_url)
     data = Data(endpoints.database_urls)
     try:
@@ -150,22 +157,32 @@ async def _verify(endpoints: Endpoints, outcome: Outcome, total_seconds: float,
     if outcome.workload_error:
         lifecycle.problems.append(outcome.workload_error)
     lifecycle.problems += outcome.workload.tally.anomalies
-    drained = Check("everything drained after the faults",
-                    f"{outcome.drain_seconds:.1f}s" if outcome.drain_seconds is not None else "not drained")
+    drained = Check(
+        "everything drained after the faults",
+        f"{outcome.drain_seconds:.1f}s" if outcome.drain_seconds is not None else "not drained",
+    )
     if outcome.drain_seconds is None:
         drained.problems.append(f"not drained within {options.drain_timeout:.0f}s")
     exits = outcome.faults.log.unexpected_exits
-    survived = Check("no process exited by itself (only the kills stopped them)",
-                     ", ".join(f"{name} × {n}" for name, n in sorted(exits.items())) or "none")
+    survived = Check(
+        "no process exited by itself (only the kills stopped them)",
+        ", ".join(f"{name} × {n}" for name, n in sorted(exits.items())) or "none",
+    )
     survived.problems += [line for line in outcome.faults.log.events if "exited by itself" in line]
     checks = [lifecycle, drained, survived, *checks]
     lost = sum(c.lost for c in checks)
     duplicated = sum(c.duplicated for c in checks)
     figures: dict[str, dict[str, Any]] = {
-        "Run": {"applicants": options.plan.applicants, "lifecycle under faults (s)": round(outcome.workload_seconds),
-                "time to drain after the faults (s)": (round(outcome.drain_seconds, 1)
-                                                       if outcome.drain_seconds is not None else "not drained"),
-                "whole run, start to checks (s)": round(total_seconds), "lost": lost, "duplicated effects": duplicated},
+        "Run": {
+            "applicants": options.plan.applicants,
+            "lifecycle under faults (s)": round(outcome.workload_seconds),
+            "time to drain after the faults (s)": (
+                round(outcome.drain_seconds, 1) if outcome.drain_seconds is not None else "not drained"
+            ),
+            "whole run, start to checks (s)": round(total_seconds),
+            "lost": lost,
+            "duplicated effects": duplicated,
+        },
         "Faults": outcome.faults.log.figures(),
         "Events published (messages on the streams)": {**streams.counts, "total": sum(streams.counts.values())},
         "Workload": outcome.workload.figures(),

@@ -79,9 +79,13 @@ class ChaosStack:
         urls = {app: self.postgres.database_url(name) for app, name in names.items()}
         base = {k: v for k, v in os.environ.items() if k != "EDF_NATS_URL" and not k.endswith("_DATABASE_URL")}
         base.update({k: str(v) for k, v in self.ports.items()})
-        base.update(EDF_NATS_PORT=str(self.nats_port), EDF_VAR_DIR=str(self.workdir / "var"),
-                    EDF_BOOTSTRAP_ADMIN_EMAIL=ADMIN_EMAIL, EDF_BOOTSTRAP_ADMIN_PASSWORD=self.admin_password,
-                    EDF_LOG_LEVEL=self.log_level)
+        base.update(
+            EDF_NATS_PORT=str(self.nats_port),
+            EDF_VAR_DIR=str(self.workdir / "var"),
+            EDF_BOOTSTRAP_ADMIN_EMAIL=ADMIN_EMAIL,
+            EDF_BOOTSTRAP_ADMIN_PASSWORD=self.admin_password,
+            EDF_LOG_LEVEL=self.log_level,
+        )
         config = load_config(base)
         config.var_dir.mkdir(parents=True, exist_ok=True)
         env = common_environment(config, base)
@@ -90,9 +94,26 @@ class ChaosStack:
             migrate.upgrade(app, url)
         finance_db = self.workdir / "finance-sim.db"
         children = build_children(config, env)
-        children.append(Child(FINANCE, [sys.executable, "-m", "cli.main", "finance-sim", "--nats-url", config.nats_url,
-                                        "--db", str(finance_db), "--fail-every", str(self.fail_every)],
-                              env=env, cwd=ROOT, ready=lambda: True))
+        children.append(
+            Child(
+                FINANCE,
+                [
+                    sys.executable,
+                    "-m",
+                    "cli.main",
+                    "finance-sim",
+                    "--nats-url",
+                    config.nats_url,
+                    "--db",
+                    str(finance_db),
+                    "--fail-every",
+                    str(self.fail_every),
+                ],
+                env=env,
+                cwd=ROOT,
+                ready=lambda: True,
+            )
+        )
         for child in children:
             child.log = self.logs / f"{child.name}.log"
             self.children[child.name] = child
@@ -101,8 +122,7 @@ class ChaosStack:
         if problem is not None:
             raise RuntimeError(f"the stack did not start: {problem} (logs in {self.logs})")
         gateway = f"http://127.0.0.1:{config.ports['gateway']}"
-        self.endpoints = Endpoints(gateway=gateway, nats_url=config.nats_url, database_urls=urls,
-                                   finance_db=finance_db)
+        self.endpoints = Endpoints(gateway=gateway, nats_url=config.nats_url, database_urls=urls, finance_db=finance_db)
         return self.endpoints
 
     def kill(self, name: str) -> None:

@@ -55,8 +55,9 @@ async def _read_stream(js: JetStreamContext, stream: str, count: int) -> list[St
     if count == 0:
         return []
     durable = f"chaos-reader-{uuid.uuid4().hex[:8]}"
-    config = ConsumerConfig(durable_name=durable, ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL,
-                            max_ack_pending=-1)
+    config = ConsumerConfig(
+        durable_name=durable, ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL, max_ack_pending=-1
+    )
     await js.add_consumer(stream, config)
     try:
         sub = await js.pull_subscribe_bind(durable=durable, stream=stream)
@@ -72,8 +73,11 @@ async def _read_stream(js: JetStreamContext, stream: str, count: int) -> list[St
                     envelope = json.loads(message.data)
                 except ValueError:
                     envelope = {}
-                found.append(StreamEvent(stream, message.metadata.sequence.stream, message.subject,
-                                         headers.get("Nats-Msg-Id"), envelope))
+                found.append(
+                    StreamEvent(
+                        stream, message.metadata.sequence.stream, message.subject, headers.get("Nats-Msg-Id"), envelope
+                    )
+                )
         await sub.unsubscribe()
         return found
     finally:
@@ -88,11 +92,18 @@ async def _consumers(js: JetStreamContext, stream: str) -> list[ConsumerState]:
         if name.startswith("chaos-reader-"):
             continue
         subjects = tuple(config.filter_subjects or ([config.filter_subject] if config.filter_subject else []))
-        states.append(ConsumerState(stream=stream, name=name, filter_subjects=subjects,
-                                    pending=int(info.num_pending or 0), ack_pending=int(info.num_ack_pending or 0),
-                                    redelivered=int(info.num_redelivered or 0),
-                                    ack_floor=int(info.ack_floor.stream_seq if info.ack_floor else 0),
-                                    deliveries=int(info.delivered.consumer_seq if info.delivered else 0)))
+        states.append(
+            ConsumerState(
+                stream=stream,
+                name=name,
+                filter_subjects=subjects,
+                pending=int(info.num_pending or 0),
+                ack_pending=int(info.num_ack_pending or 0),
+                redelivered=int(info.num_redelivered or 0),
+                ack_floor=int(info.ack_floor.stream_seq if info.ack_floor else 0),
+                deliveries=int(info.delivered.consumer_seq if info.delivered else 0),
+            )
+        )
     return states
 
 

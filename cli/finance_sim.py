@@ -60,12 +60,20 @@ class PaymentRecord:
             key = str(instruction.instruction_id)
             self.db.execute(
                 "INSERT OR IGNORE INTO payments VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (key, "failed" if failed else "settled", datetime.now(UTC).isoformat(),
-                 None if failed else f"SIM-{instruction.instruction_id.hex[:16].upper()}",
-                 "simulated failure (--fail-every)" if failed else None, str(instruction.amount),
-                 instruction.currency, seq))
-        row = self.db.execute("SELECT instruction_id, outcome, at, bank_reference, reason FROM payments "
-                              "WHERE instruction_id = ?", (key,)).fetchone()
+                (
+                    key,
+                    "failed" if failed else "settled",
+                    datetime.now(UTC).isoformat(),
+                    None if failed else f"SIM-{instruction.instruction_id.hex[:16].upper()}",
+                    "simulated failure (--fail-every)" if failed else None,
+                    str(instruction.amount),
+                    instruction.currency,
+                    seq,
+                ),
+            )
+        row = self.db.execute(
+            "SELECT instruction_id, outcome, at, bank_reference, reason FROM payments WHERE instruction_id = ?", (key,)
+        ).fetchone()
         return dict(zip(("instruction_id", "outcome", "at", "bank_reference", "reason"), row, strict=True))
 
     def close(self) -> None:
@@ -84,13 +92,26 @@ def report_of(payment: dict[str, Any]) -> CloudEvent:
         subject = FAILED
         data = PaymentFailedV1(instruction_id=instruction_id, failed_at=at, reason=payment["reason"])
     event_id = uuid.uuid5(REPORTS, f"{subject}:{instruction_id}")
-    return CloudEvent(id=event_id, source=SOURCE, type=subject, subject=str(instruction_id), time=at,
-                      data=data.model_dump(mode="json"), correlationid=str(instruction_id))
+    return CloudEvent(
+        id=event_id,
+        source=SOURCE,
+        type=subject,
+        subject=str(instruction_id),
+        time=at,
+        data=data.model_dump(mode="json"),
+        correlationid=str(instruction_id),
+    )
 
 
 async def _bind(js: JetStreamContext, durable: str) -> JetStreamContext.PullSubscription:
-    config = ConsumerConfig(durable_name=durable, filter_subject=INSTRUCTED, ack_policy=AckPolicy.EXPLICIT,
-                            deliver_policy=DeliverPolicy.ALL, ack_wait=30, max_ack_pending=100)
+    config = ConsumerConfig(
+        durable_name=durable,
+        filter_subject=INSTRUCTED,
+        ack_policy=AckPolicy.EXPLICIT,
+        deliver_policy=DeliverPolicy.ALL,
+        ack_wait=30,
+        max_ack_pending=100,
+    )
     while True:
         try:
             await js.add_consumer(STREAM, config)
@@ -101,8 +122,14 @@ async def _bind(js: JetStreamContext, durable: str) -> JetStreamContext.PullSubs
 
 
 async def serve(nats_url: str, record: PaymentRecord, durable: str, fail_every: int, stop: asyncio.Event) -> None:
-    nc = await nats.connect(nats_url, name=durable, max_reconnect_attempts=-1, error_cb=_nats_error,
-                            disconnected_cb=_disconnected, reconnected_cb=_reconnected)
+    nc = await nats.connect(
+        nats_url,
+        name=durable,
+        max_reconnect_attempts=-1,
+        error_cb=_nats_error,
+        disconnected_cb=_disconnected,
+        reconnected_cb=_reconnected,
+    )
     try:
         js = nc.jetstream(timeout=5)
         sub = await _bind(js, durable)
@@ -155,8 +182,9 @@ async def _handle(js: JetStreamContext, message: Any, record: PaymentRecord, fai
         await message.nak(delay=2.0)
         return
     await message.ack()
-    typer.echo(f"finance-sim: {payment['outcome']} {instruction.instruction_id} "
-               f"{instruction.amount} {instruction.currency}")
+    typer.echo(
+        f"finance-sim: {payment['outcome']} {instruction.instruction_id} {instruction.amount} {instruction.currency}"
+    )
 
 
 def finance_sim(

@@ -80,8 +80,10 @@ def list_calls() -> None:
     while True:
         page = call_handlers.list_calls(db, SYSTEM, PageParams(limit=200, after=cursor), None)
         for call in page.items:
-            typer.echo(f"{call.code:<12} {call.status:<7} {call.opens_at:%Y-%m-%d} → {call.closes_at:%Y-%m-%d}  "
-                       f"{call.currency} {call.budget}  {call.title.en}  {call.id}")
+            typer.echo(
+                f"{call.code:<12} {call.status:<7} {call.opens_at:%Y-%m-%d} → {call.closes_at:%Y-%m-%d}  "
+                f"{call.currency} {call.budget}  {call.title.en}  {call.id}"
+            )
         if page.next_cursor is None:
             break
         cursor = decode_cursor(page.next_cursor)

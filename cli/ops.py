@@ -64,8 +64,11 @@ def _each(apps: list[str], read: Any) -> tuple[list[tuple[str, Any]], bool]:
         try:
             results.append((app, read(db)))
         except SQLAlchemyError as exc:
-            typer.secho(f"{app}: cannot read its database ({type(exc).__name__}); is it migrated?",
-                        err=True, fg=typer.colors.RED)
+            typer.secho(
+                f"{app}: cannot read its database ({type(exc).__name__}); is it migrated?",
+                err=True,
+                fg=typer.colors.RED,
+            )
             all_ok = False
         finally:
             db.engine.dispose()
@@ -79,9 +82,19 @@ def list_dead_letters(
 ) -> None:
     """Dead letters of every service (or one), oldest first."""
     results, all_ok = _each(chosen(service), lambda db: dead_letters(db, include_replayed, limit=1000))
-    rows = [(str(letter["id"]), app, letter["subject"], letter["event_id"] or "-", _when(letter["created_at"]),
-             "replayed" if letter["replayed_at"] else "", _short(letter["error"]))
-            for app, letters in results for letter in letters]
+    rows = [
+        (
+            str(letter["id"]),
+            app,
+            letter["subject"],
+            letter["event_id"] or "-",
+            _when(letter["created_at"]),
+            "replayed" if letter["replayed_at"] else "",
+            _short(letter["error"]),
+        )
+        for app, letters in results
+        for letter in letters
+    ]
     if rows:
         typer.echo(table(("ID", "SERVICE", "SUBJECT", "EVENT ID", "FAILED AT", "", "ERROR"), rows))
     elif results:
@@ -119,8 +132,10 @@ def replay_dead_letter(
         raise _fail(f"{app}: dead letter {letter_id}: the handler failed: {type(exc).__name__}") from None
     finally:
         db.engine.dispose()
-    typer.echo(f"replayed {app} dead letter {replayed['id']} ({replayed['subject']}, event "
-               f"{replayed['event_id'] or '-'}) at {_when(replayed['replayed_at'])}")
+    typer.echo(
+        f"replayed {app} dead letter {replayed['id']} ({replayed['subject']}, event "
+        f"{replayed['event_id'] or '-'}) at {_when(replayed['replayed_at'])}"
+    )
 
 
 @outbox.command("status")
@@ -128,8 +143,9 @@ def status(service: Service = None) -> None:
     """Per app: events waiting to be published, the oldest one's age, the last publish."""
     results, all_ok = _each(chosen(service), outbox_status)
     now = datetime.now(UTC)
-    rows = [(app, str(s["pending"]), _age(s["oldest_pending_at"], now), _when(s["last_published_at"]))
-            for app, s in results]
+    rows = [
+        (app, str(s["pending"]), _age(s["oldest_pending_at"], now), _when(s["last_published_at"])) for app, s in results
+    ]
     if rows:
         typer.echo(table(("SERVICE", "PENDING", "OLDEST PENDING", "LAST PUBLISHED AT"), rows))
     if not all_ok:

@@ -20,19 +20,28 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 
 @app.command()
 def main(
-    applicants: Annotated[int, typer.Option(min=1, max=5000, envvar="DEMO_APPLICANTS",
-                                            help="How many synthetic applicants apply.")] = 300,
+    applicants: Annotated[
+        int, typer.Option(min=1, max=5000, envvar="DEMO_APPLICANTS", help="How many synthetic applicants apply.")
+    ] = 300,
     seed: Annotated[int, typer.Option(envvar="DEMO_SEED", help="The same seed makes the same people.")] = 1,
-    governorate: Annotated[str, typer.Option(help=f"The call's governorate: {', '.join(sorted(DISTRICTS))}.")]
-    = "IQ-NI",
-    gateway: Annotated[str | None, typer.Option(help="The gateway (default: EDF_GATEWAY_URL or "
-                                                     "http://127.0.0.1:8000).")] = None,
-    nats_url: Annotated[str | None, typer.Option(help="The stack's NATS, for the finance consumer "
-                                                      "(default: EDF_NATS_URL or make run's).")] = None,
+    governorate: Annotated[
+        str, typer.Option(help=f"The call's governorate: {', '.join(sorted(DISTRICTS))}.")
+    ] = "IQ-NI",
+    gateway: Annotated[
+        str | None, typer.Option(help="The gateway (default: EDF_GATEWAY_URL or http://127.0.0.1:8000).")
+    ] = None,
+    nats_url: Annotated[
+        str | None,
+        typer.Option(help="The stack's NATS, for the finance consumer (default: EDF_NATS_URL or make run's)."),
+    ] = None,
     concurrency: Annotated[int, typer.Option(min=1, max=128, help="Requests in flight at most.")] = 16,
     start: Annotated[bool, typer.Option(help="Start the stack when nothing answers at the gateway.")] = True,
-    keep_running: Annotated[bool | None, typer.Option(
-        help="Keep a stack the demo started running afterwards, until Ctrl-C (default: when on a terminal).")] = None,
+    keep_running: Annotated[
+        bool | None,
+        typer.Option(
+            help="Keep a stack the demo started running afterwards, until Ctrl-C (default: when on a terminal)."
+        ),
+    ] = None,
 ) -> None:
     """A realistic call end to end through the gateway: synthetic Iraqi applicants apply, officers
     score, the committee decides, monitors verify, finance approves, the finance consumer pays."""
@@ -45,12 +54,19 @@ def main(
         if not ready(target.gateway):
             if not start:
                 raise DemoError(f"nothing answers at {target.gateway}: `make run` first")
-            console.print(f"Nothing answers at {target.gateway}: starting the stack (`make run`; its output in "
-                          f"{target.var_dir / 'demo-stack.log'}) …")
+            console.print(
+                f"Nothing answers at {target.gateway}: starting the stack (`make run`; its output in "
+                f"{target.var_dir / 'demo-stack.log'}) …"
+            )
             started = StartedStack(target)
             started.start()
-        asyncio.run(run_demo(target, Options(applicants=applicants, seed=seed, governorate=governorate,
-                                             concurrency=concurrency), console))
+        asyncio.run(
+            run_demo(
+                target,
+                Options(applicants=applicants, seed=seed, governorate=governorate, concurrency=concurrency),
+                console,
+            )
+        )
         if started is not None:
             if keep_running if keep_running is not None else sys.stdin.isatty():
                 console.print("\nThe stack the demo started keeps running so that you can look: Ctrl-C stops it.")

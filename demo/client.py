@@ -63,8 +63,9 @@ class Gateway:
         for client in [self.client, *self.by_address.values()]:
             await client.aclose()
 
-    async def request(self, method: str, path: str, *, ok: tuple[int, ...] = (200, 201), person: int | None = None,
-                      **kwargs: Any) -> httpx.Response:
+    async def request(
+        self, method: str, path: str, *, ok: tuple[int, ...] = (200, 201), person: int | None = None, **kwargs: Any
+    ) -> httpx.Response:
         """The response when its status is one of `ok`; DemoError otherwise (after retries)."""
         client = self.via(person)
         problem, failures, limited_until = "", 0, time.monotonic() + RATE_LIMITED_PATIENCE
@@ -107,8 +108,9 @@ class Gateway:
         return [item async for item in self.pages(path, headers, **params)]
 
     async def token(self, email: str, password: str, person: int | None = None) -> Headers:
-        response = await self.request("POST", "/auth/token", data={"username": email, "password": password},
-                                      ok=(200, 401), person=person)
+        response = await self.request(
+            "POST", "/auth/token", data={"username": email, "password": password}, ok=(200, 401), person=person
+        )
         if response.status_code == 401:
             raise DemoError(f"{email} could not sign in (401)")
         return {"Authorization": f"Bearer {response.json()['access_token']}"}

@@ -18,10 +18,17 @@ from demo.progress import Stages
 # scoring assigns work to every officer it knows, so a second run must be able to sign in as
 # the officers of the first.
 STAFF: tuple[tuple[str, str], ...] = (
-    ("officer", "Omar Saleh"), ("officer", "Huda Al-Tai"), ("officer", "Karim Al-Obaidi"),
-    ("officer", "Nadia Murad Khalaf"), ("officer", "Firas Al-Hamdani"), ("officer", "Rana Al-Sabawi"),
-    ("committee", "Dr. Sabah Al-Jubouri"), ("finance", "Asmaa Al-Rubaie"), ("finance", "Tariq Al-Ani"),
-    ("monitor", "Dilshad Haji"), ("monitor", "Maryam Toma"),
+    ("officer", "Omar Saleh"),
+    ("officer", "Huda Al-Tai"),
+    ("officer", "Karim Al-Obaidi"),
+    ("officer", "Nadia Murad Khalaf"),
+    ("officer", "Firas Al-Hamdani"),
+    ("officer", "Rana Al-Sabawi"),
+    ("committee", "Dr. Sabah Al-Jubouri"),
+    ("finance", "Asmaa Al-Rubaie"),
+    ("finance", "Tariq Al-Ani"),
+    ("monitor", "Dilshad Haji"),
+    ("monitor", "Maryam Toma"),
 )
 REVIEWABLE = ("eligible", "under_review", "scored", "awarded", "rejected", "waitlisted")
 
@@ -56,23 +63,35 @@ async def staff(gw: Gateway, admin: Headers, admin_password: str, stages: Stages
 
     async def one(role: str, number: int, name: str) -> tuple[str, Headers]:
         email = f"demo.{role}{number}@edf.local"
-        await gw.request("POST", "/users", headers=admin, ok=(201, 409),
-                         json={"email": email, "password": password, "full_name": name, "role": role})
+        await gw.request(
+            "POST",
+            "/users",
+            headers=admin,
+            ok=(201, 409),
+            json={"email": email, "password": password, "full_name": name, "role": role},
+        )
         try:
             headers = await gw.token(email, password)
         except DemoError:
-            raise DemoError(f"the demo account {email} exists with another password (the admin password changed "
-                            "since it was made?): `make clean` starts afresh") from None
+            raise DemoError(
+                f"the demo account {email} exists with another password (the admin password changed "
+                "since it was made?): `make clean` starts afresh"
+            ) from None
         bar.advance()
         return role, headers
 
-    numbered = [(role, sum(1 for r, _ in STAFF[:i + 1] if r == role), name) for i, (role, name) in enumerate(STAFF)]
+    numbered = [(role, sum(1 for r, _ in STAFF[: i + 1] if r == role), name) for i, (role, name) in enumerate(STAFF)]
     signed = await asyncio.gather(*(one(*person) for person in numbered))
     by_role: dict[str, list[Headers]] = {}
     for role, headers in signed:
         by_role.setdefault(role, []).append(headers)
-    return Team(admin=admin, officers=by_role["officer"], committee=by_role["committee"][0],
-                finance=by_role["finance"], monitors=by_role["monitor"])
+    return Team(
+        admin=admin,
+        officers=by_role["officer"],
+        committee=by_role["committee"][0],
+        finance=by_role["finance"],
+        monitors=by_role["monitor"],
+    )
 
 
 async def open_call(gw: Gateway, admin: Headers, governorate: str, applicants: int, stages: Stages) -> dict[str, Any]:
@@ -80,11 +99,16 @@ async def open_call(gw: Gateway, admin: Headers, governorate: str, applicants: i
     bar = stages.start("Call created and opened", 2)
     now = datetime.now(UTC)
     prefix = code_prefix(governorate, now.year)
-    taken = [c["code"][len(prefix):] for c in await gw.all("/calls", admin) if c["code"].startswith(prefix)]
+    taken = [c["code"][len(prefix) :] for c in await gw.all("/calls", admin) if c["code"].startswith(prefix)]
     number = max((int(n) for n in taken if n.isdigit()), default=0) + 1
     while True:
-        response = await gw.request("POST", "/calls", headers=admin, ok=(201, 409),
-                                    json=call_body(governorate, f"{prefix}{number}", applicants, now))
+        response = await gw.request(
+            "POST",
+            "/calls",
+            headers=admin,
+            ok=(201, 409),
+            json=call_body(governorate, f"{prefix}{number}", applicants, now),
+        )
         if response.status_code == 201:
             break
         number += 1  # made meanwhile by someone else
@@ -95,8 +119,9 @@ async def open_call(gw: Gateway, admin: Headers, governorate: str, applicants: i
     return call
 
 
-async def apply_all(gw: Gateway, call: dict[str, Any], applicants: list[Applicant], password: str,
-                    stages: Stages) -> list[Filed]:
+async def apply_all(
+    gw: Gateway, call: dict[str, Any], applicants: list[Applicant], password: str, stages: Stages
+) -> list[Filed]:
     """Each applicant signs up, signs in, fills in the application, uploads (a few), submits."""
     bar = stages.start("Applicants sign up and submit", len(applicants))
     # A few whole applicants at a time (the bar moves steadily); each sign-up and sign-in hashes a
@@ -110,16 +135,32 @@ async def apply_all(gw: Gateway, call: dict[str, Any], applicants: list[Applican
     async def steps(applicant: Applicant) -> Filed:
         owner = applicant.sections["owner"]
         person = applicant.index  # each applicant's requests come from their group's address
-        await gw.request("POST", "/auth/register", ok=(201, 409), person=person, json={  # 409: a retried sign-up
-            "email": applicant.email, "password": password, "full_name": applicant.full_name,
-            "phone": owner["phone"], "locale": applicant.locale})
+        await gw.request(
+            "POST",
+            "/auth/register",
+            ok=(201, 409),
+            person=person,
+            json={  # 409: a retried sign-up
+                "email": applicant.email,
+                "password": password,
+                "full_name": applicant.full_name,
+                "phone": owner["phone"],
+                "locale": applicant.locale,
+            },
+        )
         headers = await gw.token(applicant.email, password, person)
-        draft = await gw.json("POST", "/applications", headers=headers, person=person,
-                              json=applicant.application(call["id"]))
+        draft = await gw.json(
+            "POST", "/applications", headers=headers, person=person, json=applicant.application(call["id"])
+        )
         if applicant.document:
-            await gw.request("POST", f"/applications/{draft['id']}/documents", headers=headers, person=person,
-                             data={"kind": "registration"},
-                             files={"file": ("registration-certificate.pdf", PDF, "application/pdf")})
+            await gw.request(
+                "POST",
+                f"/applications/{draft['id']}/documents",
+                headers=headers,
+                person=person,
+                data={"kind": "registration"},
+                files={"file": ("registration-certificate.pdf", PDF, "application/pdf")},
+            )
         submitted = await gw.json("POST", f"/applications/{draft['id']}/submit", headers=headers, person=person)
         bar.advance()
         return Filed(applicant=applicant, headers=headers, id=draft["id"], reference=submitted["reference"])

@@ -39,8 +39,9 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
 
 
-async def review(gw: Gateway, team: Team, call_id: str, filed: dict[str, Filed], seed: int, stages: Stages,
-                 outcome: Outcome) -> None:
+async def review(
+    gw: Gateway, team: Team, call_id: str, filed: dict[str, Filed], seed: int, stages: Stages, outcome: Outcome
+) -> None:
     """Each officer works through their queue until every eligible application is scored."""
     counts = await statuses(gw, team.admin, call_id)
     to_score = sum(counts[s] for s in REVIEWABLE)
@@ -50,10 +51,20 @@ async def review(gw: Gateway, team: Team, call_id: str, filed: dict[str, Filed],
     async def work(number: int) -> int:
         headers = team.officers[number]
         queue = [r for r in await gw.all("/reviews", headers, status="pending") if r["call_id"] == call_id]
-        await asyncio.gather(*(gw.request(
-            "POST", f"/reviews/{item['id']}/submit", headers=headers,
-            json={"scores": review_scores(filed[item["application_id"]].applicant, number, seed),
-                  "comment": "Scored by the demo's synthetic officer."}) for item in queue))
+        await asyncio.gather(
+            *(
+                gw.request(
+                    "POST",
+                    f"/reviews/{item['id']}/submit",
+                    headers=headers,
+                    json={
+                        "scores": review_scores(filed[item["application_id"]].applicant, number, seed),
+                        "comment": "Scored by the demo's synthetic officer.",
+                    },
+                )
+                for item in queue
+            )
+        )
         return len(queue)
 
     while True:
@@ -79,17 +90,25 @@ async def decide(gw: Gateway, team: Team, call_id: str, stages: Stages, outcome:
     selection = await gw.json("GET", f"/calls/{call_id}/selection", headers=team.committee)
     proposed = {p["application_id"]: p["amount"] for p in selection["proposed"]}
     rest = [r["application_id"] for r in ranking if r["application_id"] not in proposed]
-    waitlist = rest[:max(1, len(rest) // 8)] if rest else []
-    decisions = [{"application_id": a, "decision": "award", "amount": amount,
-                  "reason": "Within the budget and the quotas; a strong plan"} for a, amount in proposed.items()]
-    decisions += [{"application_id": a, "decision": "waitlist", "reason": "Next in line if money is left"}
-                  for a in waitlist]
-    decisions += [{"application_id": a, "decision": "reject", "reason": "Below the funding line"}
-                  for a in rest[len(waitlist):]]
+    waitlist = rest[: max(1, len(rest) // 8)] if rest else []
+    decisions = [
+        {
+            "application_id": a,
+            "decision": "award",
+            "amount": amount,
+            "reason": "Within the budget and the quotas; a strong plan",
+        }
+        for a, amount in proposed.items()
+    ]
+    decisions += [
+        {"application_id": a, "decision": "waitlist", "reason": "Next in line if money is left"} for a in waitlist
+    ]
+    decisions += [
+        {"application_id": a, "decision": "reject", "reason": "Below the funding line"} for a in rest[len(waitlist) :]
+    ]
     for start in range(0, len(decisions), 200):
-        batch = decisions[start:start + 200]
-        answer = await gw.json("POST", f"/calls/{call_id}/decisions", headers=team.committee,
-                               json={"decisions": batch})
+        batch = decisions[start : start + 200]
+        answer = await gw.json("POST", f"/calls/{call_id}/decisions", headers=team.committee, json={"decisions": batch})
         kinds = {d["application_id"]: d["decision"] for d in batch}
         for accepted in answer["accepted"]:
             kind = kinds[accepted["application_id"]]
@@ -116,8 +135,7 @@ async def grants(gw: Gateway, team: Team, call_id: str, stages: Stages, outcome:
     outcome.grants = await until(all_there, timeout=60 + outcome.awarded, what="grants", every=1.0)
 
 
-async def visits(gw: Gateway, team: Team, filed: dict[str, Filed], seed: int, stages: Stages,
-                 outcome: Outcome) -> None:
+async def visits(gw: Gateway, team: Team, filed: dict[str, Filed], seed: int, stages: Stages, outcome: Outcome) -> None:
     """A verification visit per grant: the first milestone verified and the new jobs seen; one
     grant in FLAG_EVERY is found closed and flagged with its payments held."""
     bar = stages.start("Monitors visit and verify", len(outcome.grants))
@@ -125,21 +143,29 @@ async def visits(gw: Gateway, team: Team, filed: dict[str, Filed], seed: int, st
 
     async def one(position: int, grant: dict[str, Any]) -> None:
         applicant = filed[grant["application_id"]].applicant
-        body: dict[str, Any] = {"visited_on": today.isoformat(), "kind": "verification",
-                                "location": visit_location(applicant, seed)}
+        body: dict[str, Any] = {
+            "visited_on": today.isoformat(),
+            "kind": "verification",
+            "location": visit_location(applicant, seed),
+        }
         if position % FLAG_EVERY == FLAG_EVERY // 2:
-            body |= {"findings": "The workshop was closed; the equipment was not found.",
-                     "flag": {"reason": "Business closed at the verification visit", "hold_payments": True}}
+            body |= {
+                "findings": "The workshop was closed; the equipment was not found.",
+                "flag": {"reason": "Business closed at the verification visit", "hold_payments": True},
+            }
             outcome.flagged.add(grant["id"])
         else:
-            body |= {"findings": "Agreement signed; the business is working and the new staff are there.",
-                     "milestones_verified": [first(grant)["milestone"]],
-                     "jobs": visit_jobs(applicant, today, seed)}
+            body |= {
+                "findings": "Agreement signed; the business is working and the new staff are there.",
+                "milestones_verified": [first(grant)["milestone"]],
+                "jobs": visit_jobs(applicant, today, seed),
+            }
         monitor = team.monitors[position % len(team.monitors)]
 
         async def recorded() -> bool:  # monitoring learns of the grant from disbursement's event
-            response = await gw.request("POST", f"/grants/{grant['id']}/visits", headers=monitor, json=body,
-                                        ok=(201, 404, 409))
+            response = await gw.request(
+                "POST", f"/grants/{grant['id']}/visits", headers=monitor, json=body, ok=(201, 404, 409)
+            )
             return response.status_code == 201
 
         await until(recorded, timeout=120, what=f"the visit of grant {grant['reference']}", every=1.0)
@@ -149,14 +175,24 @@ async def visits(gw: Gateway, team: Team, filed: dict[str, Filed], seed: int, st
     await asyncio.gather(*(one(i, g) for i, g in enumerate(ordered)))
 
 
-async def release(gw: Gateway, team: Team, call_id: str, filed: dict[str, Filed], stages: Stages,
-                  outcome: Outcome) -> None:
+async def release(
+    gw: Gateway, team: Team, call_id: str, filed: dict[str, Filed], stages: Stages, outcome: Outcome
+) -> None:
     """Grantees give their payout details; as each first tranche becomes eligible an officer
     requests it and a finance user (never the requester) approves it: a payment instruction."""
     payable = [g for g in outcome.grants if g["id"] not in outcome.flagged]
     bar = stages.start("Payout details, request, approve", len(payable))
-    await asyncio.gather(*(gw.request("PUT", f"/grants/{g['id']}/payee", headers=filed[g["application_id"]].headers,
-                                      json=filed[g["application_id"]].applicant.payee) for g in payable))
+    await asyncio.gather(
+        *(
+            gw.request(
+                "PUT",
+                f"/grants/{g['id']}/payee",
+                headers=filed[g["application_id"]].headers,
+                json=filed[g["application_id"]].applicant.payee,
+            )
+            for g in payable
+        )
+    )
     wanted = {g["id"] for g in payable}
 
     async def one(number: int, tranche: dict[str, Any]) -> None:
@@ -176,8 +212,9 @@ async def release(gw: Gateway, team: Team, call_id: str, filed: dict[str, Filed]
     await until(all_released, timeout=120 + len(wanted), what="the first tranches becoming eligible", every=1.0)
 
 
-async def payments(gw: Gateway, team: Team, call_id: str, stages: Stages, outcome: Outcome,
-                   finance_sim: asyncio.Task[None]) -> int:
+async def payments(
+    gw: Gateway, team: Team, call_id: str, stages: Stages, outcome: Outcome, finance_sim: asyncio.Task[None]
+) -> int:
     """Waits until the finance consumer has paid every released tranche; the number paid."""
     bar = stages.start("Finance consumer pays", len(outcome.released))
 

@@ -27,8 +27,15 @@ class Bar:
 
 class Stages:
     def __init__(self, console: Console) -> None:
-        self.progress = Progress(TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), console=console, redirect_stdout=False, redirect_stderr=False)
+        self.progress = Progress(
+            TextColumn("{task.description:<34}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
         self.seconds: dict[str, float] = {}
         self._current: tuple[str, Bar] | None = None
 

@@ -15,8 +15,18 @@ from demo.client import Gateway, until
 from demo.intake import Team, statuses
 from demo.lifecycle import Outcome
 
-STATUS_ORDER = ("draft", "submitted", "eligible", "ineligible", "under_review", "scored", "awarded", "waitlisted",
-                "rejected", "withdrawn")
+STATUS_ORDER = (
+    "draft",
+    "submitted",
+    "eligible",
+    "ineligible",
+    "under_review",
+    "scored",
+    "awarded",
+    "waitlisted",
+    "rejected",
+    "withdrawn",
+)
 SEXES = ("female", "male")
 DISPLACEMENT = ("idp", "returnee", "host")
 
@@ -59,17 +69,27 @@ async def gather(gw: Gateway, team: Team, call: dict[str, Any], outcome: Outcome
         return indicators if Decimal(indicators["disbursed"]) == Decimal(ledger["disbursed"]) else None
 
     indicators = await until(caught_up, timeout=60, what="the indicators catching up", every=1.0)
-    return Summary(call_id=call_id, code=call["code"], currency=call["currency"], applications=applications,
-                   grants=grants, ledger=ledger, jobs_planned=indicators["jobs_planned"],
-                   jobs_verified=indicators["jobs_verified"], tranches_paid=paid, outcome=outcome)
+    return Summary(
+        call_id=call_id,
+        code=call["code"],
+        currency=call["currency"],
+        applications=applications,
+        grants=grants,
+        ledger=ledger,
+        jobs_planned=indicators["jobs_planned"],
+        jobs_verified=indicators["jobs_verified"],
+        tranches_paid=paid,
+        outcome=outcome,
+    )
 
 
 def _money(value: Decimal, currency: str) -> str:
     return f"{currency} {value:,.2f}"
 
 
-def render(console: Console, summary: Summary, gateway: str, sample: tuple[str, str] | None,
-           admin: tuple[str, str]) -> None:
+def render(
+    console: Console, summary: Summary, gateway: str, sample: tuple[str, str] | None, admin: tuple[str, str]
+) -> None:
     applications = Table(title=f"Applications to {summary.code}", title_justify="left")
     applications.add_column("status")
     applications.add_column("count", justify="right")
@@ -84,8 +104,10 @@ def render(console: Console, summary: Summary, gateway: str, sample: tuple[str, 
     money.add_row("budget", _money(summary.budget, summary.currency))
     money.add_row("grants", ", ".join(f"{n} {s}" for s, n in sorted(summary.grants.items())) or "none")
     money.add_row("awarded", _money(summary.awarded, summary.currency))
-    money.add_row("disbursed (first tranches paid)",
-                  f"{_money(summary.disbursed, summary.currency)} in {summary.tranches_paid} payments")
+    money.add_row(
+        "disbursed (first tranches paid)",
+        f"{_money(summary.disbursed, summary.currency)} in {summary.tranches_paid} payments",
+    )
     money.add_row("left to award", _money(Decimal(summary.ledger["available"]), summary.currency))
 
     jobs = Table(title="Jobs", title_justify="left")
@@ -94,10 +116,16 @@ def render(console: Console, summary: Summary, gateway: str, sample: tuple[str, 
     jobs.add_column("verified", justify="right")
     for label, key, values in (("sex", "by_sex", SEXES), ("displacement", "by_displacement_status", DISPLACEMENT)):
         for value in values:
-            jobs.add_row(f"{label}: {value}", str(summary.jobs_planned[key].get(value, 0)),
-                         str(summary.jobs_verified[key].get(value, 0)))
-    jobs.add_row("[bold]total[/bold]", f"[bold]{summary.jobs_planned['total']}[/bold]",
-                 f"[bold]{summary.jobs_verified['total']}[/bold]")
+            jobs.add_row(
+                f"{label}: {value}",
+                str(summary.jobs_planned[key].get(value, 0)),
+                str(summary.jobs_verified[key].get(value, 0)),
+            )
+    jobs.add_row(
+        "[bold]total[/bold]",
+        f"[bold]{summary.jobs_planned['total']}[/bold]",
+        f"[bold]{summary.jobs_verified['total']}[/bold]",
+    )
 
     console.print()
     for table in (applications, money, jobs):
@@ -110,9 +138,13 @@ def render(console: Console, summary: Summary, gateway: str, sample: tuple[str, 
         console.print(f"{len(summary.outcome.flagged)} grant(s) flagged at the visit: their payments are on hold.")
     console.print()
     console.print("[bold]Look at it[/bold]")
-    for label, path in (("open calls (applicants' pages)", "/"), ("the application form", f"/apply/{summary.code}"),
-                        ("an applicant's status page", "/status"),
-                        ("the call's dashboard", f"/dashboard/{summary.call_id}"), ("the API docs", "/docs")):
+    for label, path in (
+        ("open calls (applicants' pages)", "/"),
+        ("the application form", f"/apply/{summary.code}"),
+        ("an applicant's status page", "/status"),
+        ("the call's dashboard", f"/dashboard/{summary.call_id}"),
+        ("the API docs", "/docs"),
+    ):
         console.print(f"  {label:<32} {gateway}{path}")
     if sample is not None:
         console.print(f"  sign in on /status as {sample[0]} (password {sample[1]}): an awarded applicant")

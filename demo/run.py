@@ -82,12 +82,13 @@ async def run_demo(target: Target, options: Options, console: Console) -> report
                 stages.finish()
             summary = await report.gather(gw, team, call, outcome, paid)
             summary.seconds = {**stages.seconds, "total": time.monotonic() - started}
-        awarded = next((filed[g["application_id"]] for g in sorted(outcome.grants, key=lambda g: g["reference"])),
-                       None)
+        awarded = next((filed[g["application_id"]] for g in sorted(outcome.grants, key=lambda g: g["reference"])), None)
         sample = (awarded.applicant.email, password) if awarded is not None else None
         report.render(console, summary, target.gateway, sample, (target.admin_email, target.admin_password_where()))
-        console.print(f"\nThe demo took {summary.seconds['total']:.0f} s for {options.applicants} applicants "
-                      f"(seed {options.seed}).")
+        console.print(
+            f"\nThe demo took {summary.seconds['total']:.0f} s for {options.applicants} applicants "
+            f"(seed {options.seed})."
+        )
         return summary
     finally:
         await gw.close()

@@ -37,16 +37,21 @@ class Target:
 
     def admin_password_where(self) -> str:
         """Where the admin's password is, never the password itself."""
-        return "from EDF_BOOTSTRAP_ADMIN_PASSWORD" if self.admin_password_given else \
-            f"in {self.var_dir / ADMIN_PASSWORD_FILE}"
+        return (
+            "from EDF_BOOTSTRAP_ADMIN_PASSWORD"
+            if self.admin_password_given
+            else f"in {self.var_dir / ADMIN_PASSWORD_FILE}"
+        )
 
     def admin_password(self) -> str:
         if self.admin_password_given:
             return self.admin_password_given
         path = self.var_dir / ADMIN_PASSWORD_FILE
         if not path.exists():
-            raise DemoError(f"no admin password in {path}: start the stack with `make run` (it makes one), "
-                            "or set EDF_BOOTSTRAP_ADMIN_PASSWORD")
+            raise DemoError(
+                f"no admin password in {path}: start the stack with `make run` (it makes one), "
+                "or set EDF_BOOTSTRAP_ADMIN_PASSWORD"
+            )
         return path.read_text().strip()
 
 
@@ -54,9 +59,13 @@ def target_from(env: Mapping[str, str], gateway: str | None = None, nats_url: st
     port = env.get("EDF_GATEWAY_PORT", "").strip()
     url = gateway or env.get("EDF_GATEWAY_URL") or (f"http://127.0.0.1:{port}" if port else DEFAULT_GATEWAY)
     config = load_config(env)
-    return Target(gateway=url.rstrip("/"), nats_url=nats_url or config.nats_url, var_dir=config.var_dir,
-                  admin_email=env.get("EDF_BOOTSTRAP_ADMIN_EMAIL") or DEFAULT_ADMIN_EMAIL,
-                  admin_password_given=env.get("EDF_BOOTSTRAP_ADMIN_PASSWORD") or None)
+    return Target(
+        gateway=url.rstrip("/"),
+        nats_url=nats_url or config.nats_url,
+        var_dir=config.var_dir,
+        admin_email=env.get("EDF_BOOTSTRAP_ADMIN_EMAIL") or DEFAULT_ADMIN_EMAIL,
+        admin_password_given=env.get("EDF_BOOTSTRAP_ADMIN_PASSWORD") or None,
+    )
 
 
 def ready(gateway: str) -> bool:
@@ -85,8 +94,14 @@ class StartedStack:
     def start(self) -> None:
         self.target.var_dir.mkdir(parents=True, exist_ok=True)
         self.log = self.log_path.open("ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "shared.stack", "run"], cwd=ROOT, env=self.env,
-                                        stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "shared.stack", "run"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + self.timeout + 30  # the runner gives up first, and says why
         while not ready(self.target.gateway):
             if self.process.poll() is not None or time.monotonic() > deadline:

@@ -85,7 +85,10 @@ def overlays() -> list[str]:
 def render(overlay: str, tree: Path) -> list[Resource]:
     result = subprocess.run(
         [tool("kubectl"), "kustomize", str(tree / "overlays" / overlay)],
-        capture_output=True, text=True, check=False, timeout=60,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
     )
     if result.returncode != 0:
         raise ValueError(f"kustomize failed: {result.stderr.strip()}")
@@ -136,8 +139,14 @@ def check_nats() -> list[str]:
     problems = []
     env = {**os.environ, "SERVER_NAME": "nats-0"}  # set per pod by base/nats.yaml
     for conf in (ROOT / "deploy" / "nats" / "single.conf", KUBERNETES / "base" / "nats.conf"):
-        result = subprocess.run([tool("nats-server"), "--config", str(conf), "-t"],
-                                capture_output=True, text=True, check=False, timeout=30, env=env)
+        result = subprocess.run(
+            [tool("nats-server"), "--config", str(conf), "-t"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+            env=env,
+        )
         if result.returncode != 0:
             problems.append(f"{conf.relative_to(ROOT)}: {(result.stdout + result.stderr).strip()}")
         print(f"  {conf.relative_to(ROOT)}: nats-server -t")

@@ -56,8 +56,9 @@ def _add(db: Database, actor: Actor | None, user: User, action: str) -> User:
             raise Conflict(EMAIL_TAKEN)
         uow.session.add(user)
         uow.audit(action, "user", user.id, after={"role": user.role})
-        uow.emit(USER_CREATED, user.id, UserCreatedV1(user_id=user.id, role=Role(user.role),
-                                                      created_at=user.created_at))
+        uow.emit(
+            USER_CREATED, user.id, UserCreatedV1(user_id=user.id, role=Role(user.role), created_at=user.created_at)
+        )
         try:
             uow.commit()
         except IntegrityError:

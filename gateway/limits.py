@@ -130,12 +130,25 @@ class Limit:
 def api_limits(settings: Settings) -> list[Limit]:
     """The API's sign-in per address (whatever the email), sign-up per address, submit per user."""
     return [
-        Limit("sign-in attempts from this address", "POST", re.compile(r"^/api/v1/auth/token$"),
-              RateLimiter(settings.login_address_rate_limit, settings.login_rate_window_seconds)),
-        Limit("sign-ups from this address", "POST", re.compile(r"^/api/v1/auth/register$"),
-              RateLimiter(settings.signup_rate_limit, settings.signup_rate_window_seconds)),
-        Limit("submissions", "POST", re.compile(r"^/api/v1/applications/[^/]+/submit$"),
-              RateLimiter(settings.submit_rate_limit, settings.submit_rate_window_seconds), per_user=True),
+        Limit(
+            "sign-in attempts from this address",
+            "POST",
+            re.compile(r"^/api/v1/auth/token$"),
+            RateLimiter(settings.login_address_rate_limit, settings.login_rate_window_seconds),
+        ),
+        Limit(
+            "sign-ups from this address",
+            "POST",
+            re.compile(r"^/api/v1/auth/register$"),
+            RateLimiter(settings.signup_rate_limit, settings.signup_rate_window_seconds),
+        ),
+        Limit(
+            "submissions",
+            "POST",
+            re.compile(r"^/api/v1/applications/[^/]+/submit$"),
+            RateLimiter(settings.submit_rate_limit, settings.submit_rate_window_seconds),
+            per_user=True,
+        ),
     ]
 
 
@@ -149,12 +162,16 @@ class RateLimitMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            limit = next((lim for lim in self.limits
-                          if scope["method"] == lim.method and lim.path.match(scope["path"])), None)
+            limit = next(
+                (lim for lim in self.limits if scope["method"] == lim.method and lim.path.match(scope["path"])), None
+            )
             retry_after = limit.limiter.hit(self._key(scope, limit.per_user)) if limit is not None else None
             if limit is not None and retry_after is not None:
-                response = problem(429, f"Too many {limit.what}; try again in {retry_after} s.",
-                                   headers={"Retry-After": str(retry_after)})
+                response = problem(
+                    429,
+                    f"Too many {limit.what}; try again in {retry_after} s.",
+                    headers={"Retry-After": str(retry_after)},
+                )
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)

@@ -64,8 +64,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.token_config = token_config(settings)
     app.state.login_limiter = RateLimiter(settings.login_rate_limit, settings.login_rate_window_seconds)
     app.add_middleware(RateLimitMiddleware, limits=api_limits(settings), token_config=app.state.token_config)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes,
-                       max_json_bytes=settings.max_json_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.max_request_bytes, max_json_bytes=settings.max_json_bytes
+    )
     app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
     app.include_router(health_router(_readiness(db)))

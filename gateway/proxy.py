@@ -103,14 +103,27 @@ def make_client(settings: Settings) -> httpx.AsyncClient:
 
 def make_upstream_session(settings: Settings) -> aiohttp.ClientSession:
     """The proxy's pooled client: no cookies, no decompression, no headers of its own."""
-    connector = aiohttp.TCPConnector(limit=settings.upstream_max_connections, limit_per_host=0,
-                                     keepalive_timeout=UPSTREAM_KEEPALIVE_SECONDS, use_dns_cache=True)
-    timeout = aiohttp.ClientTimeout(total=None, sock_connect=settings.upstream_connect_timeout,
-                                    connect=settings.upstream_pool_timeout + settings.upstream_connect_timeout,
-                                    sock_read=settings.upstream_read_timeout)
-    return aiohttp.ClientSession(connector=connector, timeout=timeout, auto_decompress=False, trust_env=False,
-                                 cookie_jar=aiohttp.DummyCookieJar(), skip_auto_headers=SKIP_AUTO_HEADERS,
-                                 raise_for_status=False)
+    connector = aiohttp.TCPConnector(
+        limit=settings.upstream_max_connections,
+        limit_per_host=0,
+        keepalive_timeout=UPSTREAM_KEEPALIVE_SECONDS,
+        use_dns_cache=True,
+    )
+    timeout = aiohttp.ClientTimeout(
+        total=None,
+        sock_connect=settings.upstream_connect_timeout,
+        connect=settings.upstream_pool_timeout + settings.upstream_connect_timeout,
+        sock_read=settings.upstream_read_timeout,
+    )
+    return aiohttp.ClientSession(
+        connector=connector,
+        timeout=timeout,
+        auto_decompress=False,
+        trust_env=False,
+        cookie_jar=aiohttp.DummyCookieJar(),
+        skip_auto_headers=SKIP_AUTO_HEADERS,
+        raise_for_status=False,
+    )
 
 
 def _connection_listed(headers: list[tuple[bytes, bytes]]) -> set[str]:
@@ -193,8 +206,12 @@ async def forward(request: Request, session: aiohttp.ClientSession, name: str, b
     streamed = _Streamed(request)
     try:
         upstream = await session.request(
-            request.method, URL(_target(base, request), encoded=True), headers=CIMultiDict(headers),
-            data=await _request_content(request, streamed), allow_redirects=False, compress=None,
+            request.method,
+            URL(_target(base, request), encoded=True),
+            headers=CIMultiDict(headers),
+            data=await _request_content(request, streamed),
+            allow_redirects=False,
+            compress=None,
         )
         try:
             small = upstream.content_length is not None and upstream.content_length <= WHOLE_BODY_BYTES
@@ -217,8 +234,9 @@ async def forward(request: Request, session: aiohttp.ClientSession, name: str, b
     if body is not None:
         response = Response(body, status_code=upstream.status)
     else:
-        response = StreamingResponse(_relay(upstream), status_code=upstream.status,
-                                     background=BackgroundTask(_release, upstream))
+        response = StreamingResponse(
+            _relay(upstream), status_code=upstream.status, background=BackgroundTask(_release, upstream)
+        )
     response.raw_headers = raw_headers
     return response
 

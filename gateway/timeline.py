@@ -35,23 +35,35 @@ async def application_timeline(
     client: httpx.AsyncClient = request.app.state.http
     upstreams: dict[str, str] = request.app.state.settings.upstreams()
     try:
-        visible = await client.get(f"{upstreams['applications']}/api/v1/applications/{application_id}",
-                                   headers={"Authorization": request.headers.get("authorization", "")})
+        visible = await client.get(
+            f"{upstreams['applications']}/api/v1/applications/{application_id}",
+            headers={"Authorization": request.headers.get("authorization", "")},
+        )
     except httpx.HTTPError:
         return problem(502, "the applications service is unavailable")
     if visible.status_code != 200:
         return problem(visible.status_code, "no such application" if visible.status_code == 404 else "refused")
     system = {"Authorization": f"Bearer {_system_token(request.app.state.token_config)}"}
-    parts = await asyncio.gather(*(
-        _part(client, f"{base}/internal/timeline/applications/{application_id}", system)
-        for base in upstreams.values()))
-    items: list[dict[str, Any]] = sorted((i for part in parts if part is not None for i in part),
-                                         key=lambda item: datetime.fromisoformat(item["time"]))
+    parts = await asyncio.gather(
+        *(
+            _part(client, f"{base}/internal/timeline/applications/{application_id}", system)
+            for base in upstreams.values()
+        )
+    )
+    items: list[dict[str, Any]] = sorted(
+        (i for part in parts if part is not None for i in part), key=lambda item: datetime.fromisoformat(item["time"])
+    )
     missing = [name for name, part in zip(upstreams, parts, strict=True) if part is None]
     now = datetime.now(UTC).isoformat()
-    items += [{"time": now, "type": "timeline.part_missing", "service": name,
-               "summary": f"The {name} service is unavailable: its part of the timeline is missing."}
-              for name in missing]
+    items += [
+        {
+            "time": now,
+            "type": "timeline.part_missing",
+            "service": name,
+            "summary": f"The {name} service is unavailable: its part of the timeline is missing.",
+        }
+        for name in missing
+    ]
     headers = {UNAVAILABLE_HEADER: ",".join(missing)} if missing else None
     return JSONResponse(items, headers=headers)
 
@@ -67,6 +79,5 @@ async def _part(client: httpx.AsyncClient, url: str, headers: dict[str, str]) ->
 
 
 def _system_token(config: TokenConfig) -> str:
-    short = TokenConfig(secret=config.secret, issuer=config.issuer, audience=config.audience,
-                        ttl=timedelta(seconds=30))
+    short = TokenConfig(secret=config.secret, issuer=config.issuer, audience=config.audience, ttl=timedelta(seconds=30))
     return issue_token(short, SYSTEM.id, SYSTEM.email, SYSTEM.role)

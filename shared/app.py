@@ -83,8 +83,11 @@ def create_service_app(
     configure_logging(settings.service_name, settings.log_level)
     db = Database(engine=make_engine(settings.database_url), infra=infra, source=f"/edf/{settings.service_name}")
     bus = Bus(settings.nats_url, settings.service_name, settings.stream_replicas)
-    policy = ConsumerPolicy(max_deliver=settings.consumer_max_deliver, ack_wait=settings.consumer_ack_wait_seconds,
-                            fetch_batch=settings.consumer_fetch_batch)
+    policy = ConsumerPolicy(
+        max_deliver=settings.consumer_max_deliver,
+        ack_wait=settings.consumer_ack_wait_seconds,
+        fetch_batch=settings.consumer_fetch_batch,
+    )
     runtime = ServiceRuntime(
         settings=settings,
         db=db,

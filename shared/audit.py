@@ -28,8 +28,18 @@ from sqlalchemy.orm import Session
 GENESIS = "0" * 64
 CHAIN_LOCK = 0x0A0D_17C4_A1  # pg_advisory_xact_lock key of the audit chain (per database)
 CANONICAL_VERSION = 1
-HASHED = ("at", "actor_id", "actor_role", "action", "entity_type", "entity_id", "before", "after",
-          "correlation_id", "causation_id")
+HASHED = (
+    "at",
+    "actor_id",
+    "actor_role",
+    "action",
+    "entity_type",
+    "entity_id",
+    "before",
+    "after",
+    "correlation_id",
+    "causation_id",
+)
 
 
 def utc_text(moment: datetime) -> str:
@@ -127,6 +137,11 @@ def verify(connection: Connection, table: Table, batch: int = 2000) -> Verdict:
     if verdict.ok:
         total = connection.execute(select(func.count()).select_from(table)).scalar_one()
         if total != verdict.rows:
-            return Verdict(verdict.rows, verdict.head_seq, verdict.head_hash, verdict.rows + 1,
-                           f"{total - verdict.rows} rows are outside the chain (no seq)")
+            return Verdict(
+                verdict.rows,
+                verdict.head_seq,
+                verdict.head_hash,
+                verdict.rows + 1,
+                f"{total - verdict.rows} rows are outside the chain (no seq)",
+            )
     return verdict

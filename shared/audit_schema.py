@@ -37,18 +37,25 @@ PG_TRIGGERS = (
     "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
 )
 SQLITE_TRIGGERS = tuple(
-    f"CREATE TRIGGER audit_log_no_{verb.lower()} BEFORE {verb} ON audit_log "
-    f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END"
+    f"CREATE TRIGGER audit_log_no_{verb.lower()} BEFORE {verb} ON audit_log BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END"
     for verb in ("UPDATE", "DELETE")
 )
 
 _audit = sa.table(
     TABLE,
-    sa.column("id", sa.Integer), sa.column("at", sa.DateTime(timezone=True)),
-    sa.column("actor_id", sa.String), sa.column("actor_role", sa.String), sa.column("action", sa.String),
-    sa.column("entity_type", sa.String), sa.column("entity_id", sa.String),
-    sa.column("before", sa.JSON), sa.column("after", sa.JSON), sa.column("correlation_id", sa.String),
-    sa.column("causation_id", sa.String), sa.column("seq", sa.BigInteger), sa.column("prev_hash", sa.String),
+    sa.column("id", sa.Integer),
+    sa.column("at", sa.DateTime(timezone=True)),
+    sa.column("actor_id", sa.String),
+    sa.column("actor_role", sa.String),
+    sa.column("action", sa.String),
+    sa.column("entity_type", sa.String),
+    sa.column("entity_id", sa.String),
+    sa.column("before", sa.JSON),
+    sa.column("after", sa.JSON),
+    sa.column("correlation_id", sa.String),
+    sa.column("causation_id", sa.String),
+    sa.column("seq", sa.BigInteger),
+    sa.column("prev_hash", sa.String),
     sa.column("hash", sa.String),
 )
 
@@ -105,12 +112,19 @@ def _chain_existing_rows(batch: int = 1000) -> None:
     bind = op.get_bind()
     last_seq, last_hash, after = 0, GENESIS, 0
     while True:
-        rows: list[dict[str, Any]] = [dict(r) for r in bind.execute(
-            sa.select(_audit).where(_audit.c.id > after).order_by(_audit.c.id).limit(batch)).mappings()]
+        rows: list[dict[str, Any]] = [
+            dict(r)
+            for r in bind.execute(
+                sa.select(_audit).where(_audit.c.id > after).order_by(_audit.c.id).limit(batch)
+            ).mappings()
+        ]
         if not rows:
             return
         chained = chain(rows, last_seq, last_hash)
         for row in chained:
-            bind.execute(sa.update(_audit).where(_audit.c.id == row["id"]).values(
-                seq=row["seq"], prev_hash=row["prev_hash"], hash=row["hash"]))
+            bind.execute(
+                sa.update(_audit)
+                .where(_audit.c.id == row["id"])
+                .values(seq=row["seq"], prev_hash=row["prev_hash"], hash=row["hash"])
+            )
         last_seq, last_hash, after = chained[-1]["seq"], chained[-1]["hash"], rows[-1]["id"]

@@ -13,7 +13,7 @@ CURRENCY_EXPONENTS: dict[str, int] = {"USD": 2, "EUR": 2, "GBP": 2, "IQD": 3}
 
 def _parse_decimal(value: Any) -> Decimal:
     if isinstance(value, (bool, float)):
-        raise ValueError("money must be a decimal string such as \"12500.00\", not a float")
+        raise ValueError('money must be a decimal string such as "12500.00", not a float')
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, (int, str)):

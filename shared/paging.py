@@ -14,8 +14,9 @@ Row = TypeVar("Row")
 Out = TypeVar("Out")
 
 
-def keyset_page(session: Session, query: SelectOfScalar[Row], key: Any, page: PageParams,
-                out: Callable[[Row], Out]) -> Page[Out]:
+def keyset_page(
+    session: Session, query: SelectOfScalar[Row], key: Any, page: PageParams, out: Callable[[Row], Out]
+) -> Page[Out]:
     """The page after `page.after` in `key` order; the cursor is the last row's key."""
     query = query.order_by(col(key)).limit(page.limit + 1)
     if page.after is not None:

@@ -72,8 +72,10 @@ class PostgresCluster:
             command = ["runuser", "-u", "postgres", "--", *command]
         result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)  # noqa: S603
         if result.returncode != 0:
-            raise RuntimeError(f"{argv[0]} {argv[1] if len(argv) > 1 else ''} failed: "
-                               f"{(result.stderr or result.stdout).strip()[-2000:]}")
+            raise RuntimeError(
+                f"{argv[0]} {argv[1] if len(argv) > 1 else ''} failed: "
+                f"{(result.stderr or result.stdout).strip()[-2000:]}"
+            )
 
     def init(self) -> None:
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync")

@@ -85,8 +85,11 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     """The database unreachable, restarting, busy or out of connections, or a deadlock: the
     request changed nothing (its transaction was rolled back) and may simply be sent again."""
     log.warning("database unavailable", extra={"path": request.url.path, "error": type(exc).__name__})
-    return problem(503, "The service's database is not available right now; try again shortly.",
-                   headers={"Retry-After": str(DATABASE_RETRY_SECONDS)})
+    return problem(
+        503,
+        "The service's database is not available right now; try again shortly.",
+        headers={"Retry-After": str(DATABASE_RETRY_SECONDS)},
+    )
 
 
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:

@@ -59,8 +59,15 @@ class Child:
         # stops the children in order (the gateway first, NATS last).
         if self.log is not None:
             with self.log.open("ab") as output:
-                self.process = subprocess.Popen(self.argv, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
-                                                stdout=output, stderr=subprocess.STDOUT, process_group=0)
+                self.process = subprocess.Popen(
+                    self.argv,
+                    cwd=self.cwd,
+                    env=self.env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                    process_group=0,
+                )
             return
         self.process = subprocess.Popen(
             self.argv,

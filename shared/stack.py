@@ -193,8 +193,9 @@ def postgres_databases(config: Config, env: Mapping[str, str]) -> dict[str, str]
         raise StackError(f"PostgreSQL at {shown} (EDF_POSTGRES_URL): {reason}") from exc
     finally:
         engine.dispose()
-    return {variable: server.set(database=name).render_as_string(hide_password=False)
-            for variable, name in wanted.items()}
+    return {
+        variable: server.set(database=name).render_as_string(hide_password=False) for variable, name in wanted.items()
+    }
 
 
 def migrate_all(config: Config) -> None:
@@ -350,8 +351,12 @@ def migrate_only(db: str = "sqlite") -> int:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m shared.stack", description="Run or migrate the local stack.")
     parser.add_argument("command", choices=["run", "migrate"])
-    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite",
-                        help="postgres: a database per app on EDF_POSTGRES_URL's server, created if missing")
+    parser.add_argument(
+        "--db",
+        choices=["sqlite", "postgres"],
+        default="sqlite",
+        help="postgres: a database per app on EDF_POSTGRES_URL's server, created if missing",
+    )
     args = parser.parse_args(argv)
     return run(db=args.db) if args.command == "run" else migrate_only(db=args.db)
 

@@ -54,11 +54,14 @@ def timeline_router(service: str, entities: EntityFinder = application_itself) -
             rows: list[Any] = []
             for entity_type, entity_id in pairs:
                 query = select(audit.c.at, audit.c.action, audit.c.after).where(
-                    audit.c.entity_type == entity_type, audit.c.entity_id == entity_id)
+                    audit.c.entity_type == entity_type, audit.c.entity_id == entity_id
+                )
                 rows += connection.execute(query).all()
         return sorted(
-            (TimelineEntry(time=_aware(r.at), type=r.action, summary=summary_of(r.action, r.after), service=service)
-             for r in rows),
+            (
+                TimelineEntry(time=_aware(r.at), type=r.action, summary=summary_of(r.action, r.after), service=service)
+                for r in rows
+            ),
             key=lambda entry: entry.time,
         )
 

@@ -115,8 +115,11 @@ class UnitOfWork:
         inbox = self.db.infra.inbox
         dialect = self.session.get_bind().dialect.name
         insert_into = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        claim = insert_into(inbox).values(consumer=consumer, event_id=event_id, subject=subject,
-                                          processed_at=datetime.now(UTC)).on_conflict_do_nothing()
+        claim = (
+            insert_into(inbox)
+            .values(consumer=consumer, event_id=event_id, subject=subject, processed_at=datetime.now(UTC))
+            .on_conflict_do_nothing()
+        )
         return self.session.connection().execute(claim.returning(inbox.c.event_id)).first() is not None
 
     def commit(self) -> None:

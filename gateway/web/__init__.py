@@ -47,10 +47,12 @@ async def _signed_out(request: Request, exc: Exception) -> Response:
 
 def install_web(app: FastAPI, settings: Settings) -> None:
     ttl = int(token_config(settings).ttl.total_seconds())  # a session lasts as long as its token
-    app.state.web_sessions = SessionCodec(derive_key(settings.jwt_secret.get_secret_value()), ttl,
-                                          secure=settings.env == "production")
-    app.state.web_limits = {name: RateLimiter(settings.web_rate_limit, settings.web_rate_window_seconds)
-                            for name in LIMITS}
+    app.state.web_sessions = SessionCodec(
+        derive_key(settings.jwt_secret.get_secret_value()), ttl, secure=settings.env == "production"
+    )
+    app.state.web_limits = {
+        name: RateLimiter(settings.web_rate_limit, settings.web_rate_window_seconds) for name in LIMITS
+    }
     app.add_exception_handler(Refused, _refused)
     app.add_exception_handler(Unavailable, _unavailable)
     app.add_exception_handler(SignedOut, _signed_out)

@@ -76,16 +76,28 @@ def _path(code: str, step: str) -> str:
     return f"/apply/{code}/{step}"
 
 
-def _step_page(v: Visit, code: str, step: str, draft: Draft, form: forms.StepForm, status: int = 200,
-               **context: Any) -> Response:
-    return render(v, f"step_{step if step in ('documents', 'consent', 'review') else 'fields'}.html",
-                  status=status, code=code, step=step, steps=forms.STEPS, call=draft.call,
-                  application=draft.application, form=form, fields=forms.FIELDS.get(step, ()),
-                  line_fields=forms.LINE_FIELDS, all_fields=forms.FIELDS, kinds=forms.DOCUMENT_KINDS,
-                  consent_version=forms.CONSENT_VERSION,
-                  choices=lambda spec: forms.choices(spec, draft.call, v.t.option),
-                  display=lambda spec, section: forms.display(spec, section, v.t.option),
-                  **context)
+def _step_page(
+    v: Visit, code: str, step: str, draft: Draft, form: forms.StepForm, status: int = 200, **context: Any
+) -> Response:
+    return render(
+        v,
+        f"step_{step if step in ('documents', 'consent', 'review') else 'fields'}.html",
+        status=status,
+        code=code,
+        step=step,
+        steps=forms.STEPS,
+        call=draft.call,
+        application=draft.application,
+        form=form,
+        fields=forms.FIELDS.get(step, ()),
+        line_fields=forms.LINE_FIELDS,
+        all_fields=forms.FIELDS,
+        kinds=forms.DOCUMENT_KINDS,
+        consent_version=forms.CONSENT_VERSION,
+        choices=lambda spec: forms.choices(spec, draft.call, v.t.option),
+        display=lambda spec, section: forms.display(spec, section, v.t.option),
+        **context,
+    )
 
 
 def _field_errors(v: Visit, step: str, form: forms.StepForm, answer: Answer) -> None:
@@ -158,11 +170,18 @@ async def submit(v: Page, code: str) -> Response:
         label = v.t(forms.label_key(step, key, short=True)) if found else v.t("form.this_step")
         href = _path(code, step) + (f"#f-{key}" if key and key != step else "")
         message = v.t("error.consent") if step == "consent" else v.t.error(str(error.get("msg", "")), label)
-        problems.setdefault(href, {"label": label, "message": message,
-                                   "href": href, "step": v.t(f"step.{step}")})
+        problems.setdefault(href, {"label": label, "message": message, "href": href, "step": v.t(f"step.{step}")})
     message = v.t("error.call_closed") if answer.status == 409 else ""
-    return _step_page(v, code, "review", draft, forms.StepForm(), status=answer.status,
-                      problems=list(problems.values()), message=message)
+    return _step_page(
+        v,
+        code,
+        "review",
+        draft,
+        forms.StepForm(),
+        status=answer.status,
+        problems=list(problems.values()),
+        message=message,
+    )
 
 
 @router.post("/documents/{document_id}/delete")
@@ -231,8 +250,9 @@ async def _upload(v: Visit, code: str, draft: Draft, file: object, kind: str) ->
             _refuse(created)
             draft.application = created.body
         assert draft.id is not None
-        answer = await v.api.upload(draft.id, kind, file.filename, content,
-                                    file.content_type or "application/octet-stream")
+        answer = await v.api.upload(
+            draft.id, kind, file.filename, content, file.content_type or "application/octet-stream"
+        )
         if answer.ok:
             return redirect(v, _path(code, "documents"))
         _refuse(answer)

@@ -109,23 +109,29 @@ def _n(value: float) -> str:
 
 
 def _text(frame: Frame, x: float, y: float, text: str, side: str = "middle", **extra: object) -> str:
-    return (f'<text x="{_n(frame.x(x))}" y="{_n(y)}" text-anchor="{frame.anchor(side)}"{_attrs(**extra)}>'
-            f"{escape(text)}</text>")
+    return (
+        f'<text x="{_n(frame.x(x))}" y="{_n(y)}" text-anchor="{frame.anchor(side)}"{_attrs(**extra)}>'
+        f"{escape(text)}</text>"
+    )
 
 
 def _rect(frame: Frame, x: float, y: float, width: float, height: float, color: str, label: str = "") -> str:
     left = frame.x(x + width) if frame.rtl else x
     tip = f"<title>{escape(label)}</title>" if label else ""
-    return (f'<rect x="{_n(left)}" y="{_n(y)}" width="{_n(width)}" height="{_n(max(height, 0.0))}" fill="{color}">'
-            f"{tip}</rect>")
+    return (
+        f'<rect x="{_n(left)}" y="{_n(y)}" width="{_n(width)}" height="{_n(max(height, 0.0))}" fill="{color}">'
+        f"{tip}</rect>"
+    )
 
 
 def _open(chart_id: str, title: str, desc: str, rtl: bool) -> list[str]:
-    return [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img"'
-            f' aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" id="{escape(chart_id)}"'
-            f' direction="{"rtl" if rtl else "ltr"}" font-size="{FONT}" font-family="system-ui, sans-serif">',
-            f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
-            f'<desc id="{escape(chart_id)}-desc">{escape(desc)}</desc>']
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img"'
+        f' aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" id="{escape(chart_id)}"'
+        f' direction="{"rtl" if rtl else "ltr"}" font-size="{FONT}" font-family="system-ui, sans-serif">',
+        f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
+        f'<desc id="{escape(chart_id)}-desc">{escape(desc)}</desc>',
+    ]
 
 
 def _axis(frame: Frame, label: Callable[[Number], str]) -> list[str]:
@@ -133,11 +139,15 @@ def _axis(frame: Frame, label: Callable[[Number], str]) -> list[str]:
     parts = []
     for tick in frame.ticks:
         y = frame.y(tick)
-        parts.append(f'<line x1="{_n(frame.x(frame.left))}" x2="{_n(frame.x(frame.right))}" y1="{_n(y)}" y2="{_n(y)}"'
-                     f' stroke="#d8dbd2" stroke-width="1"/>')
+        parts.append(
+            f'<line x1="{_n(frame.x(frame.left))}" x2="{_n(frame.x(frame.right))}" y1="{_n(y)}" y2="{_n(y)}"'
+            f' stroke="#d8dbd2" stroke-width="1"/>'
+        )
         parts.append(_text(frame, frame.left - 6, y + 4, label(tick), "right", fill="#444", class_="tick"))
-    parts.append(f'<line x1="{_n(frame.x(frame.left))}" x2="{_n(frame.x(frame.right))}" y1="{_n(frame.bottom)}"'
-                 f' y2="{_n(frame.bottom)}" stroke="#555" stroke-width="1.5"/>')
+    parts.append(
+        f'<line x1="{_n(frame.x(frame.left))}" x2="{_n(frame.x(frame.right))}" y1="{_n(frame.bottom)}"'
+        f' y2="{_n(frame.bottom)}" stroke="#555" stroke-width="1.5"/>'
+    )
     return parts
 
 
@@ -145,8 +155,10 @@ def _legend(frame: Frame, series: Sequence[Series], line: Series | None = None) 
     parts, x = [], frame.left
     for item in [*series, *([line] if line else [])]:
         if item is line:
-            parts.append(f'<line x1="{_n(frame.x(x))}" x2="{_n(frame.x(x + 14))}" y1="16" y2="16" stroke="{item.color}"'
-                         f' stroke-width="3"/>')
+            parts.append(
+                f'<line x1="{_n(frame.x(x))}" x2="{_n(frame.x(x + 14))}" y1="16" y2="16" stroke="{item.color}"'
+                f' stroke-width="3"/>'
+            )
         else:
             parts.append(_rect(frame, x, 9, 14, 14, item.color))
         parts.append(_text(frame, x + 20, 21, item.label, "left", fill="#1b1f23", class_="legend"))
@@ -168,12 +180,24 @@ def _category_labels(frame: Frame, labels: Sequence[str], band: float) -> list[s
     """Under each band; every k-th one when they would overlap."""
     widest = max((len(label) for label in labels), default=1) * CHAR * 0.9
     every = max(1, math.ceil(widest / band))
-    return [_text(frame, frame.left + band * (i + 0.5), frame.bottom + 22, label, fill="#1b1f23", class_="category")
-            for i, label in enumerate(labels) if i % every == 0]
+    return [
+        _text(frame, frame.left + band * (i + 0.5), frame.bottom + 22, label, fill="#1b1f23", class_="category")
+        for i, label in enumerate(labels)
+        if i % every == 0
+    ]
 
 
-def grouped_bars(chart_id: str, title: str, desc: str, categories: Sequence[str], series: Sequence[Series],
-                 values: Sequence[Sequence[Number]], *, rtl: bool = False, empty: str = "") -> Markup:
+def grouped_bars(
+    chart_id: str,
+    title: str,
+    desc: str,
+    categories: Sequence[str],
+    series: Sequence[Series],
+    values: Sequence[Sequence[Number]],
+    *,
+    rtl: bool = False,
+    empty: str = "",
+) -> Markup:
     """`values[i][j]`: series j in category i. Counts, labelled on top of each bar."""
     top = max((v for row in values for v in row), default=0)
     frame = Frame(rtl=rtl, ticks=nice_ticks(top, integer=True))
@@ -195,8 +219,15 @@ def grouped_bars(chart_id: str, title: str, desc: str, categories: Sequence[str]
     return _svg(parts)
 
 
-def bars(chart_id: str, title: str, desc: str, items: Sequence[tuple[str, Number, str]], *, rtl: bool = False,
-         empty: str = "") -> Markup:
+def bars(
+    chart_id: str,
+    title: str,
+    desc: str,
+    items: Sequence[tuple[str, Number, str]],
+    *,
+    rtl: bool = False,
+    empty: str = "",
+) -> Markup:
     """One bar per `(label, value, color)`: counts, labelled on top of each bar."""
     top = max((value for _, value, _ in items), default=0)
     frame = Frame(rtl=rtl, ticks=nice_ticks(top, integer=True))
@@ -212,9 +243,19 @@ def bars(chart_id: str, title: str, desc: str, items: Sequence[tuple[str, Number
     return _svg(parts)
 
 
-def bars_with_total(chart_id: str, title: str, desc: str, periods: Sequence[str], amounts: Sequence[Number],
-                    totals: Sequence[Number], *, bar: Series, line: Series, rtl: bool = False,
-                    empty: str = "") -> Markup:
+def bars_with_total(
+    chart_id: str,
+    title: str,
+    desc: str,
+    periods: Sequence[str],
+    amounts: Sequence[Number],
+    totals: Sequence[Number],
+    *,
+    bar: Series,
+    line: Series,
+    rtl: bool = False,
+    empty: str = "",
+) -> Markup:
     """A bar per period (what happened in it) and a line through the running total."""
     top = max([*amounts, *totals], default=0)
     frame = Frame(rtl=rtl, ticks=nice_ticks(top))
@@ -228,9 +269,15 @@ def bars_with_total(chart_id: str, title: str, desc: str, periods: Sequence[str]
         x, y = frame.left + band * (i + 0.2), frame.y(amount)
         parts.append(_rect(frame, x, y, band * 0.6, frame.bottom - y, bar.color, f"{period}: {plain(amount)}"))
         points.append((frame.x(frame.left + band * (i + 0.5)), frame.y(total)))
-    parts.append(f'<polyline fill="none" stroke="{line.color}" stroke-width="3" points="'
-                 + " ".join(f"{_n(x)},{_n(y)}" for x, y in points) + '"/>')
-    parts += [f'<circle cx="{_n(x)}" cy="{_n(y)}" r="4" fill="{line.color}"><title>{escape(p)}: {escape(plain(t))}'
-              f"</title></circle>" for (x, y), p, t in zip(points, periods, totals, strict=True)]
+    parts.append(
+        f'<polyline fill="none" stroke="{line.color}" stroke-width="3" points="'
+        + " ".join(f"{_n(x)},{_n(y)}" for x, y in points)
+        + '"/>'
+    )
+    parts += [
+        f'<circle cx="{_n(x)}" cy="{_n(y)}" r="4" fill="{line.color}"><title>{escape(p)}: {escape(plain(t))}'
+        f"</title></circle>"
+        for (x, y), p, t in zip(points, periods, totals, strict=True)
+    ]
     parts += _category_labels(frame, periods, band)
     return _svg(parts)

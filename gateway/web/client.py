@@ -49,8 +49,9 @@ class Answer:
 
 
 class Api:
-    def __init__(self, http: httpx.AsyncClient, upstreams: dict[str, str], token: str | None,
-                 client_host: str | None) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, upstreams: dict[str, str], token: str | None, client_host: str | None
+    ) -> None:
         self.http = http
         self.upstreams = upstreams
         self.token = token
@@ -129,10 +130,13 @@ class Api:
     async def submit(self, application_id: str) -> Answer:
         return await self.call("POST", f"/api/v1/applications/{application_id}/submit")
 
-    async def upload(self, application_id: str, kind: str, filename: str, content: bytes,
-                     content_type: str) -> Answer:
-        return await self.call("POST", f"/api/v1/applications/{application_id}/documents", data={"kind": kind},
-                               files={"file": (filename, content, content_type)})
+    async def upload(self, application_id: str, kind: str, filename: str, content: bytes, content_type: str) -> Answer:
+        return await self.call(
+            "POST",
+            f"/api/v1/applications/{application_id}/documents",
+            data={"kind": kind},
+            files={"file": (filename, content, content_type)},
+        )
 
     async def delete_document(self, application_id: str, document_id: str) -> Answer:
         return await self.call("DELETE", f"/api/v1/applications/{application_id}/documents/{document_id}")

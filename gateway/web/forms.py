@@ -17,8 +17,19 @@ STEPS = ("business", "owner", "plan", "documents", "consent", "review")
 SECTION_STEPS = ("business", "owner", "plan", "consent")  # the steps that are a section of the application
 DOCUMENT_KINDS = ("registration", "quote", "photo", "other")
 CONSENT_VERSION = "2026-01"
-SECTORS = ("agriculture", "manufacturing", "food_processing", "trade", "services", "construction",
-           "handicrafts", "technology", "transport", "tourism", "other")
+SECTORS = (
+    "agriculture",
+    "manufacturing",
+    "food_processing",
+    "trade",
+    "services",
+    "construction",
+    "handicrafts",
+    "technology",
+    "transport",
+    "tourism",
+    "other",
+)
 MIN_LINE_ROWS = 3
 MAX_LINE_ROWS = 50
 _NUMBER_NOISE = re.compile(r"[\s,\u066c\u060c_']")  # spaces, commas, Arabic thousands separator
@@ -175,8 +186,10 @@ def stored_form(step: str, application: Mapping[str, Any] | None) -> StepForm:
         value = section.get(spec.name)
         shown.values[spec.name] = "" if value is None or spec.secret else str(value)
     if step == "plan":
-        shown.lines = [{spec.name: str(line.get(spec.name, "")) for spec in LINE_FIELDS}
-                       for line in section.get("budget_lines") or []]
+        shown.lines = [
+            {spec.name: str(line.get(spec.name, "")) for spec in LINE_FIELDS}
+            for line in section.get("budget_lines") or []
+        ]
     return shown
 
 

@@ -50,8 +50,10 @@ ERROR_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         (r"^at most (\d+) decimal places$", "error.decimals"),
         (r"^cannot be in the future$", "error.future"),
         (r"^the owner must be between (\d+) and (\d+) years old$", "error.owner_age"),
-        (r"^budget lines sum to (\S+); they must equal requested amount \+ co-contribution \((\S+)\)$",
-         "error.budget_sum"),
+        (
+            r"^budget lines sum to (\S+); they must equal requested amount \+ co-contribution \((\S+)\)$",
+            "error.budget_sum",
+        ),
         (r"^not a valid email address$", "error.email"),
         (r"^must have at least (\d+) characters$", "error.password_short"),
         (r"^must have at most (\d+) characters$", "error.max_length"),

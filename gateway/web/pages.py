@@ -123,11 +123,20 @@ def _finish(v: Visit, response: Response) -> Response:
     return response
 
 
-def render(v: Visit, template: str, status: int = 200, headers: dict[str, str] | None = None,
-           **context: Any) -> Response:
+def render(
+    v: Visit, template: str, status: int = 200, headers: dict[str, str] | None = None, **context: Any
+) -> Response:
     html = templates.get_template(template).render(
-        t=v.t, lang=v.t.lang, dir=v.t.dir, csrf=v.session.csrf, csrf_field=CSRF_FIELD, session=v.session,
-        lang_url=v.lang_url, path=v.request.url.path, staff=v.staff, **context,
+        t=v.t,
+        lang=v.t.lang,
+        dir=v.t.dir,
+        csrf=v.session.csrf,
+        csrf_field=CSRF_FIELD,
+        session=v.session,
+        lang_url=v.lang_url,
+        path=v.request.url.path,
+        staff=v.staff,
+        **context,
     )
     return _finish(v, HTMLResponse(html, status_code=status, headers=headers))
 
@@ -138,13 +147,24 @@ def redirect(v: Visit, url: str) -> Response:
 
 def refused(v: Visit, exc: Refused) -> Response:
     headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
-    return render(v, "error.html", status=exc.status, headers=headers, message=v.t(exc.message_key),
-                  title=v.t(f"error.title.{exc.status}"))
+    return render(
+        v,
+        "error.html",
+        status=exc.status,
+        headers=headers,
+        message=v.t(exc.message_key),
+        title=v.t(f"error.title.{exc.status}"),
+    )
 
 
 def safe_next(target: object, default: str = "/") -> str:
     """A local path to go to after signing in; anything else (another site, `//host`) → default."""
-    if isinstance(target, str) and target.startswith("/") and not target.startswith(("//", "/\\")) \
-            and len(target) < 300 and all(c.isprintable() and not c.isspace() for c in target):
+    if (
+        isinstance(target, str)
+        and target.startswith("/")
+        and not target.startswith(("//", "/\\"))
+        and len(target) < 300
+        and all(c.isprintable() and not c.isspace() for c in target)
+    ):
         return target
     return default

@@ -27,11 +27,25 @@ async def home(v: Page) -> Response:
     return render(v, "home.html", calls=calls)
 
 
-def account_page(v: Page, next_url: str, status: int = 200, call: dict[str, Any] | None = None,
-                 signin: dict[str, str] | None = None, signup: dict[str, str] | None = None,
-                 errors: dict[str, str] | None = None) -> Response:
-    return render(v, "account.html", status=status, next_url=next_url, call=call, signin=signin or {},
-                  signup=signup or {}, errors=errors or {})
+def account_page(
+    v: Page,
+    next_url: str,
+    status: int = 200,
+    call: dict[str, Any] | None = None,
+    signin: dict[str, str] | None = None,
+    signup: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    return render(
+        v,
+        "account.html",
+        status=status,
+        next_url=next_url,
+        call=call,
+        signin=signin or {},
+        signup=signup or {},
+        errors=errors or {},
+    )
 
 
 @router.get("/signin")

@@ -82,8 +82,14 @@ class SessionCodec:
         return _b64(hmac.new(self.key, payload, hashlib.sha256).digest())
 
     def dumps(self, session: WebSession) -> str:
-        data = {"c": session.csrf, "t": session.token, "u": session.user_id, "e": session.email, "n": session.name,
-                "i": session.issued}
+        data = {
+            "c": session.csrf,
+            "t": session.token,
+            "u": session.user_id,
+            "e": session.email,
+            "n": session.name,
+            "i": session.issued,
+        }
         payload = _b64(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode())
         return f"{payload}.{self._sign(payload.encode())}"
 
@@ -97,9 +103,14 @@ class SessionCodec:
         try:
             data: dict[str, Any] = json.loads(_unb64(payload))
             token = data.get("t")
-            session = WebSession(csrf=str(data["c"]), token=str(token) if token else None,
-                                 user_id=str(data.get("u", "")), email=str(data.get("e", "")),
-                                 name=str(data.get("n", "")), issued=int(data["i"]))
+            session = WebSession(
+                csrf=str(data["c"]),
+                token=str(token) if token else None,
+                user_id=str(data.get("u", "")),
+                email=str(data.get("e", "")),
+                name=str(data.get("n", "")),
+                issued=int(data["i"]),
+            )
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
         if time.time() - session.issued > self.max_age:
@@ -115,9 +126,17 @@ class SessionCodec:
 
     def save(self, response: Response, session: WebSession) -> None:
         if session.changed:
-            response.set_cookie(COOKIE, self.dumps(session), max_age=self.max_age, path="/", secure=self.secure,
-                                httponly=True, samesite="lax")
+            response.set_cookie(
+                COOKIE,
+                self.dumps(session),
+                max_age=self.max_age,
+                path="/",
+                secure=self.secure,
+                httponly=True,
+                samesite="lax",
+            )
 
     def set_language(self, response: Response, lang: str) -> None:
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, path="/", secure=self.secure,
-                            httponly=True, samesite="lax")
+        response.set_cookie(
+            LANG_COOKIE, lang, max_age=365 * 24 * 3600, path="/", secure=self.secure, httponly=True, samesite="lax"
+        )

@@ -87,14 +87,19 @@ def slot_status(slot: Slot, *, today: date, done: bool) -> str:
     return "overdue" if slot.due_on < today else "scheduled"
 
 
-def schedule_statuses(slots: Sequence[Slot], *, today: date, verified: set[str],
-                      follow_up_visits: int) -> list[str]:
+def schedule_statuses(slots: Sequence[Slot], *, today: date, verified: set[str], follow_up_visits: int) -> list[str]:
     """Each slot's status: a verification slot is done when its milestone is verified; the first
     `follow_up_visits` follow-up slots (by due date) are done."""
     follow_ups = sorted((s for s in slots if s.kind == "follow_up"), key=lambda s: (s.due_on, s.slot))
     follow_ups_done = {(s.kind, s.slot) for s in follow_ups[:follow_up_visits]}
-    return [slot_status(s, today=today, done=(s.milestone in verified) if s.kind == "verification"
-                        else (s.kind, s.slot) in follow_ups_done) for s in slots]
+    return [
+        slot_status(
+            s,
+            today=today,
+            done=(s.milestone in verified) if s.kind == "verification" else (s.kind, s.slot) in follow_ups_done,
+        )
+        for s in slots
+    ]
 
 
 def retained(first_paid_on: date | None, observations: Iterable[Observation], horizon: str) -> bool:
@@ -111,8 +116,16 @@ def retained(first_paid_on: date | None, observations: Iterable[Observation], ho
 # withdrawal only before a decision and ignores a decision after one); among decisions (a
 # waitlisted or rejected application may be decided again) the later `decided_at` wins. A grant
 # is an award.
-STATUS_RANK = {"submitted": 0, "eligible": 1, "ineligible": 1, "under_review": 2, "scored": 3,
-               "awarded": 4, "rejected": 4, "waitlisted": 4}
+STATUS_RANK = {
+    "submitted": 0,
+    "eligible": 1,
+    "ineligible": 1,
+    "under_review": 2,
+    "scored": 3,
+    "awarded": 4,
+    "rejected": 4,
+    "waitlisted": 4,
+}
 DECISIONS = frozenset({"awarded", "rejected", "waitlisted"})
 
 
@@ -120,8 +133,9 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
-def next_application_status(current: str, current_decided_at: datetime | None, incoming: str,
-                            incoming_decided_at: datetime | None = None) -> tuple[str, datetime | None]:
+def next_application_status(
+    current: str, current_decided_at: datetime | None, incoming: str, incoming_decided_at: datetime | None = None
+) -> tuple[str, datetime | None]:
     """(status, decided_at) after an event that says `incoming` (with its decision time); a naive
     time is UTC (as SQLite returns what it stored)."""
     current_decided_at, incoming_decided_at = _utc(current_decided_at), _utc(incoming_decided_at)
@@ -129,7 +143,8 @@ def next_application_status(current: str, current_decided_at: datetime | None, i
         return "withdrawn", current_decided_at
     if incoming in DECISIONS and current in DECISIONS:
         later = current_decided_at is None or (
-            incoming_decided_at is not None and incoming_decided_at > current_decided_at)
+            incoming_decided_at is not None and incoming_decided_at > current_decided_at
+        )
         return (incoming, incoming_decided_at or current_decided_at) if later else (current, current_decided_at)
     if STATUS_RANK[incoming] > STATUS_RANK[current]:
         return incoming, incoming_decided_at if incoming in DECISIONS else current_decided_at

@@ -47,8 +47,11 @@ def _rubric(*weights: str) -> list[dict[str, Any]]:
 
 INVALID: list[tuple[str, dict[str, Any], list[str]]] = [
     ("weights", {"rubric": _rubric("0.5", "0.4")}, ["body", "rubric"]),
-    ("tranches", {"tranche_plan": [{"percent": "60", "milestone": "a"}, {"percent": "30", "milestone": "b"}]},
-     ["body", "tranche_plan"]),
+    (
+        "tranches",
+        {"tranche_plan": [{"percent": "60", "milestone": "a"}, {"percent": "30", "milestone": "b"}]},
+        ["body", "tranche_plan"],
+    ),
     ("window", {"opens_at": "2026-05-01T00:00:00Z", "closes_at": "2026-04-01T00:00:00Z"}, ["body", "closes_at"]),
     ("governorate", {"eligibility": {"governorates": ["IQ-XX"]}}, ["body", "eligibility", "governorates", 0]),
     ("min above max", {"grant_min": "40000.00", "grant_max": "30000.00"}, ["body", "grant_min"]),
@@ -113,9 +116,13 @@ def test_lifecycle_draft_open_closed_with_state_conflicts(client: TestClient, da
     engine = create_engine(database_url)
     with engine.connect() as connection:
         subjects = connection.execute(text("SELECT subject FROM outbox ORDER BY seq")).scalars().all()
-        actions = connection.execute(
-            text("SELECT action FROM audit_log WHERE entity_id = :id ORDER BY id"), {"id": call["id"]}
-        ).scalars().all()
+        actions = (
+            connection.execute(
+                text("SELECT action FROM audit_log WHERE entity_id = :id ORDER BY id"), {"id": call["id"]}
+            )
+            .scalars()
+            .all()
+        )
     engine.dispose()
     assert subjects == ["edf.applications.call.opened.v1", "edf.applications.call.closed.v1"]
     assert actions == ["call.created", "call.opened", "call.closed"]

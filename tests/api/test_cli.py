@@ -16,16 +16,28 @@ runner = CliRunner()
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    urls = {"GATEWAY_DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.db'}",
-            "APPLICATIONS_DATABASE_URL": f"sqlite:///{tmp_path / 'applications.db'}"}
+    urls = {
+        "GATEWAY_DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.db'}",
+        "APPLICATIONS_DATABASE_URL": f"sqlite:///{tmp_path / 'applications.db'}",
+    }
     for name, value in urls.items():
         monkeypatch.setenv(name, value)
     return urls
 
 
 def test_create_a_user_with_a_role_and_refuse_a_duplicate(env: dict[str, str]) -> None:
-    args = ["users", "create", "--email", "officer@edf.example", "--role", "officer", "--full-name", "Omar",
-            "--password", "a-long-password"]
+    args = [
+        "users",
+        "create",
+        "--email",
+        "officer@edf.example",
+        "--role",
+        "officer",
+        "--full-name",
+        "Omar",
+        "--password",
+        "a-long-password",
+    ]
     created = runner.invoke(app, args)
     assert created.exit_code == 0, created.output
     assert "created officer" in created.output

@@ -44,8 +44,12 @@ def test_dead_letters_are_listed_and_replayed_once_they_can_apply(
     monkeypatch.setenv("MONITORING_DATABASE_URL", database_url)
     create_streams(own_nats.url)
     call_id, opened = call_opened_event()
-    closed = make_event(source="/edf/applications", type_="edf.applications.call.closed.v1", subject=str(call_id),
-                        data=CallClosedV1(call_id=call_id, closed_at=datetime.now(UTC)))
+    closed = make_event(
+        source="/edf/applications",
+        type_="edf.applications.call.closed.v1",
+        subject=str(call_id),
+        data=CallClosedV1(call_id=call_id, closed_at=datetime.now(UTC)),
+    )
     with running_app("monitoring", database_url, own_nats.url, consumer_max_deliver=2):
         publish(own_nats.url, OPENED, b"\xff not an event")
         seq = publish(own_nats.url, closed.type, closed.model_dump_json().encode())  # before its call.opened
@@ -80,8 +84,14 @@ def test_dead_letters_are_listed_and_replayed_once_they_can_apply(
         code, out, _ = edf_run("dlq", "list", "-s", "monitoring", "--all")
         assert "replayed" in out and early[0] in out
     assert count(database_url, "SELECT count(*) FROM calls WHERE status = 'closed'") == 1
-    assert count(database_url, "SELECT count(*) FROM audit_log WHERE action = 'call.closed' AND causation_id = :e",
-                 e=str(closed.id)) == 1
+    assert (
+        count(
+            database_url,
+            "SELECT count(*) FROM audit_log WHERE action = 'call.closed' AND causation_id = :e",
+            e=str(closed.id),
+        )
+        == 1
+    )
 
 
 def test_outbox_status_shows_the_backlog_while_nats_is_away_and_none_once_drained(
@@ -103,8 +113,9 @@ def test_outbox_status_shows_the_backlog_while_nats_is_away_and_none_once_draine
         assert intake.client.get("/api/v1/ops/applications/outbox", headers=bearer(Role.officer)).status_code == 403
 
     with running_app("applications", database_url, own_nats.url) as client:  # NATS is back
-        wait_until(lambda: client.get("/api/v1/ops/applications/outbox", headers=admin).json()["pending"] == 0,
-                   timeout=60)
+        wait_until(
+            lambda: client.get("/api/v1/ops/applications/outbox", headers=admin).json()["pending"] == 0, timeout=60
+        )
         code, out, _ = edf_run("outbox", "status", "-s", "applications")
         cells = out.splitlines()[1].split()
         assert code == 0 and cells[:3] == ["applications", "0", "-"]

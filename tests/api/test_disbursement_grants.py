@@ -40,8 +40,10 @@ def test_an_award_becomes_one_grant_whose_tranches_sum_to_it(service: Disburseme
     assert grant["id"] == str(grant_id_for(application_id))
     assert (grant["status"], grant["amount"], grant["currency"], grant["paid"]) == ("active", "18000.00", "USD", "0.00")
     assert [(t["seq"], t["percent"], t["amount"], t["milestone"], t["status"]) for t in grant["tranches"]] == [
-        (1, "50", "9000.00", "agreement_signed", "planned"), (2, "30", "5400.00", "assets_purchased", "planned"),
-        (3, "20", "3600.00", "jobs_filled", "planned")]
+        (1, "50", "9000.00", "agreement_signed", "planned"),
+        (2, "30", "5400.00", "assets_purchased", "planned"),
+        (3, "20", "3600.00", "jobs_filled", "planned"),
+    ]
 
     assert service.deliver_event(decided) is False  # redelivered: the inbox skips it
     service.deliver_event(service.decided(call_id, application_id, "18000.00"))  # replayed under a new event id
@@ -77,8 +79,9 @@ def test_an_award_before_its_application_waits_for_it(service: Disbursement) -> 
 
 
 def test_an_iqd_award_is_split_in_whole_dinars_remainder_on_the_last_tranche(service: Disbursement) -> None:
-    call_id = service.open_call(currency="IQD", currency_exponent=0, budget="900000000", grant_min="1000000",
-                                grant_max="30000000")
+    call_id = service.open_call(
+        currency="IQD", currency_exponent=0, budget="900000000", grant_min="1000000", grant_max="30000000"
+    )
     grant = service.award(call_id, amount="10000001", currency="IQD")
     assert grant["amount"] == "10000001"
     assert [t["amount"] for t in grant["tranches"]] == ["5000000", "3000000", "2000001"]
@@ -124,8 +127,14 @@ def test_payout_details_are_validated_and_masked_except_to_finance(service: Disb
     shown = service.grant(grant["id"], bearer(Role.finance))["payee"]
     assert (shown["iban"], shown["masked"], shown["account_holder"]) == (IBAN, False, "Layla Hassan")
 
-    wallet = service.set_payee(grant["id"], method="mobile_money", iban=None, bank_name=None,
-                               wallet_phone="0770 123 4567", wallet_provider="Zain Cash")
+    wallet = service.set_payee(
+        grant["id"],
+        method="mobile_money",
+        iban=None,
+        bank_name=None,
+        wallet_phone="0770 123 4567",
+        wallet_provider="Zain Cash",
+    )
     assert wallet.status_code == 200, wallet.text
     assert service.grant(grant["id"], bearer(Role.finance))["payee"]["wallet_phone"] == "+9647701234567"
     assert service.grant(grant["id"], owner)["payee"]["wallet_phone"] == "****4567"
@@ -143,11 +152,18 @@ def test_payout_details_are_validated_and_masked_except_to_finance(service: Disb
 def test_the_applications_timeline_part_holds_its_grant_tranches_and_payments(service: Disbursement) -> None:
     grant, instruction_id = service.instructed()
     assert service.settle(instruction_id).status_code == 200
-    part = service.client.get(f"/internal/timeline/applications/{grant['application_id']}",
-                              headers=bearer(Role.admin))
+    part = service.client.get(f"/internal/timeline/applications/{grant['application_id']}", headers=bearer(Role.admin))
     assert part.status_code == 200, part.text
     types = [item["type"] for item in part.json()]
-    for expected in ("grant.created", "payee.recorded", "tranche.eligible", "tranche.requested", "tranche.approved",
-                     "payment.instructed", "payment.settled", "tranche.paid"):
+    for expected in (
+        "grant.created",
+        "payee.recorded",
+        "tranche.eligible",
+        "tranche.requested",
+        "tranche.approved",
+        "payment.instructed",
+        "payment.settled",
+        "tranche.paid",
+    ):
         assert expected in types, types
     assert IBAN not in part.text

@@ -21,8 +21,13 @@ NS = {"p": NAMESPACE}
 
 @pytest.fixture
 def service(database_url: str, own_nats: NatsServer) -> Iterator[Disbursement]:
-    with disbursement_service(database_url, own_nats.url, debtor_name="EDF Iraq",
-                              debtor_iban="IQ06 CBIQ 8612 3456 7890 123", debtor_bic="CBIQIQBA") as running:
+    with disbursement_service(
+        database_url,
+        own_nats.url,
+        debtor_name="EDF Iraq",
+        debtor_iban="IQ06 CBIQ 8612 3456 7890 123",
+        debtor_bic="CBIQIQBA",
+    ) as running:
         yield running
 
 
@@ -70,5 +75,9 @@ def test_only_finance_takes_the_file_and_an_empty_one_is_a_clear_409(service: Di
     instruct(service, call_id)
     for role in (Role.officer, Role.admin, Role.applicant):
         assert service.client.get(f"/api/v1/calls/{call_id}/payments.xml", headers=bearer(role)).status_code == 403
-    assert service.client.get("/api/v1/calls/00000000-0000-4000-8000-000000000000/payments.xml",
-                              headers=FINANCE).status_code == 404
+    assert (
+        service.client.get(
+            "/api/v1/calls/00000000-0000-4000-8000-000000000000/payments.xml", headers=FINANCE
+        ).status_code
+        == 404
+    )

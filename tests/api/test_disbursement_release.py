@@ -44,8 +44,11 @@ def test_a_tranche_is_eligible_once_its_milestone_is_verified_and_needs_a_payee(
     no_payee = service.request(first["id"], officer)
     assert no_payee.status_code == 409 and "payout details" in no_payee.json()["detail"]
     assert service.set_payee(grant["id"]).status_code == 200
-    assert service.request(first["id"], officer).json() == {"id": first["id"], "status": "requested",
-                                                            "instruction_id": None}
+    assert service.request(first["id"], officer).json() == {
+        "id": first["id"],
+        "status": "requested",
+        "instruction_id": None,
+    }
     assert service.request(first["id"], officer).status_code == 409  # requested already
     assert service.request(second["id"], officer).status_code == 409
     assert service.request(str(uuid.uuid4()), officer).status_code == 404
@@ -74,17 +77,34 @@ def test_approval_instructs_exactly_once_with_the_payee_for_the_bank(service: Di
 
     shown = service.grant(grant["id"])["tranches"][0]
     assert (shown["status"], shown["requested_by"], shown["approved_by"], shown["instruction_id"]) == (
-        "instructed", str(officer_id), str(finance_id), body["instruction_id"])
+        "instructed",
+        str(officer_id),
+        str(finance_id),
+        body["instruction_id"],
+    )
     [approval] = outbox(service, APPROVED)
     assert (approval["requested_by"], approval["approved_by"], approval["amount"]) == (
-        str(officer_id), str(finance_id), "9000.00")
+        str(officer_id),
+        str(finance_id),
+        "9000.00",
+    )
     [instruction] = outbox(service, INSTRUCTED)
     assert instruction["instruction_id"] == body["instruction_id"]
     assert (instruction["amount"], instruction["currency"], instruction["reference"]) == (
-        "9000.00", "USD", grant["reference"])
-    assert instruction["payee"] == {"method": "bank", "account_holder": "Layla Hassan", "iban": IBAN,
-                                    "bank_name": "National Bank of Iraq", "account_number": None, "bic": None,
-                                    "wallet_phone": None, "wallet_provider": None}
+        "9000.00",
+        "USD",
+        grant["reference"],
+    )
+    assert instruction["payee"] == {
+        "method": "bank",
+        "account_holder": "Layla Hassan",
+        "iban": IBAN,
+        "bank_name": "National Bank of Iraq",
+        "account_number": None,
+        "bic": None,
+        "wallet_phone": None,
+        "wallet_provider": None,
+    }
     assert instruction["remittance_info"] == f"EDF grant {grant['reference']}, tranche 1 of 3"
     # Only the payment instruction carries the payee: no other event does.
     others = service.sql("SELECT payload FROM outbox WHERE subject <> :s", s=INSTRUCTED)
@@ -148,8 +168,9 @@ def test_payout_details_changed_after_the_request_need_a_new_request(service: Di
     assert changed.status_code == 409 and "payout details changed" in changed.json()["detail"]
 
 
-def test_logs_never_carry_payout_details(service: Disbursement, caplog: pytest.LogCaptureFixture,
-                                         capfd: pytest.CaptureFixture[str]) -> None:
+def test_logs_never_carry_payout_details(
+    service: Disbursement, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
     caplog.set_level(logging.DEBUG)
     _, instruction_id = service.instructed()
     service.deliver_event(service.failed_event(instruction_id))

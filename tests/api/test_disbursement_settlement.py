@@ -133,8 +133,15 @@ def test_the_ledger_adds_up_from_the_rows_and_matches_the_guards(service: Disbur
     second, _ = service.instructed(call_id=call_id)
     service.award(call_id, amount="7000.00")
     books = ledger(service, str(call_id))
-    assert books == {"call_id": str(call_id), "currency": "USD", "budget": "100000.00", "awarded": "43000.00",
-                     "instructed": "9000.00", "disbursed": "9000.00", "available": "57000.00"}
+    assert books == {
+        "call_id": str(call_id),
+        "currency": "USD",
+        "budget": "100000.00",
+        "awarded": "43000.00",
+        "instructed": "9000.00",
+        "disbursed": "9000.00",
+        "available": "57000.00",
+    }
     # The guards the database keeps agree with the rows the ledger sums.
     assert Decimal(str(service.scalar("SELECT awarded_total FROM calls"))) == Decimal(books["awarded"])
     paid_total = sum(Decimal(str(r[0])) for r in service.sql("SELECT paid_total FROM grants"))
@@ -151,7 +158,11 @@ def test_finance_reads_a_payment_with_its_settlement(service: Disbursement) -> N
     service.settle(instruction_id, bank_reference="NBI-1")
     payment = service.client.get(f"/api/v1/payments/{instruction_id}", headers=FINANCE).json()
     assert (payment["status"], payment["amount"], payment["attempt"], payment["reference"]) == (
-        "settled", "9000.00", 1, grant["reference"])
+        "settled",
+        "9000.00",
+        1,
+        grant["reference"],
+    )
     assert payment["payee"]["masked"] is False and payment["settlement"]["bank_reference"] == "NBI-1"
     admin_view = service.client.get(f"/api/v1/payments/{instruction_id}", headers=bearer(Role.admin)).json()
     assert admin_view["payee"]["iban"] == "****9012"

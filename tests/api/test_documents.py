@@ -25,22 +25,39 @@ def intake(database_url: str, own_nats: NatsServer, tmp_path: Path) -> Iterator[
         yield service
 
 
-def upload(intake: Intake, application: dict[str, str], name: str, content: bytes, declared: str = "application/pdf",
-           headers: dict[str, str] | None = None, kind: str = "registration") -> httpx.Response:
-    return intake.client.post(f"/api/v1/applications/{application['id']}/documents",
-                              files={"file": (name, content, declared)}, data={"kind": kind},
-                              headers=headers or intake.applicant)
+def upload(
+    intake: Intake,
+    application: dict[str, str],
+    name: str,
+    content: bytes,
+    declared: str = "application/pdf",
+    headers: dict[str, str] | None = None,
+    kind: str = "registration",
+) -> httpx.Response:
+    return intake.client.post(
+        f"/api/v1/applications/{application['id']}/documents",
+        files={"file": (name, content, declared)},
+        data={"kind": kind},
+        headers=headers or intake.applicant,
+    )
 
 
 def stored_files(intake: Intake) -> list[Path]:
     return [p for p in intake.documents_dir.rglob("*") if p.is_file()] if intake.documents_dir.exists() else []
 
 
-@pytest.mark.parametrize(("name", "content", "content_type"), [
-    ("licence.pdf", PDF, "application/pdf"), ("shop.png", PNG, "image/png"), ("quote.jpg", JPEG, "image/jpeg"),
-    ("scan-without-extension", PDF, "application/pdf")])
-def test_pdf_png_and_jpeg_are_accepted_by_their_content(intake: Intake, name: str, content: bytes,
-                                                        content_type: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "content", "content_type"),
+    [
+        ("licence.pdf", PDF, "application/pdf"),
+        ("shop.png", PNG, "image/png"),
+        ("quote.jpg", JPEG, "image/jpeg"),
+        ("scan-without-extension", PDF, "application/pdf"),
+    ],
+)
+def test_pdf_png_and_jpeg_are_accepted_by_their_content(
+    intake: Intake, name: str, content: bytes, content_type: str
+) -> None:
     response = upload(intake, intake.draft(), name, content, declared="application/octet-stream")
     assert response.status_code == 201, response.text
     assert response.json()["content_type"] == content_type

@@ -33,8 +33,13 @@ PREFIX = "360G-EDFTEST"
 
 @pytest.fixture
 def service(database_url: str, own_nats: NatsServer) -> Iterator[Monitoring]:
-    with monitoring_service(database_url, own_nats.url, publisher_org_ref=ORG, grant_id_prefix=PREFIX,
-                            publisher_name="Test Development Fund") as running:
+    with monitoring_service(
+        database_url,
+        own_nats.url,
+        publisher_org_ref=ORG,
+        grant_id_prefix=PREFIX,
+        publisher_name="Test Development Fund",
+    ) as running:
         yield running
 
 
@@ -57,16 +62,25 @@ def test_the_csv_has_an_hxl_row_and_one_row_per_grant(service: Monitoring) -> No
     call_id = service.open_call(code="CSV" + uuid.uuid4().hex[:6].upper())
     grant = service.grant(call_id, amount="18000.00", governorate="IQ-NI", female=2, male=1)
     service.pay(grant, 1, days_ago(400))
-    first = service.visit(grant.id, visited_on=days_ago(390).isoformat(),
-                          jobs=[job("female", "idp"), job("male", "host")]).json()
-    service.visit(grant.id, kind="follow_up", visited_on=days_ago(20).isoformat(),
-                  jobs=[job(job_id=first["jobs"][0]["id"]), job(job_id=first["jobs"][1]["id"], still_employed=False)])
+    first = service.visit(
+        grant.id, visited_on=days_ago(390).isoformat(), jobs=[job("female", "idp"), job("male", "host")]
+    ).json()
+    service.visit(
+        grant.id,
+        kind="follow_up",
+        visited_on=days_ago(20).isoformat(),
+        jobs=[job(job_id=first["jobs"][0]["id"]), job(job_id=first["jobs"][1]["id"], still_employed=False)],
+    )
     unpaid = service.grant(call_id, amount="10000.00", governorate="IQ-AN", female=0, male=1)
     # Paid 100 days ago: its 6-month cutoff is still ahead, whatever the other grants' cutoffs.
     recent = service.grant(call_id, amount="10000.00", governorate="IQ-AN", female=1, male=0)
     service.pay(recent, 1, days_ago(100))
-    assert service.visit(recent.id, kind="follow_up", visited_on=days_ago(50).isoformat(),
-                         jobs=[job("female", "idp")]).status_code == 201
+    assert (
+        service.visit(
+            recent.id, kind="follow_up", visited_on=days_ago(50).isoformat(), jobs=[job("female", "idp")]
+        ).status_code
+        == 201
+    )
 
     response = service.client.get(f"/api/v1/calls/{call_id}/export.csv", headers=bearer(Role.monitor))
     assert response.status_code == 200, response.text
@@ -78,19 +92,31 @@ def test_the_csv_has_an_hxl_row_and_one_row_per_grant(service: Monitoring) -> No
     assert len(by_grant) == 3
     paid = by_grant[str(grant.id)]
     assert (paid["governorate"], paid["awarded"], paid["disbursed"], paid["first_payment_on"]) == (
-        "IQ-NI", "18000.00", "9000.00", days_ago(400).isoformat())
+        "IQ-NI",
+        "18000.00",
+        "9000.00",
+        days_ago(400).isoformat(),
+    )
     assert (paid["jobs_planned"], paid["jobs_verified"], paid["jobs_retained_6m"], paid["jobs_retained_12m"]) == (
-        "3", "2", "1", "1")
+        "3",
+        "2",
+        "1",
+        "1",
+    )
     other = by_grant[str(unpaid.id)]
     assert (other["disbursed"], other["first_payment_on"], other["jobs_verified"], other["jobs_retained_6m"]) == (
-        "0.00", "", "0", "0")
+        "0.00",
+        "",
+        "0",
+        "0",
+    )
     assert (by_grant[str(recent.id)]["jobs_verified"], by_grant[str(recent.id)]["jobs_retained_6m"]) == ("1", "0")
     assert "applicant" not in response.text and str(grant.applicant_id) not in response.text
 
-    assert service.client.get(f"/api/v1/calls/{call_id}/export.csv",
-                              headers=bearer(Role.applicant)).status_code == 403
-    assert service.client.get(f"/api/v1/calls/{uuid.uuid4()}/export.csv",
-                              headers=bearer(Role.officer)).status_code == 404
+    assert service.client.get(f"/api/v1/calls/{call_id}/export.csv", headers=bearer(Role.applicant)).status_code == 403
+    assert (
+        service.client.get(f"/api/v1/calls/{uuid.uuid4()}/export.csv", headers=bearer(Role.officer)).status_code == 404
+    )
 
 
 def test_iati_activities_validate_one_per_grant_with_commitment_and_disbursements(service: Monitoring) -> None:
@@ -110,8 +136,10 @@ def test_iati_activities_validate_one_per_grant_with_commitment_and_disbursement
     assert first.find("reporting-org").get("ref") == ORG
     lang = "{http://www.w3.org/XML/1998/namespace}lang"
     titles = {n.get(lang): n.text for n in first.findall("title/narrative")}
-    assert titles == {"en": f"Ninawa small business grants: grant {reference_of(paid.application_id)}",
-                      "ar": f"منح المشاريع الصغيرة في نينوى: منحة {reference_of(paid.application_id)}"}
+    assert titles == {
+        "en": f"Ninawa small business grants: grant {reference_of(paid.application_id)}",
+        "ar": f"منح المشاريع الصغيرة في نينوى: منحة {reference_of(paid.application_id)}",
+    }
     grantee = [o for o in first.findall("participating-org") if o.get("role") == "4"]
     assert [o.findtext("narrative") for o in grantee] == [reference_of(paid.application_id)]
     assert first.find("activity-status").get("code") == "2"
@@ -119,20 +147,29 @@ def test_iati_activities_validate_one_per_grant_with_commitment_and_disbursement
     assert first.find("location").get("ref") == "IQ-NI"
     assert {n.text for n in first.findall("location/name/narrative")} == {"Ninawa", "نينوى"}
     assert [(s.get("vocabulary"), s.get("code")) for s in first.findall("sector")] == [
-        ("1", "31120"), ("99", "agriculture")]
-    transactions = [(t.find("transaction-type").get("code"), t.find("transaction-date").get("iso-date"),
-                     t.findtext("value"), t.find("value").get("currency"), t.find("value").get("value-date"))
-                    for t in first.findall("transaction")]
+        ("1", "31120"),
+        ("99", "agriculture"),
+    ]
+    transactions = [
+        (
+            t.find("transaction-type").get("code"),
+            t.find("transaction-date").get("iso-date"),
+            t.findtext("value"),
+            t.find("value").get("currency"),
+            t.find("value").get("value-date"),
+        )
+        for t in first.findall("transaction")
+    ]
     assert transactions == [
         ("2", transactions[0][1], "18000.00", "USD", transactions[0][1]),
         ("3", days_ago(40).isoformat(), "9000.00", "USD", days_ago(40).isoformat()),
-        ("3", days_ago(10).isoformat(), "5400.00", "USD", days_ago(10).isoformat())]
+        ("3", days_ago(10).isoformat(), "5400.00", "USD", days_ago(10).isoformat()),
+    ]
     assert [t.get("ref") for t in first.findall("transaction")][1:] == [str(t.tranche_id) for t in paid.tranches[:2]]
 
     second = activities[f"{ORG}-{unpaid.id}"]
     assert second.find("activity-status").get("code") == "3"  # completed: finalisation
-    assert [(s.get("vocabulary"), s.get("code")) for s in second.findall("sector")] == [
-        ("1", "16020"), ("99", "trade")]
+    assert [(s.get("vocabulary"), s.get("code")) for s in second.findall("sector")] == [("1", "16020"), ("99", "trade")]
     assert [t.findtext("value") for t in second.findall("transaction")] == ["10000.50"]
     assert "Mosul" not in response.text and str(paid.applicant_id) not in response.text  # no district, no account
 
@@ -155,7 +192,9 @@ def test_the_360giving_package_validates_with_recipients_by_reference(service: M
     assert first["beneficiaryLocation"] == [{"name": "Ninawa", "countryCode": "IQ", "geoCode": "IQ-NI"}]
     assert first["grantProgramme"][0]["title"] == "Ninawa small business grants"
     assert [(t["transactionDate"], t["value"]) for t in first["disbursementTransaction"]] == [
-        (days_ago(40).isoformat(), 9000), (days_ago(10).isoformat(), 5400)]
+        (days_ago(40).isoformat(), 9000),
+        (days_ago(10).isoformat(), 5400),
+    ]
     second = grants[f"{PREFIX}-{unpaid.id}"]
     assert (second["amountAwarded"], second["amountDisbursed"]) == (10000.5, 0)
     assert "disbursementTransaction" not in second

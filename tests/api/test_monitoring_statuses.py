@@ -31,8 +31,11 @@ def by_status(service: Monitoring, call_id: object) -> dict[str, int]:
 def test_statuses_follow_the_events_in_order_and_out_of_order(service: Monitoring) -> None:
     call_id = service.open_call()
     paths = {
-        "submitted": [], "ineligible": ["ineligible"], "eligible": ["eligible"],
-        "under_review": ["eligible", "under_review"], "scored": ["eligible", "under_review", "scored"],
+        "submitted": [],
+        "ineligible": ["ineligible"],
+        "eligible": ["eligible"],
+        "under_review": ["eligible", "under_review"],
+        "scored": ["eligible", "under_review", "scored"],
         "rejected": ["eligible", "under_review", "scored", "rejected"],
         "withdrawn": ["eligible", "under_review", "withdrawn"],
     }
@@ -55,8 +58,16 @@ def test_statuses_follow_the_events_in_order_and_out_of_order(service: Monitorin
     service.deliver_event(service.status_event(call_id, promoted, "waitlisted", now - timedelta(days=2)))
     assert service.application_status(promoted) == "awarded"
 
-    assert by_status(service, call_id) == {"submitted": 1, "eligible": 1, "ineligible": 1, "under_review": 1,
-                                           "scored": 1, "awarded": 2, "rejected": 1, "withdrawn": 2}
+    assert by_status(service, call_id) == {
+        "submitted": 1,
+        "eligible": 1,
+        "ineligible": 1,
+        "under_review": 1,
+        "scored": 1,
+        "awarded": 2,
+        "rejected": 1,
+        "withdrawn": 2,
+    }
 
 
 def test_an_event_before_the_application_is_retried_and_a_replay_changes_nothing(service: Monitoring) -> None:
@@ -83,7 +94,8 @@ def test_a_grant_is_an_award_whichever_arrives_first(service: Monitoring) -> Non
     service.deliver_event(service.submitted_event(call_id, application_id))
     assert service.application_status(application_id) == "awarded"
     # An older decision arriving after the grant does not move it back.
-    service.deliver_event(service.status_event(call_id, application_id, "waitlisted",
-                                               datetime.now(UTC) - timedelta(days=1)))
+    service.deliver_event(
+        service.status_event(call_id, application_id, "waitlisted", datetime.now(UTC) - timedelta(days=1))
+    )
     assert service.application_status(application_id) == "awarded"
     assert by_status(service, call_id) == {"awarded": 2}

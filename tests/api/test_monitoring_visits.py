@@ -38,9 +38,11 @@ def test_a_grant_gets_a_verification_visit_per_tranche_overdue_once_past(service
     assert [(s["kind"], s["due_on"], s["status"], s["milestone"]) for s in view["schedule"]] == [
         ("verification", (start + timedelta(days=30)).isoformat(), "overdue", "agreement_signed"),
         ("verification", (start + timedelta(days=60)).isoformat(), "scheduled", "assets_purchased"),
-        ("verification", (start + timedelta(days=90)).isoformat(), "scheduled", "jobs_filled")]
-    assert view["milestones"] == [{"key": k, "verified_at": None}
-                                  for k in ("agreement_signed", "assets_purchased", "jobs_filled")]
+        ("verification", (start + timedelta(days=90)).isoformat(), "scheduled", "jobs_filled"),
+    ]
+    assert view["milestones"] == [
+        {"key": k, "verified_at": None} for k in ("agreement_signed", "assets_purchased", "jobs_filled")
+    ]
     assert view["jobs"] == {"planned": 4, "verified": 0, "retained": 0, "retained_6m": 0, "retained_12m": 0}
     assert service.scalar("SELECT count(*) FROM scheduled_visits") == 3
 
@@ -58,14 +60,19 @@ def test_follow_ups_are_due_after_the_last_tranche_is_paid(service: Monitoring) 
     service.deliver(PAID, "replay", TranchePaidV1.model_validate(last.data))  # a replay under a new event id
     follow_ups = [s for s in service.monitoring(grant.id)["schedule"] if s["kind"] == "follow_up"]
     assert [(s["due_on"], s["status"]) for s in follow_ups] == [
-        (days_ago(110).isoformat(), "overdue"), (days_ago(20).isoformat(), "overdue"),
-        (days_ago(-165).isoformat(), "scheduled")]
+        (days_ago(110).isoformat(), "overdue"),
+        (days_ago(20).isoformat(), "overdue"),
+        (days_ago(-165).isoformat(), "scheduled"),
+    ]
     assert service.scalar("SELECT count(*) FROM scheduled_visits WHERE kind = 'follow_up'") == 3
     assert str(service.scalar("SELECT first_paid_on FROM grants"))[:10] == days_ago(380).isoformat()
 
     assert service.visit(grant.id, kind="follow_up", visited_on=days_ago(100).isoformat()).status_code == 201
     assert [s["status"] for s in service.monitoring(grant.id)["schedule"] if s["kind"] == "follow_up"] == [
-        "done", "overdue", "scheduled"]
+        "done",
+        "overdue",
+        "scheduled",
+    ]
 
 
 def test_a_payment_before_its_grant_waits_for_it(service: Monitoring) -> None:
@@ -74,9 +81,17 @@ def test_a_payment_before_its_grant_waits_for_it(service: Monitoring) -> None:
     created = service.created_event(call_id, application_id)
     data = GrantCreatedV1.model_validate(created.data)
     tranche = data.tranches[0]
-    paid = event(PAID, tranche.tranche_id, TranchePaidV1(tranche_id=tranche.tranche_id, grant_id=data.grant_id,
-                                                         amount=tranche.amount, currency="USD",
-                                                         paid_at=datetime.now(UTC)))
+    paid = event(
+        PAID,
+        tranche.tranche_id,
+        TranchePaidV1(
+            tranche_id=tranche.tranche_id,
+            grant_id=data.grant_id,
+            amount=tranche.amount,
+            currency="USD",
+            paid_at=datetime.now(UTC),
+        ),
+    )
     with pytest.raises(NotYetApplicable):
         service.deliver_event(paid)
     assert service.deliver_event(created) is True
@@ -86,26 +101,39 @@ def test_a_payment_before_its_grant_waits_for_it(service: Monitoring) -> None:
 
 def test_a_visit_records_jobs_milestones_and_a_flag(service: Monitoring) -> None:
     grant = service.grant()
-    response = service.visit(grant.id, location={"lat": 36.34567, "lon": 43.13049},
-                             milestones_verified=["agreement_signed", "assets_purchased", "agreement_signed"],
-                             jobs=[job("female", "idp"), job("male", "host")],
-                             flag={"reason": "Assets not on site", "hold_payments": True})
+    response = service.visit(
+        grant.id,
+        location={"lat": 36.34567, "lon": 43.13049},
+        milestones_verified=["agreement_signed", "assets_purchased", "agreement_signed"],
+        jobs=[job("female", "idp"), job("male", "host")],
+        flag={"reason": "Assets not on site", "hold_payments": True},
+    )
     assert response.status_code == 201, response.text
     visit = response.json()
     assert visit["location"] == {"lat": "36.346", "lon": "43.130"}
     assert visit["milestones_verified"] == ["agreement_signed", "assets_purchased"]
     assert [(j["sex"], j["displacement_status"]) for j in visit["jobs"]] == [("female", "idp"), ("male", "host")]
     assert visit["flag"]["hold_payments"] is True and visit["flag"]["status"] == "open"
-    assert service.outbox(VISITED) == [{"visit_id": visit["id"], "grant_id": str(grant.id),
-                                        "visited_on": visit["visited_on"], "kind": "verification",
-                                        "jobs_verified": 2}]
+    assert service.outbox(VISITED) == [
+        {
+            "visit_id": visit["id"],
+            "grant_id": str(grant.id),
+            "visited_on": visit["visited_on"],
+            "kind": "verification",
+            "jobs_verified": 2,
+        }
+    ]
     assert sorted(e["milestone"] for e in service.outbox(VERIFIED)) == ["agreement_signed", "assets_purchased"]
-    assert service.outbox(FLAGGED) == [{"flag_id": visit["flag"]["id"], "grant_id": str(grant.id),
-                                        "hold_payments": True}]
+    assert service.outbox(FLAGGED) == [
+        {"flag_id": visit["flag"]["id"], "grant_id": str(grant.id), "hold_payments": True}
+    ]
 
     # The same jobs seen again (named by id) and a milestone verified again: no new rows or events.
-    again = service.visit(grant.id, milestones_verified=["agreement_signed"],
-                          jobs=[job(job_id=visit["jobs"][0]["id"], still_employed=False)])
+    again = service.visit(
+        grant.id,
+        milestones_verified=["agreement_signed"],
+        jobs=[job(job_id=visit["jobs"][0]["id"], still_employed=False)],
+    )
     assert again.status_code == 201, again.text
     assert again.json()["milestones_verified"] == []
     assert len(service.outbox(VERIFIED)) == 2
@@ -119,16 +147,19 @@ def test_a_visit_records_jobs_milestones_and_a_flag(service: Monitoring) -> None
     assert not any("Assets not on site" in p or "All well" in p or "36.34" in p for p in payloads)
 
 
-@pytest.mark.parametrize(("body", "loc"), [
-    ({"visited_on": (datetime.now(UTC).date() + timedelta(days=2)).isoformat()}, "visited_on"),
-    ({"location": {"lat": 33.3, "lon": 50.1}}, "location"),
-    ({"location": {"lat": 28.9, "lon": 44.0}}, "location"),
-    ({"milestones_verified": ["not_in_plan"]}, "milestones_verified"),
-    ({"jobs": [job(job_id=uuid.uuid4())]}, "jobs"),
-    ({"jobs": [{**job(), "sex": "other"}]}, "jobs"),
-    ({"kind": "inspection"}, "kind"),
-    ({"surprise": 1}, "surprise"),
-])
+@pytest.mark.parametrize(
+    ("body", "loc"),
+    [
+        ({"visited_on": (datetime.now(UTC).date() + timedelta(days=2)).isoformat()}, "visited_on"),
+        ({"location": {"lat": 33.3, "lon": 50.1}}, "location"),
+        ({"location": {"lat": 28.9, "lon": 44.0}}, "location"),
+        ({"milestones_verified": ["not_in_plan"]}, "milestones_verified"),
+        ({"jobs": [job(job_id=uuid.uuid4())]}, "jobs"),
+        ({"jobs": [{**job(), "sex": "other"}]}, "jobs"),
+        ({"kind": "inspection"}, "kind"),
+        ({"surprise": 1}, "surprise"),
+    ],
+)
 def test_invalid_visits_are_422(service: Monitoring, body: dict[str, Any], loc: str) -> None:
     grant = service.grant()
     response = service.visit(grant.id, **body)
@@ -158,18 +189,28 @@ def test_verifying_a_milestone_is_idempotent(service: Monitoring) -> None:
     assert second.status_code == 200
     assert second.json() == first.json()
     assert [e["milestone"] for e in service.outbox(VERIFIED)] == ["assets_purchased"]
-    assert service.client.post(f"/api/v1/grants/{grant.id}/milestones/unknown_key/verify",
-                               headers=bearer(Role.officer)).status_code == 404
+    assert (
+        service.client.post(
+            f"/api/v1/grants/{grant.id}/milestones/unknown_key/verify", headers=bearer(Role.officer)
+        ).status_code
+        == 404
+    )
     assert service.client.post(url, headers=bearer(Role.finance)).status_code == 403
-    assert service.client.post(f"/api/v1/grants/{uuid.uuid4()}/milestones/assets_purchased/verify",
-                               headers=bearer(Role.officer)).status_code == 404
+    assert (
+        service.client.post(
+            f"/api/v1/grants/{uuid.uuid4()}/milestones/assets_purchased/verify", headers=bearer(Role.officer)
+        ).status_code
+        == 404
+    )
 
 
 def test_flags_are_raised_resolved_once_and_audited(service: Monitoring) -> None:
     grant = service.grant()
-    raised = service.client.post(f"/api/v1/grants/{grant.id}/flags", json={"reason": "Premises closed",
-                                                                         "hold_payments": True},
-                                 headers=bearer(Role.officer))
+    raised = service.client.post(
+        f"/api/v1/grants/{grant.id}/flags",
+        json={"reason": "Premises closed", "hold_payments": True},
+        headers=bearer(Role.officer),
+    )
     assert raised.status_code == 201, raised.text
     flag_id = raised.json()["id"]
     resolved = service.client.post(f"/api/v1/flags/{flag_id}/resolve", headers=bearer(Role.monitor))
@@ -180,8 +221,14 @@ def test_flags_are_raised_resolved_once_and_audited(service: Monitoring) -> None
     actions = [r[0] for r in service.sql("SELECT action FROM audit_log WHERE entity_id = :f ORDER BY id", f=flag_id)]
     assert actions == ["flag.raised", "flag.resolved"]
     assert [f["status"] for f in service.monitoring(grant.id)["flags"]] == ["resolved"]
-    assert service.client.post(f"/api/v1/grants/{grant.id}/flags", json={"reason": "x", "hold_payments": False},
-                               headers=bearer(Role.applicant)).status_code == 403
+    assert (
+        service.client.post(
+            f"/api/v1/grants/{grant.id}/flags",
+            json={"reason": "x", "hold_payments": False},
+            headers=bearer(Role.applicant),
+        ).status_code
+        == 403
+    )
 
 
 def test_the_grantee_reads_their_own_monitoring_only(service: Monitoring) -> None:
@@ -189,14 +236,24 @@ def test_the_grantee_reads_their_own_monitoring_only(service: Monitoring) -> Non
     assert service.monitoring(grant.id, bearer(Role.applicant, grant.applicant_id))["grant_id"] == str(grant.id)
     other = service.client.get(f"/api/v1/grants/{grant.id}/monitoring", headers=bearer(Role.applicant))
     assert other.status_code == 404
-    assert service.client.get(f"/api/v1/grants/{uuid.uuid4()}/monitoring",
-                              headers=bearer(Role.monitor)).status_code == 404
+    assert (
+        service.client.get(f"/api/v1/grants/{uuid.uuid4()}/monitoring", headers=bearer(Role.monitor)).status_code == 404
+    )
 
 
 def test_the_database_refuses_a_second_verification_of_a_milestone(service: Monitoring) -> None:
     grant = service.grant()
-    assert service.client.post(f"/api/v1/grants/{grant.id}/milestones/jobs_filled/verify",
-                               headers=bearer(Role.officer)).status_code == 200
+    assert (
+        service.client.post(
+            f"/api/v1/grants/{grant.id}/milestones/jobs_filled/verify", headers=bearer(Role.officer)
+        ).status_code
+        == 200
+    )
     with pytest.raises(IntegrityError):
-        service.execute("INSERT INTO verified_milestones (grant_id, milestone, verified_at, verified_by) "
-                        "VALUES (:g, 'jobs_filled', :at, :by)", g=grant.id, at=datetime.now(UTC), by=uuid.uuid4())
+        service.execute(
+            "INSERT INTO verified_milestones (grant_id, milestone, verified_at, verified_by) "
+            "VALUES (:g, 'jobs_filled', :at, :by)",
+            g=grant.id,
+            at=datetime.now(UTC),
+            by=uuid.uuid4(),
+        )

@@ -50,10 +50,10 @@ def test_canaries_never_reach_events_logs_or_error_bodies(
         response = intake.client.post("/api/v1/applications", json=body, headers=intake.applicant)
         assert response.status_code == 422
         bodies.append(response.text)
-    incomplete = intake.client.post("/api/v1/applications", json={"call_id": intake.call["id"], "owner": owner},
-                                    headers=intake.applicant).json()
-    bodies.append(intake.client.post(f"/api/v1/applications/{incomplete['id']}/submit",
-                                     headers=intake.applicant).text)
+    incomplete = intake.client.post(
+        "/api/v1/applications", json={"call_id": intake.call["id"], "owner": owner}, headers=intake.applicant
+    ).json()
+    bodies.append(intake.client.post(f"/api/v1/applications/{incomplete['id']}/submit", headers=intake.applicant).text)
     bodies.append(intake.client.post(f"/api/v1/applications/{first['id']}/submit", headers=intake.applicant).text)
 
     assert [b for b in bodies if leaks(b)] == []

@@ -61,8 +61,18 @@ def test_the_queue_is_blind_and_pages_with_a_cursor(scoring: Scoring) -> None:
         cursor = page["next_cursor"]
     assert len(seen) == len(set(seen)) == 5
     application = first["items"][0]["application"]
-    assert set(application) == {"sector", "governorate", "district", "years_operating", "employees_female",
-                                "employees_male", "employees", "owner", "plan", "currency"}
+    assert set(application) == {
+        "sector",
+        "governorate",
+        "district",
+        "years_operating",
+        "employees_female",
+        "employees_male",
+        "employees",
+        "owner",
+        "plan",
+        "currency",
+    }
     assert set(application["owner"]) == {"sex", "age", "displacement_status"}
     assert "budget_lines" in application["plan"] and application["plan"]["requested_amount"] == "18000.00"
     raw = json.dumps(first).lower()
@@ -108,8 +118,16 @@ def test_drafts_submission_and_the_errors(scoring: Scoring) -> None:
     assert [r["status"] for r in scoring.queue(officer, "submitted")] == ["submitted"]
     assert scoring.queue(officer) == []
     scored = outbox(scoring, "edf.scoring.application.scored.v1")
-    assert scored == [{"application_id": str(application), "call_id": str(call), "score": "72.00",
-                       "criteria": {"jobs": "3.00", "viability": "8.00"}, "reviewers": 1, "diverged": False}]
+    assert scored == [
+        {
+            "application_id": str(application),
+            "call_id": str(call),
+            "score": "72.00",
+            "criteria": {"jobs": "3.00", "viability": "8.00"},
+            "reviewers": 1,
+            "diverged": False,
+        }
+    ]
 
 
 def test_a_recusal_is_kept_and_the_review_goes_to_another_officer(scoring: Scoring) -> None:
@@ -117,12 +135,15 @@ def test_a_recusal_is_kept_and_the_review_goes_to_another_officer(scoring: Scori
     first = scoring.add_officer()
     application = scoring.submit(call)
     review = scoring.queue(first)[0]
-    recused = scoring.client.post(f"/api/v1/reviews/{review['id']}/recuse",
-                                  json={"reason": "The owner is my cousin."}, headers=first)
+    recused = scoring.client.post(
+        f"/api/v1/reviews/{review['id']}/recuse", json={"reason": "The owner is my cousin."}, headers=first
+    )
     assert recused.status_code == 200 and recused.json()["status"] == "recused"
     assert scoring.queue(first) == [] and scoring.queue(first, "recused")[0]["id"] == review["id"]
-    assert scoring.client.post(f"/api/v1/reviews/{review['id']}/submit", json={"scores": GOOD},
-                               headers=first).status_code == 409
+    assert (
+        scoring.client.post(f"/api/v1/reviews/{review['id']}/submit", json={"scores": GOOD}, headers=first).status_code
+        == 409
+    )
     # Nobody else yet: the place waits for the next officer, who gets it at once.
     second = scoring.add_officer()
     assert [r["application_id"] for r in scoring.queue(second)] == [str(application)]
@@ -131,7 +152,8 @@ def test_a_recusal_is_kept_and_the_review_goes_to_another_officer(scoring: Scori
     declared = scoring.client.get("/api/v1/reviews/recusals", params={"call_id": str(call)}, headers=COMMITTEE)
     assert declared.status_code == 200
     assert [(d["review_id"], d["reason"]) for d in declared.json()["items"]] == [
-        (review["id"], "The owner is my cousin.")]
+        (review["id"], "The owner is my cousin.")
+    ]
     assert scoring.client.get("/api/v1/reviews/recusals", headers=first).status_code == 403
     ranking = scoring.client.get(f"/api/v1/calls/{call}/ranking", headers=COMMITTEE).json()["items"]
     assert ranking[0]["recusals"] == 1
@@ -175,5 +197,7 @@ def test_an_inactive_officer_and_other_roles_receive_no_work(scoring: Scoring) -
     inactive = scoring.add_officer(active=False)
     application = scoring.submit(call)
     assert scoring.queue(inactive) == []
-    assert scoring.sql("SELECT unassigned FROM applications WHERE id = :id",
-                       id=application.hex if "sqlite" in scoring.database_url else str(application)) == [(1,)]
+    assert scoring.sql(
+        "SELECT unassigned FROM applications WHERE id = :id",
+        id=application.hex if "sqlite" in scoring.database_url else str(application),
+    ) == [(1,)]

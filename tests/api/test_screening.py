@@ -67,8 +67,11 @@ def test_several_failures_are_all_explained(intake: Intake) -> None:
 
 
 def test_duplicates_within_a_call_by_national_id_phone_and_registration(intake: Intake) -> None:
-    first = submit_and_screen(intake, owner={"national_id": "١٩٨٨ ٠٠١٢٣٤٥٦", "phone": "0770 999 1111"},
-                              business={"registration_number": "NIN-12/345"})
+    first = submit_and_screen(
+        intake,
+        owner={"national_id": "١٩٨٨ ٠٠١٢٣٤٥٦", "phone": "0770 999 1111"},
+        business={"registration_number": "NIN-12/345"},
+    )
     assert first["status"] == "eligible"
     same_id = submit_and_screen(intake, owner={"national_id": "198800123456"})
     same_phone = submit_and_screen(intake, owner={"phone": "+9647709991111"})
@@ -88,11 +91,17 @@ def test_the_same_person_may_apply_to_another_call(intake: Intake) -> None:
 
 
 def _award(intake: Intake, nats_url: str, application: dict[str, object]) -> None:
-    data = ApplicationDecidedV1(application_id=uuid.UUID(str(application["id"])),
-                                call_id=uuid.UUID(str(application["call_id"])), decision="awarded",
-                                amount="18000.00", currency="USD", decided_at=datetime.now(UTC))
-    event = make_event(source="/edf/scoring", type_="edf.scoring.application.decided.v1",
-                       subject=str(application["id"]), data=data)
+    data = ApplicationDecidedV1(
+        application_id=uuid.UUID(str(application["id"])),
+        call_id=uuid.UUID(str(application["call_id"])),
+        decision="awarded",
+        amount="18000.00",
+        currency="USD",
+        decided_at=datetime.now(UTC),
+    )
+    event = make_event(
+        source="/edf/scoring", type_="edf.scoring.application.decided.v1", subject=str(application["id"]), data=data
+    )
     publish(nats_url, event.type, event.model_dump_json().encode())
 
 
@@ -105,8 +114,9 @@ def test_an_earlier_award_is_a_flag_or_an_exclusion_as_the_call_says(
 
     earlier = submit_and_screen(intake, owner={"national_id": "77770001"})
     _award(intake, own_nats.url, earlier)
-    wait_until(lambda: intake.client.get(f"/api/v1/applications/{earlier['id']}",
-                                         headers=ADMIN).json()["status"] == "awarded")
+    wait_until(
+        lambda: intake.client.get(f"/api/v1/applications/{earlier['id']}", headers=ADMIN).json()["status"] == "awarded"
+    )
     later_call = intake.open_call(eligibility={"exclude_prior_beneficiaries": exclude})
     applicant = intake.new_applicant()
     draft = intake.draft(headers=applicant, call=later_call, owner={"national_id": "7777-0001"})
@@ -126,7 +136,9 @@ def test_withdrawing_after_a_decision_is_409(intake: Intake, own_nats: NatsServe
     intake.submit(draft)
     screened = intake.screened(draft)
     _award(intake, own_nats.url, screened)
-    wait_until(lambda: intake.client.get(f"/api/v1/applications/{draft['id']}",
-                                         headers=ADMIN).json()["status"] == "awarded")
-    assert intake.client.post(f"/api/v1/applications/{draft['id']}/withdraw",
-                              headers=intake.applicant).status_code == 409
+    wait_until(
+        lambda: intake.client.get(f"/api/v1/applications/{draft['id']}", headers=ADMIN).json()["status"] == "awarded"
+    )
+    assert (
+        intake.client.post(f"/api/v1/applications/{draft['id']}/withdraw", headers=intake.applicant).status_code == 409
+    )

@@ -27,8 +27,11 @@ def test_timeline_across_services_oldest_first_with_missing_parts_named(
     urls = {name: make_database_url() for name in ("gateway", "applications", "scoring")}
     for name, url in urls.items():
         upgrade(name, url)
-    applications = create_applications(settings_for("applications", database_url=urls["applications"],
-                                                     nats_url=own_nats.url, documents_dir=f"{tmp_path}/docs"))
+    applications = create_applications(
+        settings_for(
+            "applications", database_url=urls["applications"], nats_url=own_nats.url, documents_dir=f"{tmp_path}/docs"
+        )
+    )
     scoring = create_scoring(settings_for("scoring", database_url=urls["scoring"], nats_url=own_nats.url))
     with ServerThread(applications) as apps_server, ServerThread(scoring) as scoring_server:
         settings = gateway_settings(urls["gateway"], applications_url=apps_server.url, scoring_url=scoring_server.url)
@@ -38,8 +41,9 @@ def test_timeline_across_services_oldest_first_with_missing_parts_named(
             owner = bearer(Role.applicant)
             draft = gateway.post("/api/v1/applications", json=application_body(call["id"]), headers=owner).json()
             gateway.post(f"/api/v1/applications/{draft['id']}/submit", headers=owner)
-            wait_until(lambda: gateway.get(f"/api/v1/applications/{draft['id']}",
-                                           headers=owner).json()["status"] == "eligible")
+            wait_until(
+                lambda: gateway.get(f"/api/v1/applications/{draft['id']}", headers=owner).json()["status"] == "eligible"
+            )
 
             response = gateway.get(f"/api/v1/applications/{draft['id']}/timeline", headers=owner)
             assert response.status_code == 200, response.text
@@ -52,10 +56,14 @@ def test_timeline_across_services_oldest_first_with_missing_parts_named(
             assert missing == {"disbursement", "monitoring"}
             assert response.headers["x-timeline-unavailable"] == "disbursement,monitoring"
 
-            assert gateway.get(f"/api/v1/applications/{draft['id']}/timeline",
-                               headers=bearer(Role.applicant)).status_code == 404
+            assert (
+                gateway.get(f"/api/v1/applications/{draft['id']}/timeline", headers=bearer(Role.applicant)).status_code
+                == 404
+            )
             assert gateway.get(f"/api/v1/applications/{draft['id']}/timeline").status_code == 401
-            assert gateway.get(f"/api/v1/applications/{draft['id']}/timeline",
-                               headers=bearer(Role.officer)).status_code == 200
+            assert (
+                gateway.get(f"/api/v1/applications/{draft['id']}/timeline", headers=bearer(Role.officer)).status_code
+                == 200
+            )
             # Not reachable from outside: the internal part is not proxied.
             assert gateway.get(f"/internal/timeline/applications/{draft['id']}", headers=ADMIN).status_code == 404

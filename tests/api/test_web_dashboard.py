@@ -35,8 +35,10 @@ from tests.support.web import csrf_of
 
 ADMIN = "admin@dashboard.example"
 EN, AR = catalogue("en"), catalogue("ar")
-SVG = re.compile(r'<svg xmlns="http://www.w3.org/2000/svg" class="chart"[^>]*>\s*<title id="([^"]+)-title">([^<]+)'
-                 r'</title><desc id="[^"]+-desc">([^<]+)</desc>')
+SVG = re.compile(
+    r'<svg xmlns="http://www.w3.org/2000/svg" class="chart"[^>]*>\s*<title id="([^"]+)-title">([^<]+)'
+    r'</title><desc id="[^"]+-desc">([^<]+)</desc>'
+)
 
 
 @dataclass
@@ -55,8 +57,11 @@ class Dashboard:
             if not self.admin:  # one sign-in: each one hashes the password
                 token = client.post("/api/v1/auth/token", data={"username": ADMIN, "password": ADMIN_PASSWORD})
                 self.admin["Authorization"] = f"Bearer {token.json()['access_token']}"
-            created = client.post("/api/v1/users", headers=self.admin, json={
-                "email": email, "password": PASSWORD, "full_name": f"Test {role.value}", "role": role.value})
+            created = client.post(
+                "/api/v1/users",
+                headers=self.admin,
+                json={"email": email, "password": PASSWORD, "full_name": f"Test {role.value}", "role": role.value},
+            )
             assert created.status_code == 201, created.text
         return email
 
@@ -64,15 +69,17 @@ class Dashboard:
     def signed_in(self, role: Role, lang: str = "en") -> Iterator[httpx.Client]:
         with httpx.Client(base_url=self.gateway_url, timeout=15, headers={"Accept-Language": lang}) as client:
             token = csrf_of(client.get("/signin").text)
-            response = client.post("/signin", data={"csrf": token, "email": self.user(role), "password": PASSWORD,
-                                                    "next": "/dashboard"})
+            response = client.post(
+                "/signin", data={"csrf": token, "email": self.user(role), "password": PASSWORD, "next": "/dashboard"}
+            )
             assert response.status_code == 303 and response.headers["location"] == "/dashboard", response.text
             yield client
 
 
 @pytest.fixture
-def dashboard(make_database_url: Callable[[], str], own_nats: NatsServer,
-              tmp_path: Path) -> Iterator[Callable[..., Dashboard]]:
+def dashboard(
+    make_database_url: Callable[[], str], own_nats: NatsServer, tmp_path: Path
+) -> Iterator[Callable[..., Dashboard]]:
     """`dashboard(monitoring=True)`: the servers; without monitoring, the gateway's monitoring
     address is a port nobody listens on."""
     with ExitStack() as stacks:
@@ -81,8 +88,15 @@ def dashboard(make_database_url: Callable[[], str], own_nats: NatsServer,
             applications_db, gateway_db = make_database_url(), make_database_url()
             upgrade("applications", applications_db)
             upgrade("gateway", gateway_db)
-            applications = stacks.enter_context(ServerThread(create_applications(ApplicationsSettings(
-                database_url=applications_db, documents_dir=tmp_path / "documents", nats_url=own_nats.url))))
+            applications = stacks.enter_context(
+                ServerThread(
+                    create_applications(
+                        ApplicationsSettings(
+                            database_url=applications_db, documents_dir=tmp_path / "documents", nats_url=own_nats.url
+                        )
+                    )
+                )
+            )
             upstreams = {"applications_url": applications.url}
             seeded: Monitoring | None = None
             if monitoring:
@@ -93,8 +107,9 @@ def dashboard(make_database_url: Callable[[], str], own_nats: NatsServer,
                 client = stacks.enter_context(httpx.Client(base_url=server.url, timeout=15))
                 seeded = Monitoring(app=service, client=client, database_url=monitoring_db)
                 upstreams["monitoring_url"] = server.url
-            settings = gateway_settings(gateway_db, bootstrap_admin_email=ADMIN,
-                                        bootstrap_admin_password=ADMIN_PASSWORD, **upstreams)
+            settings = gateway_settings(
+                gateway_db, bootstrap_admin_email=ADMIN, bootstrap_admin_password=ADMIN_PASSWORD, **upstreams
+            )
             gateway = stacks.enter_context(ServerThread(create_gateway(settings)))
             with httpx.Client(base_url=applications.url, headers=bearer(Role.admin), timeout=15) as client:
                 created = client.post("/api/v1/calls", json=call_body())
@@ -102,8 +117,15 @@ def dashboard(make_database_url: Callable[[], str], own_nats: NatsServer,
                 call = client.post(f"/api/v1/calls/{created.json()['id']}/open").json()
             if seeded is not None:
                 seeded_client = seeded.client
-                wait_until(lambda: seeded_client.get(f"/api/v1/calls/{call['id']}/indicators",
-                                                     headers=bearer(Role.officer)).status_code == 200, 30)
+                wait_until(
+                    lambda: (
+                        seeded_client.get(
+                            f"/api/v1/calls/{call['id']}/indicators", headers=bearer(Role.officer)
+                        ).status_code
+                        == 200
+                    ),
+                    30,
+                )
             return Dashboard(gateway_url=gateway.url, applications_url=applications.url, call=call, monitoring=seeded)
 
         yield start
@@ -111,23 +133,35 @@ def dashboard(make_database_url: Callable[[], str], own_nats: NatsServer,
 
 def pay_at(monitoring: Monitoring, grant: MonitoredGrant, seq: int, at: datetime) -> None:
     tranche = grant.tranches[seq - 1]
-    assert monitoring.deliver_event(event(PAID, tranche.tranche_id, TranchePaidV1(
-        tranche_id=tranche.tranche_id, grant_id=grant.id, amount=tranche.amount, currency="USD", paid_at=at)))
+    assert monitoring.deliver_event(
+        event(
+            PAID,
+            tranche.tranche_id,
+            TranchePaidV1(
+                tranche_id=tranche.tranche_id, grant_id=grant.id, amount=tranche.amount, currency="USD", paid_at=at
+            ),
+        )
+    )
 
 
 def seed(monitoring: Monitoring, call_id: uuid.UUID) -> None:
     """Two grants (28000 awarded); 9000 paid in January, 5400 + 5000 in March 2026; four jobs seen;
     G1's first two verification visits done and the third one overdue, G2's three due."""
-    g1 = monitoring.grant(call_id, amount="18000.00", created_at=datetime(2026, 1, 5, tzinfo=UTC), governorate="IQ-NI",
-                          female=2, male=2)
-    g2 = monitoring.grant(call_id, amount="10000.00", governorate="IQ-AN", owner_sex="male", displacement="idp",
-                          female=1, male=3)
+    g1 = monitoring.grant(
+        call_id, amount="18000.00", created_at=datetime(2026, 1, 5, tzinfo=UTC), governorate="IQ-NI", female=2, male=2
+    )
+    g2 = monitoring.grant(
+        call_id, amount="10000.00", governorate="IQ-AN", owner_sex="male", displacement="idp", female=1, male=3
+    )
     pay_at(monitoring, g1, 1, datetime(2026, 1, 20, 9, tzinfo=UTC))
     pay_at(monitoring, g1, 2, datetime(2026, 3, 3, 9, tzinfo=UTC))
     pay_at(monitoring, g2, 1, datetime(2026, 3, 9, 9, tzinfo=UTC))
-    visit = monitoring.visit(g1.id, visited_on=days_ago(20).isoformat(),
-                             milestones_verified=["agreement_signed", "assets_purchased"],
-                             jobs=[job("female", "idp"), job("female", "returnee"), job("male", "host")])
+    visit = monitoring.visit(
+        g1.id,
+        visited_on=days_ago(20).isoformat(),
+        milestones_verified=["agreement_signed", "assets_purchased"],
+        jobs=[job("female", "idp"), job("female", "returnee"), job("male", "host")],
+    )
     assert visit.status_code == 201, visit.text
     assert monitoring.visit(g2.id, kind="follow_up", jobs=[job("male", "idp")]).status_code == 201
 
@@ -142,8 +176,16 @@ def test_anonymous_visitors_sign_in_first_and_applicants_are_refused(dashboard: 
         assert 'href="/dashboard"' not in anonymous.get("/").text
     with httpx.Client(base_url=web.gateway_url, timeout=15) as applicant:
         token = csrf_of(applicant.get("/signin").text)
-        signed_up = applicant.post("/signup", data={"csrf": token, "next": "/dashboard", "full_name": "Layla Hassan",
-                                                    "email": unique_email("applicant"), "password": PASSWORD})
+        signed_up = applicant.post(
+            "/signup",
+            data={
+                "csrf": token,
+                "next": "/dashboard",
+                "full_name": "Layla Hassan",
+                "email": unique_email("applicant"),
+                "password": PASSWORD,
+            },
+        )
         assert signed_up.status_code == 303
         for path in ("/dashboard", f"/dashboard/{web.call['id']}", "/dashboard/not-a-call"):
             refused = applicant.get(path)
@@ -168,10 +210,14 @@ def test_staff_see_the_calls_and_each_calls_figures_in_english(dashboard: Callab
         assert '<html lang="en" dir="ltr">' in html and "<script" not in html
         charts = {chart_id: (title, desc) for chart_id, title, desc in SVG.findall(html)}
         assert list(charts) == ["chart-jobs", "chart-money", "chart-visits", "chart-grants"]
-        assert charts["chart-jobs"] == (EN["dash.chart.jobs"], "IDPs: Female 1, Male 1; Returnees: Female 1, Male 0; "
-                                                               "Host community: Female 0, Male 1")
-        assert charts["chart-money"][1] == ("2026-01: 9,000 (Total to date 9,000); 2026-02: 0 (Total to date 9,000); "
-                                            "2026-03: 10,400 (Total to date 19,400)")
+        assert charts["chart-jobs"] == (
+            EN["dash.chart.jobs"],
+            "IDPs: Female 1, Male 1; Returnees: Female 1, Male 0; Host community: Female 0, Male 1",
+        )
+        assert charts["chart-money"][1] == (
+            "2026-01: 9,000 (Total to date 9,000); 2026-02: 0 (Total to date 9,000); "
+            "2026-03: 10,400 (Total to date 19,400)"
+        )
         assert charts["chart-visits"][1] == "Due: 3, Overdue: 1, Done: 2"
         assert charts["chart-grants"][1] == "Active: 2, Completed: 0"
         assert 'direction="ltr"' in html and 'style="' not in html

@@ -41,8 +41,16 @@ def browser(stack: WebStack, **headers: str) -> httpx.Client:
 
 def sign_up(client: httpx.Client, next_url: str = "/status", email: str | None = None) -> str:
     token = csrf_of(client.get("/signin").text)
-    response = client.post("/signup", data={"csrf": token, "next": next_url, "full_name": "Layla Hassan",
-                                            "email": email or unique_email("web"), "password": PASSWORD})
+    response = client.post(
+        "/signup",
+        data={
+            "csrf": token,
+            "next": next_url,
+            "full_name": "Layla Hassan",
+            "email": email or unique_email("web"),
+            "password": PASSWORD,
+        },
+    )
     assert response.status_code == 303, response.text
     assert response.headers["location"] == next_url
     return csrf_of(client.get(next_url, follow_redirects=True).text)
@@ -156,8 +164,9 @@ def test_signing_in_goes_back_to_the_form_and_only_to_this_site(stack: Stack) ->
         client.post("/signout", data={"csrf": csrf_of(client.get("/status").text)})
         assert client.get("/status").status_code == 303  # signed out: to the sign-in page
         token = csrf_of(client.get("/signin").text)
-        answer = client.post("/signin", data={"csrf": token, "email": email, "password": PASSWORD,
-                                              "next": "https://evil.example/steal"})
+        answer = client.post(
+            "/signin", data={"csrf": token, "email": email, "password": PASSWORD, "next": "https://evil.example/steal"}
+        )
         assert answer.status_code == 303 and answer.headers["location"] == "/"
         assert client.get("/status").status_code == 200
 
@@ -180,8 +189,14 @@ def test_validation_errors_are_shown_next_to_their_fields_in_arabic(stack: Stack
     with browser(web) as client:
         client.get("/?lang=ar")
         token = sign_up(client, f"/apply/{code}/business")
-        typed = {"csrf": token, "name": "ألبان نينوى", "district": "الموصل", "founded_year": "السنة الماضية",
-                 "employees_female": "٢", "employees_male": "۵"}
+        typed = {
+            "csrf": token,
+            "name": "ألبان نينوى",
+            "district": "الموصل",
+            "founded_year": "السنة الماضية",
+            "employees_female": "٢",
+            "employees_male": "۵",
+        }
         response = client.post(f"/apply/{code}/business", data=typed)
         assert response.status_code == 422
         errors = field_errors(response.text)
@@ -203,29 +218,71 @@ def test_whole_application_over_plain_http(stack: Stack, own_nats: NatsServer) -
         assert client.get(f"/apply/{code}").status_code == 200  # sign up or sign in, on the form's page
         token = sign_up(client, f"/apply/{code}")
         post = lambda step, **data: client.post(f"/apply/{code}/{step}", data={"csrf": token, **data})  # noqa: E731
-        assert post("business", name="Nineveh Dairy", registration_number="NIN-2024-77", sector="agriculture",
-                    governorate="IQ-NI", district="Mosul", address="Al-Zuhur", founded_year="2016",
-                    employees_female="2", employees_male="5").status_code == 303
-        assert post("owner", full_name="Layla Hassan", national_id=str(uuid.uuid4().int)[:12],
-                    phone="0770 123 4567", sex="female", birth_year="1988",
-                    displacement_status="returnee").status_code == 303
-        plan = {"summary": "A second milk cooler.", "jobs_planned_female": "2", "jobs_planned_male": "2",
-                "requested_amount": "18,000", "co_contribution": "٣٠٠٠",
-                "lines-0-item": "Milk cooler", "lines-0-quantity": "1", "lines-0-unit_cost": "20000",
-                "lines-1-item": "", "lines-1-quantity": "", "lines-1-unit_cost": "",
-                "lines-2-item": "", "lines-2-quantity": "", "lines-2-unit_cost": ""}
+        assert (
+            post(
+                "business",
+                name="Nineveh Dairy",
+                registration_number="NIN-2024-77",
+                sector="agriculture",
+                governorate="IQ-NI",
+                district="Mosul",
+                address="Al-Zuhur",
+                founded_year="2016",
+                employees_female="2",
+                employees_male="5",
+            ).status_code
+            == 303
+        )
+        assert (
+            post(
+                "owner",
+                full_name="Layla Hassan",
+                national_id=str(uuid.uuid4().int)[:12],
+                phone="0770 123 4567",
+                sex="female",
+                birth_year="1988",
+                displacement_status="returnee",
+            ).status_code
+            == 303
+        )
+        plan = {
+            "summary": "A second milk cooler.",
+            "jobs_planned_female": "2",
+            "jobs_planned_male": "2",
+            "requested_amount": "18,000",
+            "co_contribution": "٣٠٠٠",
+            "lines-0-item": "Milk cooler",
+            "lines-0-quantity": "1",
+            "lines-0-unit_cost": "20000",
+            "lines-1-item": "",
+            "lines-1-quantity": "",
+            "lines-1-unit_cost": "",
+            "lines-2-item": "",
+            "lines-2-quantity": "",
+            "lines-2-unit_cost": "",
+        }
         more = post("plan", action="add_line", **plan)
         assert more.status_code == 200 and 'name="lines-3-item"' in more.text and 'value="Milk cooler"' in more.text
         wrong = post("plan", **{**plan, "lines-3-item": "Pump", "lines-3-quantity": "one", "lines-3-unit_cost": "1000"})
         assert wrong.status_code == 422
         assert set(field_errors(wrong.text)) == {"f-lines-3-quantity"}
-        assert post("plan", **{**plan, "lines-3-item": "Pump", "lines-3-quantity": "1",
-                               "lines-3-unit_cost": "1000"}).headers["location"] == f"/apply/{code}/documents"
-        upload = client.post(f"/apply/{code}/documents", data={"csrf": token, "kind": "registration"},
-                             files={"file": ("registration.pdf", SMALL_PDF, "application/pdf")})
+        assert (
+            post(
+                "plan", **{**plan, "lines-3-item": "Pump", "lines-3-quantity": "1", "lines-3-unit_cost": "1000"}
+            ).headers["location"]
+            == f"/apply/{code}/documents"
+        )
+        upload = client.post(
+            f"/apply/{code}/documents",
+            data={"csrf": token, "kind": "registration"},
+            files={"file": ("registration.pdf", SMALL_PDF, "application/pdf")},
+        )
         assert upload.status_code == 303
-        text_file = client.post(f"/apply/{code}/documents", data={"csrf": token, "kind": "quote"},
-                                files={"file": ("quote.txt", b"just text", "text/plain")})
+        text_file = client.post(
+            f"/apply/{code}/documents",
+            data={"csrf": token, "kind": "quote"},
+            files={"file": ("quote.txt", b"just text", "text/plain")},
+        )
         assert text_file.status_code == 415 and "Only PDF, JPEG and PNG" in text_file.text
         assert "registration.pdf" in client.get(f"/apply/{code}/documents").text
         early = client.post(f"/apply/{code}/submit", data={"csrf": token})

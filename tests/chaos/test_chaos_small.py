@@ -21,8 +21,22 @@ from tests.support.apps import REPO
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(1200)]
 
-SMALL = ["--applicants", "80", "--officers", "2", "--kill-every", "3", "--nats-restart-at", "6",
-         "--postgres-restart-at", "15", "--timeout", "900", "--drain-timeout", "180"]
+SMALL = [
+    "--applicants",
+    "80",
+    "--officers",
+    "2",
+    "--kill-every",
+    "3",
+    "--nats-restart-at",
+    "6",
+    "--postgres-restart-at",
+    "15",
+    "--timeout",
+    "900",
+    "--drain-timeout",
+    "180",
+]
 
 
 def figure(output: str, name: str) -> str:
@@ -38,8 +52,13 @@ def test_a_small_chaos_run_loses_no_event_and_duplicates_no_effect(tmp_path: Pat
             pwd.getpwnam("postgres")
     except (PostgresUnavailable, KeyError) as exc:
         pytest.skip(f"no PostgreSQL of its own can be started here: {exc}")
-    run = subprocess.run([sys.executable, "-m", "chaos", *SMALL, "--workdir", str(tmp_path / "run")], cwd=REPO,
-                         capture_output=True, text=True, timeout=1150)
+    run = subprocess.run(
+        [sys.executable, "-m", "chaos", *SMALL, "--workdir", str(tmp_path / "run")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=1150,
+    )
     output = run.stdout + run.stderr
     assert run.returncode == 0, output[-8000:]
     assert "FAIL" not in output, output[-8000:]

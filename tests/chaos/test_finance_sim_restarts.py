@@ -43,8 +43,11 @@ def test_the_finance_consumer_survives_nats_restarts_and_pays_each_instruction_o
             paid.append(str(instruction_id))
             wait_until(lambda: paid_count(record) == len(paid), timeout=60, interval=0.2)
             own_nats.stop()  # while the consumer is waiting on a pull
-            without_jetstream = subprocess.Popen([nats_server_binary(), "-a", "127.0.0.1", "-p", str(own_nats.port)],
-                                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            without_jetstream = subprocess.Popen(
+                [nats_server_binary(), "-a", "127.0.0.1", "-p", str(own_nats.port)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             time.sleep(2.5)  # pulls get 503 (no JetStream to answer them)
             without_jetstream.terminate()
             without_jetstream.wait(10)

@@ -42,14 +42,25 @@ def deliver(intake: Intake, subject: str, application: dict[str, Any], data: Eve
 
 
 def scored(application: dict[str, Any], score: str = "50.00", reviewers: int = 2) -> ApplicationScoredV1:
-    return ApplicationScoredV1(application_id=uuid.UUID(application["id"]), call_id=uuid.UUID(application["call_id"]),
-                               score=Decimal(score), criteria={}, reviewers=reviewers, diverged=False)
+    return ApplicationScoredV1(
+        application_id=uuid.UUID(application["id"]),
+        call_id=uuid.UUID(application["call_id"]),
+        score=Decimal(score),
+        criteria={},
+        reviewers=reviewers,
+        diverged=False,
+    )
 
 
 def decided(application: dict[str, Any], decision: str, at: datetime) -> ApplicationDecidedV1:
-    return ApplicationDecidedV1(application_id=uuid.UUID(application["id"]), call_id=uuid.UUID(application["call_id"]),
-                                decision=decision, amount=Decimal("18000.00") if decision == "awarded" else None,
-                                currency="USD", decided_at=at)
+    return ApplicationDecidedV1(
+        application_id=uuid.UUID(application["id"]),
+        call_id=uuid.UUID(application["call_id"]),
+        decision=decision,
+        amount=Decimal("18000.00") if decision == "awarded" else None,
+        currency="USD",
+        decided_at=at,
+    )
 
 
 def status_of(intake: Intake, application: dict[str, Any]) -> dict[str, Any]:

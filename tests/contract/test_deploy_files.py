@@ -143,8 +143,9 @@ def test_every_app_has_probes_limits_an_autoscaler_a_budget_and_a_migration_job(
 
 def test_every_referenced_secret_and_config_key_exists(rendered: dict[str, list[dict[str, Any]]]) -> None:
     for overlay, resources in rendered.items():
-        data = {r["metadata"]["name"]: set(r.get("data", {}))
-                for r in resources if r["kind"] in ("Secret", "ConfigMap")}
+        data = {
+            r["metadata"]["name"]: set(r.get("data", {})) for r in resources if r["kind"] in ("Secret", "ConfigMap")
+        }
         for workload in [r for r in resources if r["kind"] in ("Deployment", "Job", "StatefulSet")]:
             pod = workload["spec"]["template"]["spec"]
             for container in pod["containers"] + pod.get("initContainers", []):
@@ -185,8 +186,12 @@ def test_network_policies_deny_by_default_and_expose_only_the_gateway(
         open_to_all = [n for n, p in policies.items() if any("from" not in r for r in p["spec"].get("ingress", []))]
         assert open_to_all == ["gateway"], overlay
         services = policies["services"]["spec"]["ingress"]
-        assert services == [{"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/component": "gateway"}}}],
-                             "ports": [{"protocol": "TCP", "port": 8000}]}]
+        assert services == [
+            {
+                "from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/component": "gateway"}}}],
+                "ports": [{"protocol": "TCP", "port": 8000}],
+            }
+        ]
 
 
 def test_cloudnative_pg_variant_adds_a_cluster_and_a_database_per_service(
@@ -200,8 +205,9 @@ def test_cloudnative_pg_variant_adds_a_cluster_and_a_database_per_service(
 
 
 def test_no_real_secret_file_is_tracked() -> None:
-    tracked = subprocess.run(["git", "ls-files", "deploy", "docker-compose.yml"], cwd=REPO,
-                             capture_output=True, text=True, check=True).stdout.split()
+    tracked = subprocess.run(
+        ["git", "ls-files", "deploy", "docker-compose.yml"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.split()
     assert not [path for path in tracked if path.endswith(".env")]
     assert "*.env" in (REPO / "deploy" / "kubernetes" / ".gitignore").read_text()
     examples = list((REPO / "deploy").rglob("*.env.example"))

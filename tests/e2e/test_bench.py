@@ -21,26 +21,54 @@ ANALYSIS = "## Where the time goes\n\nWritten by hand: the bench keeps it."
 
 
 def _report_with_analysis(path: Path) -> None:
-    path.write_text(f"# Benchmarks\n\nold figures\n\n{report.ANALYSIS_START}\n{ANALYSIS}\n{report.ANALYSIS_END}\n",
-                    encoding="utf-8")
+    path.write_text(
+        f"# Benchmarks\n\nold figures\n\n{report.ANALYSIS_START}\n{ANALYSIS}\n{report.ANALYSIS_END}\n", encoding="utf-8"
+    )
 
 
 def test_the_report_keeps_the_analysis_and_the_figures_a_run_did_not_measure(tmp_path: Path) -> None:
     target = tmp_path / "benchmarks.md"
     _report_with_analysis(target)
-    meta = {"when": "2026-01-01 00:00 UTC", "command": "python -m bench.run", "runs": 3, "client": "wrk",
-            "postgres": "a temporary cluster", "duration_s": 60.0,
-            "machine": {"cpu": "Test CPU", "cores": 2, "memory_mib": 1024, "python": "3.11", "load_average": 0.1,
-                        "commit": "abc"}}
-    earlier = {"startup": {"fresh_s": 5.0, "again_s": 3.0, "runs": 3,
-                           "measured": {"when": "2025-12-31 00:00 UTC", "commit": "old", "command": "make bench"}}}
+    meta = {
+        "when": "2026-01-01 00:00 UTC",
+        "command": "python -m bench.run",
+        "runs": 3,
+        "client": "wrk",
+        "postgres": "a temporary cluster",
+        "duration_s": 60.0,
+        "machine": {
+            "cpu": "Test CPU",
+            "cores": 2,
+            "memory_mib": 1024,
+            "python": "3.11",
+            "load_average": 0.1,
+            "commit": "abc",
+        },
+    }
+    earlier = {
+        "startup": {
+            "fresh_s": 5.0,
+            "again_s": 3.0,
+            "runs": 3,
+            "measured": {"when": "2025-12-31 00:00 UTC", "commit": "old", "command": "make bench"},
+        }
+    }
     report.write(target, earlier, {**meta, "when": "2025-12-31 00:00 UTC"})
-    now = {"yardstick_http": {"loaded": {"per_second": 2000.0, "p50_ms": 20.0, "p99_ms": 60.0, "runs": 3,
-                                         "requests": 1000, "non_2xx": 0},
-                              "one_connection": {"per_second": 900.0, "p50_ms": 1.0, "p99_ms": 2.0, "runs": 3,
-                                                 "requests": 1000, "non_2xx": 0},
-                              "rss_mib": {"value": 50.0}, "measured": {"when": meta["when"], "commit": "abc",
-                                                                       "command": "python -m bench.run"}}}
+    now = {
+        "yardstick_http": {
+            "loaded": {"per_second": 2000.0, "p50_ms": 20.0, "p99_ms": 60.0, "runs": 3, "requests": 1000, "non_2xx": 0},
+            "one_connection": {
+                "per_second": 900.0,
+                "p50_ms": 1.0,
+                "p99_ms": 2.0,
+                "runs": 3,
+                "requests": 1000,
+                "non_2xx": 0,
+            },
+            "rss_mib": {"value": 50.0},
+            "measured": {"when": meta["when"], "commit": "abc", "command": "python -m bench.run"},
+        }
+    }
     report.write(target, now, meta)
 
     document = target.read_text(encoding="utf-8")
@@ -73,8 +101,14 @@ def test_the_quick_bench_runs_every_scenario_end_to_end(tmp_path: Path) -> None:
     target = tmp_path / "benchmarks.md"
     _report_with_analysis(target)
 
-    done = subprocess.run([sys.executable, "-m", "bench.run", "--quick", "--report", str(target)], cwd=REPO,
-                          env=env, capture_output=True, text=True, timeout=870)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--quick", "--report", str(target)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=870,
+    )
 
     assert done.returncode == 0, done.stderr[-4000:]
     kept, analysis = report.earlier(target)
@@ -100,8 +134,14 @@ def test_the_quick_bench_runs_every_scenario_end_to_end(tmp_path: Path) -> None:
 def test_the_profiler_samples_every_service_under_the_submissions_load() -> None:
     if not wrk.available():
         pytest.skip("wrk is not installed (Debian's package wrk)")
-    done = subprocess.run([sys.executable, "-m", "bench.profile", "--seconds", "3"], cwd=REPO, env=_bench_env(),
-                          capture_output=True, text=True, timeout=570)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.profile", "--seconds", "3"],
+        cwd=REPO,
+        env=_bench_env(),
+        capture_output=True,
+        text=True,
+        timeout=570,
+    )
     assert done.returncode == 0, done.stderr[-4000:]
     assert "CPU ms per submit:" in done.stdout and "CPU ms per create:" in done.stdout
     for name in report.SERVICES:

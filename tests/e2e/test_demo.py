@@ -35,8 +35,10 @@ def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     with ExitStack() as databases:
         env = {"EDF_STACK_READY_TIMEOUT": "300"}  # a loaded machine starts it slowly
         if request.param == "postgres":
-            env |= {f"{app.upper()}_DATABASE_URL": databases.enter_context(
-                fresh_database("postgres", tmp, POSTGRES_URL)) for app in APPS}
+            env |= {
+                f"{app.upper()}_DATABASE_URL": databases.enter_context(fresh_database("postgres", tmp, POSTGRES_URL))
+                for app in APPS
+            }
         with running_stack(tmp / "var", env, timeout=330) as running:
             yield running
 
@@ -45,19 +47,28 @@ def all_items(stack: Stack, path: str, headers: dict[str, str], **params: Any) -
     items: list[dict[str, Any]] = []
     cursor = None
     while True:
-        page = httpx.get(f"{stack.gateway}/api/v1{path}", headers=headers,
-                         params={**params, "limit": 200, **({"cursor": cursor} if cursor else {})}).json()
+        page = httpx.get(
+            f"{stack.gateway}/api/v1{path}",
+            headers=headers,
+            params={**params, "limit": 200, **({"cursor": cursor} if cursor else {})},
+        ).json()
         items += page["items"]
         if not (cursor := page["next_cursor"]):
             return items
 
 
 def test_the_demo_runs_end_to_end_and_its_summary_agrees_with_the_api(stack: Stack) -> None:
-    target = Target(gateway=stack.gateway, nats_url=stack.nats_url, var_dir=stack.var_dir,
-                    admin_email=ADMIN_EMAIL, admin_password_given=ADMIN_PASSWORD)
+    target = Target(
+        gateway=stack.gateway,
+        nats_url=stack.nats_url,
+        var_dir=stack.var_dir,
+        admin_email=ADMIN_EMAIL,
+        admin_password_given=ADMIN_PASSWORD,
+    )
     shown = io.StringIO()
-    summary = asyncio.run(run_demo(target, Options(applicants=20, seed=5, concurrency=8),
-                                   Console(file=shown, width=160)))
+    summary = asyncio.run(
+        run_demo(target, Options(applicants=20, seed=5, concurrency=8), Console(file=shown, width=160))
+    )
     admin = stack.token()
     finance = stack.token("demo.finance1@edf.local", derived_password(ADMIN_PASSWORD, "staff"))
     call_id = summary.call_id
@@ -65,8 +76,10 @@ def test_the_demo_runs_end_to_end_and_its_summary_agrees_with_the_api(stack: Sta
     applications = Counter(a["status"] for a in all_items(stack, "/applications", admin, call_id=call_id))
     assert applications == summary.applications and sum(applications.values()) == 20
     assert applications["ineligible"] >= 1 and applications["awarded"] >= 1
-    assert applications["awarded"] + applications["rejected"] + applications["waitlisted"] + \
-        applications["ineligible"] == 20, applications  # every eligible one scored and decided
+    assert (
+        applications["awarded"] + applications["rejected"] + applications["waitlisted"] + applications["ineligible"]
+        == 20
+    ), applications  # every eligible one scored and decided
 
     grants = all_items(stack, "/grants", admin, call_id=call_id)
     assert Counter(g["status"] for g in grants) == summary.grants
@@ -90,8 +103,15 @@ def test_the_demo_runs_end_to_end_and_its_summary_agrees_with_the_api(stack: Sta
         assert len(monitoring["visits"]) == 1
 
     text = shown.getvalue()
-    for expected in (f"/apply/{summary.code}", f"/dashboard/{call_id}", "/status", "/docs", "Applications to",
-                     "Jobs", "Finance consumer pays"):
+    for expected in (
+        f"/apply/{summary.code}",
+        f"/dashboard/{call_id}",
+        "/status",
+        "/docs",
+        "Applications to",
+        "Jobs",
+        "Finance consumer pays",
+    ):
         assert expected in text, expected
 
     again = asyncio.run(run_demo(target, Options(applicants=3, seed=5, concurrency=8), Console(file=io.StringIO())))

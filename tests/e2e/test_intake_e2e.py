@@ -26,8 +26,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 def sign_up(stack: Stack, name: str) -> dict[str, str]:
     email = f"{name}-{time.time_ns()}@example.org"
     password = "a long password 1"
-    created = httpx.post(f"{stack.gateway}/api/v1/auth/register",
-                         json={"email": email, "password": password, "full_name": name})
+    created = httpx.post(
+        f"{stack.gateway}/api/v1/auth/register", json={"email": email, "password": password, "full_name": name}
+    )
     assert created.status_code == 201, created.text
     return stack.token(email, password)
 
@@ -48,10 +49,15 @@ def test_submit_through_the_gateway_is_screened_and_the_events_are_on_the_stream
     assert httpx.post(f"{stack.gateway}/api/v1/calls/{call['id']}/open", headers=admin).status_code == 200
 
     applicant = sign_up(stack, "amina")
-    draft = httpx.post(f"{stack.gateway}/api/v1/applications", json=application_body(call["id"]),
-                       headers=applicant).json()
-    upload = httpx.post(f"{stack.gateway}/api/v1/applications/{draft['id']}/documents", headers=applicant,
-                        files={"file": ("licence.pdf", PDF, "application/pdf")}, data={"kind": "registration"})
+    draft = httpx.post(
+        f"{stack.gateway}/api/v1/applications", json=application_body(call["id"]), headers=applicant
+    ).json()
+    upload = httpx.post(
+        f"{stack.gateway}/api/v1/applications/{draft['id']}/documents",
+        headers=applicant,
+        files={"file": ("licence.pdf", PDF, "application/pdf")},
+        data={"kind": "registration"},
+    )
     assert upload.status_code == 201, upload.text
     submitted = httpx.post(f"{stack.gateway}/api/v1/applications/{draft['id']}/submit", headers=applicant)
     assert submitted.json()["status"] == "submitted"
@@ -63,17 +69,25 @@ def test_submit_through_the_gateway_is_screened_and_the_events_are_on_the_stream
     httpx.post(f"{stack.gateway}/api/v1/applications/{second['id']}/submit", headers=other)
     screened = wait_for_status(stack, second["id"], other)
     assert screened["status"] == "ineligible"
-    assert screened["screening"] == {"eligible": False, "reasons": ["governorate_not_eligible"], "flags": [],
-                                     "screened_at": screened["screening"]["screened_at"]}  # type: ignore[index]
+    assert screened["screening"] == {
+        "eligible": False,
+        "reasons": ["governorate_not_eligible"],
+        "flags": [],
+        "screened_at": screened["screening"]["screened_at"],
+    }  # type: ignore[index]
 
     events = [json.loads(m.data) for m in stream_messages(stack.nats_url, "EDF_APPLICATIONS")]
     mine = [(e["type"], e["data"].get("eligible")) for e in events if e["subject"] in (draft["id"], second["id"])]
     assert ("edf.applications.application.submitted.v1", None) in mine
     assert ("edf.applications.application.screened.v1", True) in mine
     assert ("edf.applications.application.screened.v1", False) in mine
-    assert all(m.msg_id == e["id"] for m, e in zip(stream_messages(stack.nats_url, "EDF_APPLICATIONS"), events,
-                                                    strict=True))
+    assert all(
+        m.msg_id == e["id"] for m, e in zip(stream_messages(stack.nats_url, "EDF_APPLICATIONS"), events, strict=True)
+    )
     timeline = httpx.get(f"{stack.gateway}/api/v1/applications/{draft['id']}/timeline", headers=applicant)
-    assert [i["type"] for i in timeline.json()][:3] == ["application.created", "document.added",
-                                                        "application.submitted"]
+    assert [i["type"] for i in timeline.json()][:3] == [
+        "application.created",
+        "document.added",
+        "application.submitted",
+    ]
     assert "x-timeline-unavailable" not in timeline.headers

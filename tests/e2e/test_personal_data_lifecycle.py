@@ -58,20 +58,37 @@ class Canaries:
 
     def payee_variants(self) -> dict[str, str]:
         """What the payment instruction may carry."""
-        return {"name": self.name, "name lower": self.name.lower(), "name upper": self.name.upper(),
-                "surname": "Zainab Al-Canary", "IBAN": self.iban.compact, "IBAN grouped": self.iban.formatted,
-                "IBAN lower": self.iban.compact.lower(), "account number": self.account}
+        return {
+            "name": self.name,
+            "name lower": self.name.lower(),
+            "name upper": self.name.upper(),
+            "surname": "Zainab Al-Canary",
+            "IBAN": self.iban.compact,
+            "IBAN grouped": self.iban.formatted,
+            "IBAN lower": self.iban.compact.lower(),
+            "account number": self.account,
+        }
 
     def variants(self) -> dict[str, str]:
         """label -> text that must be found nowhere (but the payee's in the instruction)."""
-        found = {**self.payee_variants(), "Arabic name": self.name_ar, "Arabic surname": self.name_ar.split()[-1],
-                 "national id": self.national_id, "national id lower": self.national_id.lower(),
-                 "national id digits": self.national_id[4:], "phone E.164": self.phone,
-                 "phone digits": self.phone[1:], "phone local": self.phone_local,
-                 "phone national": self.phone_local[1:],
-                 "phone typed": f"{self.phone_local[:4]} {self.phone_local[4:7]} {self.phone_local[7:]}"}
-        escaped = {f"{label} (JSON-escaped)": json.dumps(text)[1:-1] for label, text in found.items()
-                   if json.dumps(text)[1:-1] != text}
+        found = {
+            **self.payee_variants(),
+            "Arabic name": self.name_ar,
+            "Arabic surname": self.name_ar.split()[-1],
+            "national id": self.national_id,
+            "national id lower": self.national_id.lower(),
+            "national id digits": self.national_id[4:],
+            "phone E.164": self.phone,
+            "phone digits": self.phone[1:],
+            "phone local": self.phone_local,
+            "phone national": self.phone_local[1:],
+            "phone typed": f"{self.phone_local[:4]} {self.phone_local[4:7]} {self.phone_local[7:]}",
+        }
+        escaped = {
+            f"{label} (JSON-escaped)": json.dumps(text)[1:-1]
+            for label, text in found.items()
+            if json.dumps(text)[1:-1] != text
+        }
         return {**found, **escaped}
 
 
@@ -81,8 +98,10 @@ CANARIES = Canaries()
 @pytest.fixture(scope="module", params=BACKENDS)
 def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp(f"canary-{request.param}")
-    with stack_databases(request.param, tmp, POSTGRES_URL) as env, \
-            running_stack(tmp / "var", {**env, "EDF_LOG_LEVEL": "DEBUG", **PATIENT}, timeout=300) as running:
+    with (
+        stack_databases(request.param, tmp, POSTGRES_URL) as env,
+        running_stack(tmp / "var", {**env, "EDF_LOG_LEVEL": "DEBUG", **PATIENT}, timeout=300) as running,
+    ):
         yield running
 
 
@@ -129,20 +148,37 @@ def lifecycle(api: Api, finance_db: Path) -> tuple[dict[str, Any], list[str]]:
     owner = {"full_name": c.name, "national_id": c.national_id, "phone": c.phone_local}
     draft = api.ok("POST", "/applications", applicant, 201, json=application_body(call["id"], owner=owner))
     api.ok("POST", f"/applications/{draft['id']}/submit", applicant)
-    review = eventually(lambda: next((r for r in api.ok("GET", "/reviews", officer)["items"]
-                                      if r["application_id"] == draft["id"]), None))
+    review = eventually(
+        lambda: next(
+            (r for r in api.ok("GET", "/reviews", officer)["items"] if r["application_id"] == draft["id"]), None
+        )
+    )
     api.ok("POST", f"/reviews/{review['id']}/submit", officer, json={"scores": {"jobs": 5, "viability": 9}})
     eventually(lambda: api.ok("GET", f"/applications/{draft['id']}", applicant)["status"] == "scored")
-    decided = api.ok("POST", f"/calls/{call['id']}/decisions", committee,
-                     json={"decisions": [{"application_id": draft["id"], "decision": "award"}]})
+    decided = api.ok(
+        "POST",
+        f"/calls/{call['id']}/decisions",
+        committee,
+        json={"decisions": [{"application_id": draft["id"], "decision": "award"}]},
+    )
     assert decided["accepted"], decided
     grant = eventually(lambda: next(iter(api.ok("GET", "/grants", applicant)["items"]), None))
     first = grant["tranches"][0]
-    eventually(lambda: api.client.post(f"/grants/{grant['id']}/milestones/{first['milestone']}/verify",
-                                       headers=monitor, json={}).status_code == 200)
+    eventually(
+        lambda: (
+            api.client.post(
+                f"/grants/{grant['id']}/milestones/{first['milestone']}/verify", headers=monitor, json={}
+            ).status_code
+            == 200
+        )
+    )
     eventually(lambda: api.ok("GET", f"/grants/{grant['id']}", officer)["tranches"][0]["status"] == "eligible")
-    api.ok("PUT", f"/grants/{grant['id']}/payee", applicant,
-           json={"method": "bank", "account_holder": c.name, "iban": c.iban.formatted})
+    api.ok(
+        "PUT",
+        f"/grants/{grant['id']}/payee",
+        applicant,
+        json={"method": "bank", "account_holder": c.name, "iban": c.iban.formatted},
+    )
     api.ok("POST", f"/tranches/{first['id']}/request", officer)
     instruction = api.ok("POST", f"/tranches/{first['id']}/approve", finance)["instruction_id"]
     payments = api.ok("GET", f"/calls/{call['id']}/payments.xml", finance).text  # while the payment awaits the bank
@@ -150,34 +186,77 @@ def lifecycle(api: Api, finance_db: Path) -> tuple[dict[str, Any], list[str]]:
         eventually(lambda: api.ok("GET", f"/grants/{grant['id']}", applicant)["tranches"][0]["status"] == "paid")
     assert sim_payments(finance_db) == [(instruction, "settled")]
     job = {"sex": "female", "age_group": "25-34", "displacement_status": "returnee", "start_date": "2026-01-05"}
-    eventually(lambda: api.client.post(f"/grants/{grant['id']}/visits", headers=monitor, json={
-        "visited_on": date.today().isoformat(), "kind": "verification", "findings": "Cooler installed.",
-        "jobs": [job]}).status_code == 201)
+    eventually(
+        lambda: (
+            api.client.post(
+                f"/grants/{grant['id']}/visits",
+                headers=monitor,
+                json={
+                    "visited_on": date.today().isoformat(),
+                    "kind": "verification",
+                    "findings": "Cooler installed.",
+                    "jobs": [job],
+                },
+            ).status_code
+            == 201
+        )
+    )
     ids = {"call": call["id"], "application": draft["id"], "grant": grant["id"], "payments.xml": payments}
     return ids, error_bodies(api, applicant, owner, call["id"], draft["id"], grant["id"])
 
 
-def error_bodies(api: Api, applicant: dict[str, str], owner: dict[str, str], call_id: str, application_id: str,
-                 grant_id: str) -> list[str]:
+def error_bodies(
+    api: Api, applicant: dict[str, str], owner: dict[str, str], call_id: str, application_id: str, grant_id: str
+) -> list[str]:
     """Requests carrying the canaries that must fail (422, 409, 404); their bodies."""
     c = CANARIES
     bad: list[tuple[str, str, dict[str, str], Any, int]] = [
         ("POST", "/auth/register", {}, {"email": c.name, "password": PASSWORD, "full_name": c.name_ar}, 422),
-        ("POST", "/applications", applicant, {"call_id": call_id, "owner": {**owner, "phone": f"{c.phone} {c.name}"}},
-         422),
-        ("POST", "/applications", applicant, {"call_id": call_id, "owner": {**owner, "national_id": c.national_id + "!"
-                                                                           * 40}}, 422),
+        (
+            "POST",
+            "/applications",
+            applicant,
+            {"call_id": call_id, "owner": {**owner, "phone": f"{c.phone} {c.name}"}},
+            422,
+        ),
+        (
+            "POST",
+            "/applications",
+            applicant,
+            {"call_id": call_id, "owner": {**owner, "national_id": c.national_id + "!" * 40}},
+            422,
+        ),
         ("POST", "/applications", applicant, {"call_id": call_id, "owner": {**owner, "sex": c.name}}, 422),
-        ("PUT", f"/grants/{grant_id}/payee", applicant,
-         {"method": "bank", "account_holder": c.name, "iban": c.iban.compact[:-1] + "X"}, 422),
-        ("PUT", f"/grants/{grant_id}/payee", applicant, {"method": "bank", "account_holder": c.name * 9,
-                                                         "iban": c.iban.compact}, 422),
-        ("PUT", f"/grants/{grant_id}/payee", applicant,
-         {"method": "mobile_wallet", "account_holder": c.name, "wallet_phone": c.phone + c.name_ar}, 422),
+        (
+            "PUT",
+            f"/grants/{grant_id}/payee",
+            applicant,
+            {"method": "bank", "account_holder": c.name, "iban": c.iban.compact[:-1] + "X"},
+            422,
+        ),
+        (
+            "PUT",
+            f"/grants/{grant_id}/payee",
+            applicant,
+            {"method": "bank", "account_holder": c.name * 9, "iban": c.iban.compact},
+            422,
+        ),
+        (
+            "PUT",
+            f"/grants/{grant_id}/payee",
+            applicant,
+            {"method": "mobile_wallet", "account_holder": c.name, "wallet_phone": c.phone + c.name_ar},
+            422,
+        ),
         ("PATCH", f"/applications/{application_id}", applicant, {"owner": owner}, 409),
         ("POST", f"/applications/{application_id}/submit", applicant, None, 409),
-        ("PUT", f"/grants/{uuid.uuid4()}/payee", applicant,
-         {"method": "bank", "account_holder": c.name, "iban": c.iban.compact}, 404),
+        (
+            "PUT",
+            f"/grants/{uuid.uuid4()}/payee",
+            applicant,
+            {"method": "bank", "account_holder": c.name, "iban": c.iban.compact},
+            404,
+        ),
         ("PATCH", f"/applications/{uuid.uuid4()}", applicant, {"owner": owner}, 404),
     ]
     bodies = []
@@ -197,7 +276,7 @@ def leaks(where: str, text: str, allowed: dict[str, str] | None = None) -> list[
             continue
         at = folded.find(canary.casefold())
         if at >= 0:
-            found.append(f"{where}: {label} in …{text[max(0, at - 60):at + len(canary) + 60]!r}…")
+            found.append(f"{where}: {label} in …{text[max(0, at - 60) : at + len(canary) + 60]!r}…")
     return found
 
 

@@ -55,21 +55,45 @@ def disbursement_event(stack: Stack, subject: str, aggregate: uuid.UUID, data: E
         thread.submit(publish, stack.nats_url, subject, event.model_dump_json().encode(), str(event.id)).result()
 
 
-def earlier_grant(stack: Stack, call_id: str, amount: str, created_days_ago: int,
-                  paid_days_ago: list[int]) -> uuid.UUID:
+def earlier_grant(
+    stack: Stack, call_id: str, amount: str, created_days_ago: int, paid_days_ago: list[int]
+) -> uuid.UUID:
     """A grant created `created_days_ago` (tranches 50 / 30 / 20 %), tranche n paid `paid_days_ago[n]`."""
     grant_id, now, total = uuid.uuid4(), datetime.now(UTC), Decimal(amount)
     shares = (Decimal("0.5"), Decimal("0.3"), Decimal("0.2"))
-    tranches = [TrancheFacts(tranche_id=uuid.uuid4(), seq=seq, amount=(total * share).quantize(Decimal("0.01")),
-                             milestone=milestone)
-                for seq, (milestone, share) in enumerate(zip(MILESTONES, shares, strict=True), 1)]
-    disbursement_event(stack, "edf.disbursement.grant.created.v1", grant_id, GrantCreatedV1(
-        grant_id=grant_id, application_id=uuid.uuid4(), call_id=uuid.UUID(call_id), amount=total, currency="USD",
-        tranches=tranches, created_at=now - timedelta(days=created_days_ago)))
+    tranches = [
+        TrancheFacts(
+            tranche_id=uuid.uuid4(), seq=seq, amount=(total * share).quantize(Decimal("0.01")), milestone=milestone
+        )
+        for seq, (milestone, share) in enumerate(zip(MILESTONES, shares, strict=True), 1)
+    ]
+    disbursement_event(
+        stack,
+        "edf.disbursement.grant.created.v1",
+        grant_id,
+        GrantCreatedV1(
+            grant_id=grant_id,
+            application_id=uuid.uuid4(),
+            call_id=uuid.UUID(call_id),
+            amount=total,
+            currency="USD",
+            tranches=tranches,
+            created_at=now - timedelta(days=created_days_ago),
+        ),
+    )
     for tranche, days in zip(tranches, paid_days_ago, strict=False):
-        disbursement_event(stack, "edf.disbursement.tranche.paid.v1", tranche.tranche_id, TranchePaidV1(
-            tranche_id=tranche.tranche_id, grant_id=grant_id, amount=tranche.amount, currency="USD",
-            paid_at=now - timedelta(days=days)))
+        disbursement_event(
+            stack,
+            "edf.disbursement.tranche.paid.v1",
+            tranche.tranche_id,
+            TranchePaidV1(
+                tranche_id=tranche.tranche_id,
+                grant_id=grant_id,
+                amount=tranche.amount,
+                currency="USD",
+                paid_at=now - timedelta(days=days),
+            ),
+        )
     return grant_id
 
 
@@ -87,28 +111,67 @@ def monitored_call(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> di
         awarded = awarded_application(stack, api, admin, applicant)
         call, officer = awarded["call"], awarded["officer"]
         grant = eventually(lambda: next(iter(httpx.get(f"{api}/grants", headers=applicant).json()["items"]), None))
-        visit = eventually(lambda: (r if (r := httpx.post(f"{api}/grants/{grant['id']}/visits", headers=monitor, json={
-            "visited_on": datetime.now(UTC).date().isoformat(), "kind": "verification", "findings": "Cooler bought.",
-            "milestones_verified": [MILESTONES[0]],
-            "jobs": [job("female", "idp"), job("male", "idp"), job("female", "returnee")]})).status_code == 201
-            else None))
+        visit = eventually(
+            lambda: (
+                r
+                if (
+                    r := httpx.post(
+                        f"{api}/grants/{grant['id']}/visits",
+                        headers=monitor,
+                        json={
+                            "visited_on": datetime.now(UTC).date().isoformat(),
+                            "kind": "verification",
+                            "findings": "Cooler bought.",
+                            "milestones_verified": [MILESTONES[0]],
+                            "jobs": [job("female", "idp"), job("male", "idp"), job("female", "returnee")],
+                        },
+                    )
+                ).status_code
+                == 201
+                else None
+            )
+        )
         assert visit.json()["milestones_verified"] == [MILESTONES[0]]
         first = grant["tranches"][0]
-        eventually(lambda: httpx.get(f"{api}/grants/{grant['id']}", headers=officer).json()["tranches"][0]["status"]
-                   == "eligible")
-        payee = httpx.put(f"{api}/grants/{grant['id']}/payee", headers=applicant,
-                          json={"method": "bank", "account_holder": "Layla Hassan", "iban": IBAN})
+        eventually(
+            lambda: (
+                httpx.get(f"{api}/grants/{grant['id']}", headers=officer).json()["tranches"][0]["status"] == "eligible"
+            )
+        )
+        payee = httpx.put(
+            f"{api}/grants/{grant['id']}/payee",
+            headers=applicant,
+            json={"method": "bank", "account_holder": "Layla Hassan", "iban": IBAN},
+        )
         assert payee.status_code == 200, payee.text
         assert httpx.post(f"{api}/tranches/{first['id']}/request", headers=officer).status_code == 200
         assert httpx.post(f"{api}/tranches/{first['id']}/approve", headers=finance).status_code == 200
-        eventually(lambda: httpx.get(f"{api}/grants/{grant['id']}", headers=officer).json()["tranches"][0]["status"]
-                   == "paid", 60)
+        eventually(
+            lambda: httpx.get(f"{api}/grants/{grant['id']}", headers=officer).json()["tranches"][0]["status"] == "paid",
+            60,
+        )
     # Earlier months: 5,000 then 3,000 of a 10,000 grant; 3,000 of a 6,000 grant.
     older = earlier_grant(stack, call["id"], "10000.00", 150, [120, 40])
     earlier_grant(stack, call["id"], "6000.00", 100, [75])
-    follow_up = eventually(lambda: (r if (r := httpx.post(f"{api}/grants/{older}/visits", headers=monitor, json={
-        "visited_on": datetime.now(UTC).date().isoformat(), "kind": "follow_up", "findings": "Two new hires.",
-        "jobs": [job("male", "host"), job("female", "host")]})).status_code == 201 else None))
+    follow_up = eventually(
+        lambda: (
+            r
+            if (
+                r := httpx.post(
+                    f"{api}/grants/{older}/visits",
+                    headers=monitor,
+                    json={
+                        "visited_on": datetime.now(UTC).date().isoformat(),
+                        "kind": "follow_up",
+                        "findings": "Two new hires.",
+                        "jobs": [job("male", "host"), job("female", "host")],
+                    },
+                )
+            ).status_code
+            == 201
+            else None
+        )
+    )
     assert len(follow_up.json()["jobs"]) == 2
 
     def complete() -> dict[str, Any] | None:
@@ -138,8 +201,11 @@ def read_dashboard(page: Page, call: dict[str, Any], lang: str) -> None:
     page.wait_for_url(f"**/dashboard/{call['id']}")
     assert page.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
     assert page.locator("svg.chart").count() == 4
-    for chart_id, key in (("chart-jobs", "dash.chart.jobs"), ("chart-visits", "dash.chart.visits"),
-                          ("chart-grants", "dash.chart.grants")):
+    for chart_id, key in (
+        ("chart-jobs", "dash.chart.jobs"),
+        ("chart-visits", "dash.chart.visits"),
+        ("chart-grants", "dash.chart.grants"),
+    ):
         assert page.locator(f"#{chart_id} > title").text_content() == words[key]
         assert page.locator(f"#{chart_id}").get_attribute("direction") == ("rtl" if lang == "ar" else "ltr")
         assert page.locator(f"#{chart_id}").bounding_box()["height"] > 100  # type: ignore[index]
@@ -151,8 +217,11 @@ def read_dashboard(page: Page, call: dict[str, Any], lang: str) -> None:
     visits = page.locator("#table-visits tr.total").inner_text().split()[-3:]
     assert visits == ["2", "6", "1"]  # due (the new grant's next two), overdue (the earlier ones'), done
     money = page.locator("#table-money tbody tr").all_inner_texts()
-    assert money[0].split()[:2] == [month(120), "5,000.00"] and money[-1].split()[:3] == [month(0), "9,000.00",
-                                                                                         "20,000.00"]
+    assert money[0].split()[:2] == [month(120), "5,000.00"] and money[-1].split()[:3] == [
+        month(0),
+        "9,000.00",
+        "20,000.00",
+    ]
     assert words["dash.monitoring_unavailable"] not in page.inner_text("main")
 
 
@@ -162,8 +231,12 @@ def shoot(page: Page, name: str) -> None:
 
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
-def test_an_officer_reads_the_dashboard(chromium: Browser, stack: Stack,  # noqa: F811
-                                        monitored_call: dict[str, Any], lang: str) -> None:
+def test_an_officer_reads_the_dashboard(
+    chromium: Browser,  # noqa: F811
+    stack: Stack,
+    monitored_call: dict[str, Any],
+    lang: str,
+) -> None:
     page = sign_in(chromium, stack, monitored_call["officer"], lang, viewport=DESKTOP)
     assert page.get_by_role("link", name=catalogue(lang)["nav.dashboard"]).get_attribute("aria-current") == "page"
     shoot(page, f"dashboard-calls-{lang}")
@@ -172,10 +245,22 @@ def test_an_officer_reads_the_dashboard(chromium: Browser, stack: Stack,  # noqa
 
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
-def test_the_dashboard_fits_a_360_pixel_phone(chromium: Browser, stack: Stack,  # noqa: F811
-                                              monitored_call: dict[str, Any], lang: str) -> None:
-    page = sign_in(chromium, stack, monitored_call["officer"], lang, viewport=PHONE, is_mobile=True, has_touch=True,
-                   device_scale_factor=2)
+def test_the_dashboard_fits_a_360_pixel_phone(
+    chromium: Browser,  # noqa: F811
+    stack: Stack,
+    monitored_call: dict[str, Any],
+    lang: str,
+) -> None:
+    page = sign_in(
+        chromium,
+        stack,
+        monitored_call["officer"],
+        lang,
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
     read_dashboard(page, monitored_call["call"], lang)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the dashboard scrolls sideways: {width} px wide"

@@ -36,8 +36,16 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(180)]
 
 CHROMIUM = os.environ.get("EDF_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SCREENSHOTS = REPO / "var" / "screenshots"
 PHONE = {"width": 360, "height": 740}
 
@@ -45,7 +53,8 @@ PHONE = {"width": 360, "height": 740}
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
     sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="Playwright is not installed: .venv/bin/pip install playwright")
+        "playwright.sync_api", reason="Playwright is not installed: .venv/bin/pip install playwright"
+    )
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not found at {CHROMIUM}: apt-get install chromium (or set EDF_CHROMIUM)")
     with sync_api.sync_playwright() as playwright:
@@ -74,8 +83,15 @@ def pdf(tmp_path: Path) -> Path:
 class Form:
     """Drives the form in one language, checking every page on the way and saving screenshots."""
 
-    def __init__(self, page: Page, web: WebStack, lang: str, scenario: str, check: Callable[[Page], None],
-                 pdf: Path | None = None) -> None:
+    def __init__(
+        self,
+        page: Page,
+        web: WebStack,
+        lang: str,
+        scenario: str,
+        check: Callable[[Page], None],
+        pdf: Path | None = None,
+    ) -> None:
         self.page, self.web, self.lang, self.scenario, self.check = page, web, lang, scenario, check
         self.pdf = pdf or Path("missing.pdf")
         self.words = catalogue(lang)
@@ -120,30 +136,51 @@ class Form:
 
     def apply(self, digits: Callable[[str], str]) -> str:
         """Every step after signing up; numbers typed through `digits`. Returns the reference."""
-        self.fill({"field.business.name": "Nineveh Dairy",
-                   "field.business.registration_number": "NIN-" + uuid.uuid4().hex[:6],
-                   "field.business.sector": "agriculture", "field.business.governorate": "IQ-NI",
-                   "field.business.district": "Mosul", "field.business.address": "Al-Zuhur street",
-                   "field.business.founded_year": digits("2016"), "field.business.employees_female": digits("2"),
-                   "field.business.employees_male": digits("5")})
+        self.fill(
+            {
+                "field.business.name": "Nineveh Dairy",
+                "field.business.registration_number": "NIN-" + uuid.uuid4().hex[:6],
+                "field.business.sector": "agriculture",
+                "field.business.governorate": "IQ-NI",
+                "field.business.district": "Mosul",
+                "field.business.address": "Al-Zuhur street",
+                "field.business.founded_year": digits("2016"),
+                "field.business.employees_female": digits("2"),
+                "field.business.employees_male": digits("5"),
+            }
+        )
         self.shot("03-business")
         self.save("owner")
-        self.fill({"field.owner.full_name": "Layla Hassan",
-                   "field.owner.national_id": digits(str(uuid.uuid4().int)[:12]),
-                   "field.owner.phone": digits("0770 123 4567"), "field.owner.sex": "female",
-                   "field.owner.birth_year": digits("1988"), "field.owner.displacement_status": "returnee"})
+        self.fill(
+            {
+                "field.owner.full_name": "Layla Hassan",
+                "field.owner.national_id": digits(str(uuid.uuid4().int)[:12]),
+                "field.owner.phone": digits("0770 123 4567"),
+                "field.owner.sex": "female",
+                "field.owner.birth_year": digits("1988"),
+                "field.owner.displacement_status": "returnee",
+            }
+        )
         self.shot("04-owner")
         self.save("plan")
-        self.fill({"field.plan.summary": "A second milk cooler and two new jobs.",
-                   "field.plan.jobs_planned_female": digits("2"), "field.plan.jobs_planned_male": digits("2"),
-                   "#f-requested_amount": digits("18000"), "#f-co_contribution": digits("3000"),
-                   "#f-lines-0-item": "Milk cooler", "#f-lines-0-quantity": digits("1"),
-                   "#f-lines-0-unit_cost": digits("20000")})
+        self.fill(
+            {
+                "field.plan.summary": "A second milk cooler and two new jobs.",
+                "field.plan.jobs_planned_female": digits("2"),
+                "field.plan.jobs_planned_male": digits("2"),
+                "#f-requested_amount": digits("18000"),
+                "#f-co_contribution": digits("3000"),
+                "#f-lines-0-item": "Milk cooler",
+                "#f-lines-0-quantity": digits("1"),
+                "#f-lines-0-unit_cost": digits("20000"),
+            }
+        )
         self.button("form.add_line").click()  # a fourth row, without JavaScript: the page comes back
         self.page.wait_for_selector("#f-lines-3-item")
         assert self.page.input_value("#f-lines-0-item") == "Milk cooler"
-        self.fill({"#f-lines-3-item": "Pump", "#f-lines-3-quantity": digits("1"),
-                   "#f-lines-3-unit_cost": digits("1000")})
+        self.fill(
+            {"#f-lines-3-item": "Pump", "#f-lines-3-quantity": digits("1"), "#f-lines-3-unit_cost": digits("1000")}
+        )
         self.shot("05-plan")
         self.save("documents")
         return self.finish()
@@ -203,8 +240,16 @@ ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 EASTERN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
-def run(browser: Browser, web: WebStack, pdf: Path, lang: str, scenario: str, check: Callable[[Page], None],
-        digits: Callable[[str], str] = str, **context: Any) -> Form:
+def run(
+    browser: Browser,
+    web: WebStack,
+    pdf: Path,
+    lang: str,
+    scenario: str,
+    check: Callable[[Page], None],
+    digits: Callable[[str], str] = str,
+    **context: Any,
+) -> Form:
     page = browser.new_context(locale="ar-IQ" if lang == "ar" else "en-GB", **context).new_page()
     form = Form(page, web, lang, scenario, check, pdf)
     form.sign_up()
@@ -218,8 +263,9 @@ def test_english_application_end_to_end(chromium: Browser, stack: WebStack, pdf:
     assert form.page.get_attribute("html", "dir") == "ltr"
 
 
-def test_arabic_application_right_to_left_with_arabic_indic_digits(chromium: Browser, stack: WebStack,
-                                                                    pdf: Path) -> None:
+def test_arabic_application_right_to_left_with_arabic_indic_digits(
+    chromium: Browser, stack: WebStack, pdf: Path
+) -> None:
     def arabic_digits(text: str) -> str:  # both Arabic-Indic sets, as phones in Iraq type them
         return text.translate(ARABIC_DIGITS if len(text) % 2 else EASTERN_DIGITS)
 
@@ -228,16 +274,32 @@ def test_arabic_application_right_to_left_with_arabic_indic_digits(chromium: Bro
 
 
 def test_on_a_360_pixel_phone_nothing_scrolls_sideways(chromium: Browser, stack: WebStack, pdf: Path) -> None:
-    run(chromium, stack, pdf, "ar", "phone", fits_a_phone, viewport=PHONE, is_mobile=True, has_touch=True,
-        device_scale_factor=2)
+    run(
+        chromium,
+        stack,
+        pdf,
+        "ar",
+        "phone",
+        fits_a_phone,
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
 
 
 def test_a_wrong_value_is_shown_next_to_its_field_and_the_rest_is_kept(chromium: Browser, stack: WebStack) -> None:
     page = chromium.new_context(locale="en-GB", viewport=PHONE).new_page()
     form = Form(page, stack, "en", "validation", fits_a_phone)
     form.sign_up()
-    form.fill({"field.business.name": "Nineveh Dairy", "field.business.district": "Mosul",
-               "field.business.founded_year": "last year", "field.business.employees_female": "٢"})
+    form.fill(
+        {
+            "field.business.name": "Nineveh Dairy",
+            "field.business.district": "Mosul",
+            "field.business.founded_year": "last year",
+            "field.business.employees_female": "٢",
+        }
+    )
     form.page.get_by_role("button", name=form.words["form.save_continue"], exact=True).last.click()
     error = page.locator("#f-founded_year-error")
     error.wait_for()

@@ -65,18 +65,29 @@ def test_every_operation_declares_its_problem_answers() -> None:
 
 
 def test_an_error_declared_without_a_body_gets_the_problem_body() -> None:
-    document = {"paths": {"/x": {"get": {"security": [{"HTTPBearer": []}],
-                                         "responses": {"200": {}, "409": {"description": "no grants yet"}}}}}}
+    document = {
+        "paths": {
+            "/x": {
+                "get": {
+                    "security": [{"HTTPBearer": []}],
+                    "responses": {"200": {}, "409": {"description": "no grants yet"}},
+                }
+            }
+        }
+    }
     declared = declare_problems(document)["paths"]["/x"]["get"]["responses"]
     assert declared["409"]["description"] == "no grants yet" and PROBLEM_JSON in declared["409"]["content"]
     assert {"401", "403"} <= set(declared)
 
 
-@pytest.mark.parametrize("body", [
-    {"inner": {"text": "a\x00b"}},
-    {"inner": {"text": "ok"}, "tags": ["fine", "\x00"]},
-    {"inner": {"text": "ok"}, "labels": {"k\x00": "v"}},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"inner": {"text": "a\x00b"}},
+        {"inner": {"text": "ok"}, "tags": ["fine", "\x00"]},
+        {"inner": {"text": "ok"}, "labels": {"k\x00": "v"}},
+    ],
+)
 def test_nul_characters_are_refused_at_any_depth(body: dict[str, object]) -> None:
     with pytest.raises(ValidationError, match="must not contain NUL characters"):
         Outer.model_validate(body)
@@ -91,8 +102,10 @@ def test_event_data_and_a_call_spec_refuse_nul_too() -> None:
     assert CallSpec.model_validate(call_body()).code
 
 
-@pytest.mark.parametrize(("thing_id", "status"), [("1", 200), (str(MAX_ROW_ID), 200), ("0", 422),
-                                                  (str(MAX_ROW_ID + 1), 422), ("9" * 30, 422)])
+@pytest.mark.parametrize(
+    ("thing_id", "status"),
+    [("1", 200), (str(MAX_ROW_ID), 200), ("0", 422), (str(MAX_ROW_ID + 1), 422), ("9" * 30, 422)],
+)
 def test_row_ids_stay_within_their_column(thing_id: str, status: int) -> None:
     answer = TestClient(app()).post(f"/things/{thing_id}", json={"inner": {"text": "ok"}})
     assert answer.status_code == status, answer.text

@@ -47,20 +47,30 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 SEED = 20260107
 ROLES = ("anonymous", "admin", "applicant", "officer", "committee", "finance", "monitor")
 PASSWORD = "a long fuzzing password"
-CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
-          "response_headers_conformance", "response_schema_conformance", "negative_data_rejection")
+CHECKS = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "response_schema_conformance",
+    "negative_data_rejection",
+)
 METHODS = ("get", "put", "post", "patch", "delete")
 # The gateway's rate limits would answer most generated requests 429 (all come from one address).
-UNLIMITED = {f"GATEWAY_{name}": "1000000" for name in
-             ("LOGIN_RATE_LIMIT", "LOGIN_ADDRESS_RATE_LIMIT", "SIGNUP_RATE_LIMIT", "SUBMIT_RATE_LIMIT")}
+UNLIMITED = {
+    f"GATEWAY_{name}": "1000000"
+    for name in ("LOGIN_RATE_LIMIT", "LOGIN_ADDRESS_RATE_LIMIT", "SIGNUP_RATE_LIMIT", "SUBMIT_RATE_LIMIT")
+}
 Operation = tuple[str, str]  # (method, path template)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp(f"fuzz-{request.param}")
-    with stack_databases(request.param, tmp, POSTGRES_URL) as env, \
-            running_stack(tmp / "var", {**env, **UNLIMITED, **PATIENT}, timeout=300) as running:
+    with (
+        stack_databases(request.param, tmp, POSTGRES_URL) as env,
+        running_stack(tmp / "var", {**env, **UNLIMITED, **PATIENT}, timeout=300) as running,
+    ):
         yield running
 
 
@@ -94,11 +104,16 @@ def document(stack: Stack, tokens: dict[str, dict[str, str]]) -> dict[str, Any]:
     draft = httpx.post(f"{api}/applications", json=application_body(call["id"]), headers=applicant, timeout=30)
     submitted = httpx.post(f"{api}/applications", json=application_body(call["id"]), headers=applicant, timeout=30)
     assert draft.status_code == submitted.status_code == 201, draft.text
-    assert httpx.post(f"{api}/applications/{submitted.json()['id']}/submit", headers=applicant,
-                      timeout=30).status_code == 200
+    assert (
+        httpx.post(f"{api}/applications/{submitted.json()['id']}/submit", headers=applicant, timeout=30).status_code
+        == 200
+    )
     ids = {"call_id": call["id"], "application_id": draft.json()["id"]}
-    bodies = {("post", "/api/v1/calls"): call_body(), ("post", "/api/v1/applications"): application_body(call["id"]),
-              ("patch", "/api/v1/applications/{application_id}"): application_body(call["id"])}
+    bodies = {
+        ("post", "/api/v1/calls"): call_body(),
+        ("post", "/api/v1/applications"): application_body(call["id"]),
+        ("patch", "/api/v1/applications/{application_id}"): application_body(call["id"]),
+    }
     return with_examples(doc, ids, bodies)
 
 
@@ -114,8 +129,12 @@ def with_examples(doc: dict[str, Any], ids: dict[str, str], bodies: dict[Operati
 
 
 def operations(doc: dict[str, Any]) -> dict[Operation, dict[str, Any]]:
-    return {(method, path): operation for path, item in doc["paths"].items()
-            for method, operation in item.items() if method in METHODS}
+    return {
+        (method, path): operation
+        for path, item in doc["paths"].items()
+        for method, operation in item.items()
+        if method in METHODS
+    }
 
 
 @pytest.fixture(scope="module")
@@ -124,44 +143,64 @@ def allowed(stack: Stack, tokens: dict[str, dict[str, str]], document: dict[str,
     found: dict[Operation, list[str]] = {}
     with httpx.Client(base_url=stack.gateway, timeout=30) as client:
         for (method, path), operation in operations(document).items():
-            url = path.format_map({p["name"]: str(uuid.uuid4()) if p["schema"].get("type") == "string" else "1"
-                                   for p in operation.get("parameters", []) if p["in"] == "path"})
+            url = path.format_map(
+                {
+                    p["name"]: str(uuid.uuid4()) if p["schema"].get("type") == "string" else "1"
+                    for p in operation.get("parameters", [])
+                    if p["in"] == "path"
+                }
+            )
             body: dict[str, Any] | None = {} if "requestBody" in operation else None
             found[method, path] = [
-                role for role in ROLES
-                if client.request(method.upper(), url, headers=tokens[role], json=body).status_code not in (401, 403)]
+                role
+                for role in ROLES
+                if client.request(method.upper(), url, headers=tokens[role], json=body).status_code not in (401, 403)
+            ]
     return found
 
 
-def config(stack: Stack, phases: set[str], headers: dict[str, str] | None = None,
-           per_operation: list[dict[str, Any]] | None = None, examples: int = EXAMPLES) -> schemathesis.Config:
-    return schemathesis.Config.from_dict({
-        "base-url": stack.gateway,
-        "seed": SEED,
-        "suppress-health-check": ["all"],
-        "headers": headers or {},
-        "request-timeout": 30,
-        "generation": {"max-examples": examples, "deterministic": True, "database": "none"},
-        "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS}},
-        "phases": {phase: {"enabled": phase in phases} for phase in ("examples", "coverage", "fuzzing", "stateful")}
-        | ({"stateful": {"enabled": True, "max-steps": 10 * examples}} if "stateful" in phases else {}),
-        "operations": per_operation or [],
-    })
+def config(
+    stack: Stack,
+    phases: set[str],
+    headers: dict[str, str] | None = None,
+    per_operation: list[dict[str, Any]] | None = None,
+    examples: int = EXAMPLES,
+) -> schemathesis.Config:
+    return schemathesis.Config.from_dict(
+        {
+            "base-url": stack.gateway,
+            "seed": SEED,
+            "suppress-health-check": ["all"],
+            "headers": headers or {},
+            "request-timeout": 30,
+            "generation": {"max-examples": examples, "deterministic": True, "database": "none"},
+            "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS}},
+            "phases": {phase: {"enabled": phase in phases} for phase in ("examples", "coverage", "fuzzing", "stateful")}
+            | ({"stateful": {"enabled": True, "max-steps": 10 * examples}} if "stateful" in phases else {}),
+            "operations": per_operation or [],
+        }
+    )
 
 
-def as_first_role(stack: Stack, tokens: dict[str, dict[str, str]],
-                  allowed: dict[Operation, list[str]]) -> schemathesis.Config:
+def as_first_role(
+    stack: Stack, tokens: dict[str, dict[str, str]], allowed: dict[Operation, list[str]]
+) -> schemathesis.Config:
     """Every operation as the first role that may call it (nobody's, for a public one)."""
-    per_operation = [{"include-name": f"{method.upper()} {path}", "headers": tokens[roles[0]]}
-                     for (method, path), roles in allowed.items()]
+    per_operation = [
+        {"include-name": f"{method.upper()} {path}", "headers": tokens[roles[0]]}
+        for (method, path), roles in allowed.items()
+    ]
     return config(stack, {"examples", "coverage", "fuzzing"}, per_operation=per_operation)
 
 
-def as_role(stack: Stack, tokens: dict[str, dict[str, str]], allowed: dict[Operation, list[str]],
-            role: str) -> schemathesis.Config:
+def as_role(
+    stack: Stack, tokens: dict[str, dict[str, str]], allowed: dict[Operation, list[str]], role: str
+) -> schemathesis.Config:
     """The operations `role` may call, as `role`: generated requests only."""
-    per_operation = [{"include-name": f"{method.upper()} {path}", "enabled": role in roles}
-                     for (method, path), roles in allowed.items()]
+    per_operation = [
+        {"include-name": f"{method.upper()} {path}", "enabled": role in roles}
+        for (method, path), roles in allowed.items()
+    ]
     return config(stack, {"fuzzing"}, tokens[role], per_operation, examples=max(2, EXAMPLES // 2))
 
 
@@ -194,8 +233,10 @@ def describe(recorder: ScenarioRecorder) -> list[str]:
             if interaction is not None and interaction.response is not None:
                 answer = f" -> {interaction.response.status_code} {_short(interaction.response.content)}"
             request = _short(check.failure_info.code_sample, 600)
-            found.append(f"{failure.operation or recorder.label}: {failure.title}: {_short(failure.message)}"
-                         f"\n    {request}{answer}")
+            found.append(
+                f"{failure.operation or recorder.label}: {failure.title}: {_short(failure.message)}"
+                f"\n    {request}{answer}"
+            )
     return found
 
 
@@ -205,8 +246,8 @@ def _short(value: Any, limit: int = 300) -> str:
 
 
 def test_every_operation_as_the_first_role_that_may_call_it(
-        stack: Stack, tokens: dict[str, dict[str, str]], document: dict[str, Any],
-        allowed: dict[Operation, list[str]]) -> None:
+    stack: Stack, tokens: dict[str, dict[str, str]], document: dict[str, Any], allowed: dict[Operation, list[str]]
+) -> None:
     """The schema's examples, the coverage phase (boundaries and invalid values of every part)
     and generated requests."""
     assert [operation for operation, roles in allowed.items() if not roles] == [], "no role may call these"
@@ -216,8 +257,13 @@ def test_every_operation_as_the_first_role_that_may_call_it(
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_operation_as_every_role(stack: Stack, tokens: dict[str, dict[str, str]], document: dict[str, Any],
-                                       allowed: dict[Operation, list[str]], role: str) -> None:
+def test_every_operation_as_every_role(
+    stack: Stack,
+    tokens: dict[str, dict[str, str]],
+    document: dict[str, Any],
+    allowed: dict[Operation, list[str]],
+    role: str,
+) -> None:
     """What each role reaches differs (its own records, its own checks): generated requests as each."""
     assert any(role in roles for roles in allowed.values()), f"{role} may call no operation at all"
     scenarios, findings = fuzz(document, as_role(stack, tokens, allowed, role))

@@ -75,12 +75,29 @@ def test_concurrent_writers_never_fork_the_chain(database_url: str) -> None:
 def test_the_migration_chains_the_rows_written_before_it(database_url: str) -> None:
     upgrade(APP, database_url, "0002")
     engine = create_engine(database_url)
-    old = [{"at": datetime(2026, 1, 1, 12, n, tzinfo=UTC), "actor_id": "a", "actor_role": "admin",
-            "action": f"old.{n}", "entity_type": "call", "entity_id": str(n), "before": None,
-            "after": {"n": n, "amount": "12.50"}, "correlation_id": None} for n in range(5)]
+    old = [
+        {
+            "at": datetime(2026, 1, 1, 12, n, tzinfo=UTC),
+            "actor_id": "a",
+            "actor_role": "admin",
+            "action": f"old.{n}",
+            "entity_type": "call",
+            "entity_id": str(n),
+            "before": None,
+            "after": {"n": n, "amount": "12.50"},
+            "correlation_id": None,
+        }
+        for n in range(5)
+    ]
     # The table as it was before the chain, written as the unit of work did then.
-    before_chain = table("audit_log", *(column(c.name, c.type) for c in INFRA.audit.columns
-                                        if c.name not in ("seq", "prev_hash", "hash", "causation_id")))
+    before_chain = table(
+        "audit_log",
+        *(
+            column(c.name, c.type)
+            for c in INFRA.audit.columns
+            if c.name not in ("seq", "prev_hash", "hash", "causation_id")
+        ),
+    )
     with engine.begin() as connection:
         connection.execute(insert(before_chain), old)
     engine.dispose()

@@ -57,19 +57,41 @@ def grant_lifecycle(life: Lifecycle) -> None:
     # may reach monitoring before scoring's `application.decided` does, and moves it first).
     a_user, b_user, c_user, d_user = life.applicant(), life.applicant(), life.applicant(), life.applicant()
     a = life.draft(a_user, call["id"])
-    life.send("applications", a_user, "PATCH", f"/applications/{a['id']}", {"application.updated": None},
-              json={"plan": {**a["plan"], "summary": "A second milk cooler and three new jobs."}})
-    document = life.send("applications", a_user, "POST", f"/applications/{a['id']}/documents",
-                         {"document.added": None}, files={"file": ("licence.pdf", PDF, "application/pdf")},
-                         data={"kind": "registration"}).json()
-    life.send("applications", a_user, "DELETE", f"/applications/{a['id']}/documents/{document['id']}",
-              {"document.deleted": None})
+    life.send(
+        "applications",
+        a_user,
+        "PATCH",
+        f"/applications/{a['id']}",
+        {"application.updated": None},
+        json={"plan": {**a["plan"], "summary": "A second milk cooler and three new jobs."}},
+    )
+    document = life.send(
+        "applications",
+        a_user,
+        "POST",
+        f"/applications/{a['id']}/documents",
+        {"document.added": None},
+        files={"file": ("licence.pdf", PDF, "application/pdf")},
+        data={"kind": "registration"},
+    ).json()
+    life.send(
+        "applications",
+        a_user,
+        "DELETE",
+        f"/applications/{a['id']}/documents/{document['id']}",
+        {"document.deleted": None},
+    )
     life.submit(a_user, a)
     b = life.draft(b_user, call["id"])
     life.submit(b_user, b)
     eventually(lambda: life.audited("monitoring", b["id"], "application.status"), what="B screened in monitoring")
-    life.send("applications", b_user, "POST", f"/applications/{b['id']}/withdraw",
-              {"application.withdrawn": (None, "withdrawn")})
+    life.send(
+        "applications",
+        b_user,
+        "POST",
+        f"/applications/{b['id']}/withdraw",
+        {"application.withdrawn": (None, "withdrawn")},
+    )
     c = life.draft(c_user, call["id"], business={"governorate": "IQ-BA"})
     life.submit(c_user, c)
     d = life.draft(d_user, call["id"])
@@ -83,72 +105,159 @@ def grant_lifecycle(life: Lifecycle) -> None:
     first = eventually(lambda: next(((o, r) for o in officers if (r := review_of(o))), None), what="A assigned")
     recusing, review = first
     other = next(o for o in officers if o is not recusing)
-    life.send("scoring", recusing, "PUT", f"/reviews/{review['id']}", {"review.saved": None},
-              json={"scores": {"jobs": 4}})
-    life.send("scoring", recusing, "POST", f"/reviews/{review['id']}/recuse", {"review.recused": ("pending", None)},
-              json={"reason": "A conflict of interest."})
+    life.send(
+        "scoring", recusing, "PUT", f"/reviews/{review['id']}", {"review.saved": None}, json={"scores": {"jobs": 4}}
+    )
+    life.send(
+        "scoring",
+        recusing,
+        "POST",
+        f"/reviews/{review['id']}/recuse",
+        {"review.recused": ("pending", None)},
+        json={"reason": "A conflict of interest."},
+    )
     second = eventually(lambda: review_of(other), what="A reassigned")
-    life.send("scoring", other, "POST", f"/reviews/{second['id']}/submit", {"review.submitted": ("pending", None)},
-              json={"scores": {"jobs": 5, "viability": 9}})
-    d_officer, d_review = eventually(lambda: next(((o, r) for o in officers if (r := review_of(o, d))), None),
-                                     what="D assigned")
-    life.send("scoring", d_officer, "POST", f"/reviews/{d_review['id']}/submit", {"review.submitted": (None, None)},
-              json={"scores": {"jobs": 1, "viability": 2}})
-    eventually(lambda: all(life.audited("applications", x["id"], "application.scored") for x in (a, d)),
-               what="A and D scored")
-    life.send("scoring", committee, "POST", f"/calls/{call['id']}/decisions", {"application.decided": (None, None)},
-              json={"decisions": [{"application_id": a["id"], "decision": "award"},
-                                  {"application_id": d["id"], "decision": "reject"}]})
+    life.send(
+        "scoring",
+        other,
+        "POST",
+        f"/reviews/{second['id']}/submit",
+        {"review.submitted": ("pending", None)},
+        json={"scores": {"jobs": 5, "viability": 9}},
+    )
+    d_officer, d_review = eventually(
+        lambda: next(((o, r) for o in officers if (r := review_of(o, d))), None), what="D assigned"
+    )
+    life.send(
+        "scoring",
+        d_officer,
+        "POST",
+        f"/reviews/{d_review['id']}/submit",
+        {"review.submitted": (None, None)},
+        json={"scores": {"jobs": 1, "viability": 2}},
+    )
+    eventually(
+        lambda: all(life.audited("applications", x["id"], "application.scored") for x in (a, d)), what="A and D scored"
+    )
+    life.send(
+        "scoring",
+        committee,
+        "POST",
+        f"/calls/{call['id']}/decisions",
+        {"application.decided": (None, None)},
+        json={
+            "decisions": [
+                {"application_id": a["id"], "decision": "award"},
+                {"application_id": d["id"], "decision": "reject"},
+            ]
+        },
+    )
 
     # Disbursement and monitoring.
     grant = eventually(lambda: next(iter(life.get(a_user, "/grants")["items"]), None), what="the grant")
     tranches = [t["id"] for t in grant["tranches"]]
     life.personal.update({IBAN, HOLDER})
-    life.send("disbursement", a_user, "PUT", f"/grants/{grant['id']}/payee", {"payee.recorded": None},
-              json={"method": "bank", "account_holder": HOLDER, "iban": IBAN})
+    life.send(
+        "disbursement",
+        a_user,
+        "PUT",
+        f"/grants/{grant['id']}/payee",
+        {"payee.recorded": None},
+        json={"method": "bank", "account_holder": HOLDER, "iban": IBAN},
+    )
     eventually(lambda: life.audited("monitoring", grant["id"], "grant.monitored"), what="grant in monitoring")
     visit = {"visited_on": now().date().isoformat(), "kind": "verification", "findings": "All well."}
-    life.send("monitoring", monitor, "POST", f"/grants/{grant['id']}/visits",
-              {"visit.recorded": None, "milestone.verified": None}, json={**visit, "milestones_verified": [
-                  grant["tranches"][0]["milestone"]]})
-    life.send("monitoring", officers[0], "POST",
-              f"/grants/{grant['id']}/milestones/{grant['tranches'][1]['milestone']}/verify",
-              {"milestone.verified": None}, json={})
-    flag = life.send("monitoring", monitor, "POST", f"/grants/{grant['id']}/flags", {"flag.raised": None},
-                     json={"reason": "Premises closed", "hold_payments": True}).json()
+    life.send(
+        "monitoring",
+        monitor,
+        "POST",
+        f"/grants/{grant['id']}/visits",
+        {"visit.recorded": None, "milestone.verified": None},
+        json={**visit, "milestones_verified": [grant["tranches"][0]["milestone"]]},
+    )
+    life.send(
+        "monitoring",
+        officers[0],
+        "POST",
+        f"/grants/{grant['id']}/milestones/{grant['tranches'][1]['milestone']}/verify",
+        {"milestone.verified": None},
+        json={},
+    )
+    flag = life.send(
+        "monitoring",
+        monitor,
+        "POST",
+        f"/grants/{grant['id']}/flags",
+        {"flag.raised": None},
+        json={"reason": "Premises closed", "hold_payments": True},
+    ).json()
     eventually(lambda: life.audited("disbursement", grant["id"], "grant.held"), what="grant held")
     life.send("monitoring", monitor, "POST", f"/flags/{flag['id']}/resolve", {"flag.resolved": ("open", "resolved")})
     eventually(lambda: life.audited("disbursement", grant["id"], "grant.released"), what="grant released")
-    eventually(lambda: all(life.audited("disbursement", t, "tranche.eligible") for t in tranches[:2]),
-               what="tranches 1 and 2 eligible")
+    eventually(
+        lambda: all(life.audited("disbursement", t, "tranche.eligible") for t in tranches[:2]),
+        what="tranches 1 and 2 eligible",
+    )
 
     def pay(tranche: str) -> str:
-        life.send("disbursement", officers[0], "POST", f"/tranches/{tranche}/request",
-                  {"tranche.requested": (None, "requested")})
-        approved = life.send("disbursement", finance, "POST", f"/tranches/{tranche}/approve",
-                             {"tranche.approved": ("requested", "approved"), "payment.instructed": None})
+        life.send(
+            "disbursement",
+            officers[0],
+            "POST",
+            f"/tranches/{tranche}/request",
+            {"tranche.requested": (None, "requested")},
+        )
+        approved = life.send(
+            "disbursement",
+            finance,
+            "POST",
+            f"/tranches/{tranche}/approve",
+            {"tranche.approved": ("requested", "approved"), "payment.instructed": None},
+        )
         return str(approved.json()["instruction_id"])
 
     first_payment = pay(tranches[0])
     life.send("disbursement", finance, "GET", f"/calls/{call['id']}/payments.xml", {"payments_file.made": None})
-    life.send("disbursement", finance, "POST", f"/payments/{first_payment}/settlement",
-              {"payment.settled": None, "tranche.paid": ("instructed", "paid")},
-              json={"status": "settled", "at": now().isoformat(), "bank_reference": "NBI-1"})
+    life.send(
+        "disbursement",
+        finance,
+        "POST",
+        f"/payments/{first_payment}/settlement",
+        {"payment.settled": None, "tranche.paid": ("instructed", "paid")},
+        json={"status": "settled", "at": now().isoformat(), "bank_reference": "NBI-1"},
+    )
     failing = pay(tranches[1])
-    life.finance_event("edf.finance.payment.failed.v1", failing,
-                       PaymentFailedV1(instruction_id=failing, failed_at=now(), reason="AC04 closed account"))
+    life.finance_event(
+        "edf.finance.payment.failed.v1",
+        failing,
+        PaymentFailedV1(instruction_id=failing, failed_at=now(), reason="AC04 closed account"),
+    )
     eventually(lambda: life.audited("disbursement", tranches[1], "tranche.failed"), what="tranche failed")
     again = pay(tranches[1])
-    life.finance_event("edf.finance.payment.settled.v1", again,
-                       PaymentSettledV1(instruction_id=again, settled_at=now(), bank_reference="NBI-2"))
+    life.finance_event(
+        "edf.finance.payment.settled.v1",
+        again,
+        PaymentSettledV1(instruction_id=again, settled_at=now(), bank_reference="NBI-2"),
+    )
     eventually(lambda: life.audited("disbursement", tranches[1], "tranche.paid"), what="tranche 2 paid")
-    life.send("monitoring", monitor, "POST", f"/grants/{grant['id']}/visits", {"visit.recorded": None},
-              json={**visit, "milestones_verified": [grant["tranches"][2]["milestone"]]})
+    life.send(
+        "monitoring",
+        monitor,
+        "POST",
+        f"/grants/{grant['id']}/visits",
+        {"visit.recorded": None},
+        json={**visit, "milestones_verified": [grant["tranches"][2]["milestone"]]},
+    )
     eventually(lambda: life.audited("disbursement", tranches[2], "tranche.eligible"), what="tranche 3 eligible")
     last = pay(tranches[2])
-    life.send("disbursement", finance, "POST", f"/payments/{last}/settlement",
-              {"payment.settled": None, "tranche.paid": ("instructed", "paid"), "grant.completed": (None, "completed")},
-              json={"status": "settled", "at": now().isoformat(), "bank_reference": "NBI-3"})
+    life.send(
+        "disbursement",
+        finance,
+        "POST",
+        f"/payments/{last}/settlement",
+        {"payment.settled": None, "tranche.paid": ("instructed", "paid"), "grant.completed": (None, "completed")},
+        json={"status": "settled", "at": now().isoformat(), "bank_reference": "NBI-3"},
+    )
     life.send("applications", admin, "POST", f"/calls/{call['id']}/close", {"call.closed": ("open", "closed")})
 
 
@@ -165,16 +274,23 @@ def test_every_state_change_of_a_grants_life_is_audited(life: Lifecycle, monkeyp
 
     # Events: every subject each service consumes (the flow exercises them all).
     consumers = [name for name in APPS if name != "gateway"]
-    eventually(lambda: not any(uncovered_subjects(life, name) for name in consumers), timeout=90,
-               what=lambda: str({name: sorted(uncovered_subjects(life, name)) for name in consumers}))
+    eventually(
+        lambda: not any(uncovered_subjects(life, name) for name in consumers),
+        timeout=90,
+        what=lambda: str({name: sorted(uncovered_subjects(life, name)) for name in consumers}),
+    )
     for name in consumers:
         rows = life.sql(name, "SELECT actor_id, actor_role FROM audit_log WHERE causation_id IS NOT NULL")
         assert set(rows) == {(str(SYSTEM.id), SYSTEM.role.value)}, name
 
     # Requests: rows under each one's correlation id, by its sender, with the actions and moves expected.
     for sent in life.sent:
-        rows = life.sql(sent.service, "SELECT actor_id, actor_role, action, entity_type, entity_id, before, after, at "
-                        "FROM audit_log WHERE correlation_id = :c AND causation_id IS NULL", c=sent.correlation_id)
+        rows = life.sql(
+            sent.service,
+            "SELECT actor_id, actor_role, action, entity_type, entity_id, before, after, at "
+            "FROM audit_log WHERE correlation_id = :c AND causation_id IS NULL",
+            c=sent.correlation_id,
+        )
         where = f"{sent.method} {sent.path}"
         assert rows, f"{where} left no audit row"
         for actor_id, role, action, entity_type, entity_id, _, _, at in rows:

@@ -50,6 +50,9 @@ def test_opening_and_closing_a_call_reaches_the_three_consuming_services(
         assert isinstance(monitoring, MonitoringCall) and monitoring.monitoring_schedule_days == [90, 180, 365]
 
         applications.post(f"/api/v1/calls/{call_id}/close", headers=ADMIN)
-        for name, model in (("scoring", ScoringCall), ("disbursement", DisbursementCall),
-                            ("monitoring", MonitoringCall)):
+        for name, model in (
+            ("scoring", ScoringCall),
+            ("disbursement", DisbursementCall),
+            ("monitoring", MonitoringCall),
+        ):
             wait_until(lambda m=model, n=name: getattr(copy_in(urls[n], m, call_id), "status", None) == "closed")

@@ -31,8 +31,10 @@ INSTRUCTED = "edf.disbursement.payment.instructed.v1"
 def served(database_url: str, own_nats: NatsServer) -> Iterator[Disbursement]:
     upgrade("disbursement", database_url)
     app = create_app(settings_for("disbursement", database_url=database_url, nats_url=own_nats.url))
-    with ServerThread(app) as server, httpx.Client(base_url=server.url, timeout=60,
-                                                   limits=httpx.Limits(max_connections=100)) as client:
+    with (
+        ServerThread(app) as server,
+        httpx.Client(base_url=server.url, timeout=60, limits=httpx.Limits(max_connections=100)) as client,
+    ):
         yield Disbursement(app=app, client=client, database_url=database_url)
 
 

@@ -46,8 +46,11 @@ def refused(engine: Engine, statement: Any) -> bool:
 
 def instruction_row(engine: Engine, instruction_id: str) -> dict[str, Any]:
     with engine.connect() as connection:
-        row = connection.execute(select(T["instructions"]).where(
-            T["instructions"].c.id == uuid.UUID(instruction_id))).mappings().one()
+        row = (
+            connection.execute(select(T["instructions"]).where(T["instructions"].c.id == uuid.UUID(instruction_id)))
+            .mappings()
+            .one()
+        )
     return dict(row)
 
 
@@ -63,8 +66,9 @@ def test_instructions_one_live_per_tranche_one_per_attempt_four_eyes_positive(
     table = T["instructions"]
     assert refused(engine, insert(table).values(copy_of(row, attempt=2)))  # a second live one
     assert refused(engine, insert(table).values(copy_of(row, status="failed")))  # attempt 1 again
-    assert refused(engine, insert(table).values(copy_of(row, attempt=2, status="failed",
-                                                        approved_by=row["requested_by"])))  # self-approved
+    assert refused(
+        engine, insert(table).values(copy_of(row, attempt=2, status="failed", approved_by=row["requested_by"]))
+    )  # self-approved
     assert refused(engine, insert(table).values(copy_of(row, attempt=2, status="failed", amount=Decimal(0))))
     # The guard's own shape: a failed attempt beside the live one is allowed.
     assert not refused(engine, insert(table).values(copy_of(row, attempt=2, status="failed")))
@@ -73,8 +77,15 @@ def test_instructions_one_live_per_tranche_one_per_attempt_four_eyes_positive(
 def test_one_settlement_per_instruction(service: Disbursement, engine: Engine) -> None:
     _, instruction_id = service.instructed()
     assert service.settle(instruction_id).status_code == 200
-    second = {"id": uuid.uuid4(), "instruction_id": uuid.UUID(instruction_id), "outcome": "settled",
-              "reported_at": datetime.now(UTC), "source": "api", "recorded_by": "x", "recorded_at": datetime.now(UTC)}
+    second = {
+        "id": uuid.uuid4(),
+        "instruction_id": uuid.UUID(instruction_id),
+        "outcome": "settled",
+        "reported_at": datetime.now(UTC),
+        "source": "api",
+        "recorded_by": "x",
+        "recorded_at": datetime.now(UTC),
+    }
     assert refused(engine, insert(T["settlements"]).values(second))
 
 

@@ -33,10 +33,16 @@ SETTLED = "edf.finance.payment.settled.v1"
 
 def instructed_payload(instruction_id: uuid.UUID) -> bytes:
     data = PaymentInstructedV1(
-        instruction_id=instruction_id, tranche_id=uuid.uuid4(), grant_id=uuid.uuid4(), reference="EDF-T-000001",
-        amount=Decimal("9000.00"), currency="USD", remittance_info="EDF grant EDF-T-000001, tranche 1 of 3",
+        instruction_id=instruction_id,
+        tranche_id=uuid.uuid4(),
+        grant_id=uuid.uuid4(),
+        reference="EDF-T-000001",
+        amount=Decimal("9000.00"),
+        currency="USD",
+        remittance_info="EDF grant EDF-T-000001, tranche 1 of 3",
         payee=PayeeFacts(method="bank", account_holder="Layla Hassan", iban="IQ98NBIQ850123456789012"),
-        instructed_at=datetime.now(UTC))
+        instructed_at=datetime.now(UTC),
+    )
     event = make_event(source="/edf/disbursement", type_=INSTRUCTED, subject=str(instruction_id), data=data)
     return event.model_dump_json().encode()
 

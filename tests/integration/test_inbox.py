@@ -97,8 +97,9 @@ def test_a_consumer_killed_after_commit_before_ack_does_not_apply_twice(
         "EDF_NATS_URL": own_nats.url,
         "SCORING_CONSUMER_ACK_WAIT_SECONDS": "1",
     }
-    doomed = AppProcess("scoring", port, {**env, "EDF_FAULT_KILL_AFTER_COMMIT": "scoring--EDF_APPLICATIONS"},
-                        tmp_path / "scoring.log")
+    doomed = AppProcess(
+        "scoring", port, {**env, "EDF_FAULT_KILL_AFTER_COMMIT": "scoring--EDF_APPLICATIONS"}, tmp_path / "scoring.log"
+    )
     doomed.start()
     try:
         doomed.wait_ready()
@@ -113,8 +114,9 @@ def test_a_consumer_killed_after_commit_before_ack_does_not_apply_twice(
     revived = AppProcess("scoring", port, env, tmp_path / "scoring.log")
     revived.start()
     try:
-        wait_until(lambda: consumer_settled(own_nats.url, "EDF_APPLICATIONS", "scoring--EDF_APPLICATIONS", seq),
-                   timeout=30)
+        wait_until(
+            lambda: consumer_settled(own_nats.url, "EDF_APPLICATIONS", "scoring--EDF_APPLICATIONS", seq), timeout=30
+        )
     finally:
         revived.stop()
     assert redelivered_count(own_nats.url, "EDF_APPLICATIONS", "scoring--EDF_APPLICATIONS") >= 2
@@ -132,8 +134,12 @@ def test_operators_see_dead_letters_and_replay_them_once_they_can_apply(
     admin = bearer(Role.admin)
     create_streams(own_nats.url)
     call_id, opened = call_opened_event()
-    closed = make_event(source="/edf/applications", type_="edf.applications.call.closed.v1", subject=str(call_id),
-                        data=CallClosedV1(call_id=call_id, closed_at=datetime.now(UTC)))
+    closed = make_event(
+        source="/edf/applications",
+        type_="edf.applications.call.closed.v1",
+        subject=str(call_id),
+        data=CallClosedV1(call_id=call_id, closed_at=datetime.now(UTC)),
+    )
     url = consumer_dbs["monitoring"]
     # Two deliveries a second apart, then a dead letter (the default retries for minutes).
     with running_app("monitoring", url, own_nats.url, consumer_max_deliver=2) as client:
@@ -144,17 +150,23 @@ def test_operators_see_dead_letters_and_replay_them_once_they_can_apply(
         assert [letter["subject"] for letter in letters] == [OPENED, closed.type]
         assert "payload" not in letters[0]
         assert client.get("/api/v1/ops/monitoring/dead-letters", headers=bearer(Role.officer)).status_code == 403
-        assert client.post(f"/api/v1/ops/monitoring/dead-letters/{letters[0]['id']}/replay",
-                           headers=admin).status_code == 409
-        assert client.post(f"/api/v1/ops/monitoring/dead-letters/{letters[1]['id']}/replay",
-                           headers=admin).status_code == 409  # its call is still unknown here
+        assert (
+            client.post(f"/api/v1/ops/monitoring/dead-letters/{letters[0]['id']}/replay", headers=admin).status_code
+            == 409
+        )
+        assert (
+            client.post(f"/api/v1/ops/monitoring/dead-letters/{letters[1]['id']}/replay", headers=admin).status_code
+            == 409
+        )  # its call is still unknown here
 
         seq = publish(own_nats.url, OPENED, opened)
         wait_until(lambda: consumer_settled(own_nats.url, "EDF_APPLICATIONS", "monitoring--EDF_APPLICATIONS", seq))
         replayed = client.post(f"/api/v1/ops/monitoring/dead-letters/{letters[1]['id']}/replay", headers=admin)
         assert replayed.status_code == 200 and replayed.json()["replayed_at"] is not None
-        assert client.post(f"/api/v1/ops/monitoring/dead-letters/{letters[1]['id']}/replay",
-                           headers=admin).status_code == 409
+        assert (
+            client.post(f"/api/v1/ops/monitoring/dead-letters/{letters[1]['id']}/replay", headers=admin).status_code
+            == 409
+        )
         remaining = client.get("/api/v1/ops/monitoring/dead-letters", headers=admin).json()
         assert [letter["id"] for letter in remaining] == [letters[0]["id"]]
     assert count(url, "SELECT count(*) FROM calls WHERE status = 'closed'") == 1

@@ -44,8 +44,10 @@ def consume(db: Database, nats_url: str, handler: Handler, until_seq: int, repli
     async def run() -> None:
         bus = Bus(nats_url, "inboxtest")
         bus.start()
-        consumers = [InboxConsumer(db, bus, "inboxtest", STREAM, [Subscription(OPENED, handler)], ConsumerPolicy())
-                     for _ in range(replicas)]
+        consumers = [
+            InboxConsumer(db, bus, "inboxtest", STREAM, [Subscription(OPENED, handler)], ConsumerPolicy())
+            for _ in range(replicas)
+        ]
         for consumer in consumers:
             consumer.start()
         try:
@@ -98,8 +100,9 @@ def test_a_slow_event_is_not_redelivered_while_it_is_handled(db: Database, own_n
 def audited_causes(db: Database) -> list[str]:
     audit = db.infra.audit
     with db.engine.connect() as connection:
-        rows = connection.execute(select(audit.c.causation_id).where(audit.c.action == "test.applied")
-                                  .order_by(audit.c.seq)).all()
+        rows = connection.execute(
+            select(audit.c.causation_id).where(audit.c.action == "test.applied").order_by(audit.c.seq)
+        ).all()
     return [str(r.causation_id) for r in rows]
 
 
@@ -154,8 +157,9 @@ def test_a_waiting_consumer_takes_each_event_as_it_arrives(db: Database, own_nat
     async def run() -> dict[str, float]:
         bus = Bus(own_nats.url, "inboxtest")
         bus.start()
-        consumer = InboxConsumer(db, bus, "inboxtest", STREAM, [Subscription(OPENED, record)],
-                                 ConsumerPolicy(fetch_wait=10.0))
+        consumer = InboxConsumer(
+            db, bus, "inboxtest", STREAM, [Subscription(OPENED, record)], ConsumerPolicy(fetch_wait=10.0)
+        )
         consumer.start()
         sent: dict[str, float] = {}
         try:

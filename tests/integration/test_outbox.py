@@ -68,7 +68,8 @@ def test_after_a_nats_restart_the_relay_reconnects_and_publishes(database_url: s
         second = client.post("/api/v1/calls", json=call_body(), headers=ADMIN).json()
         client.post(f"/api/v1/calls/{second['id']}/open", headers=ADMIN)
         own_nats.start()
-        wait_until(lambda: len(_outbox(database_url)) == 2 and all(r[2] is not None for r in _outbox(database_url)),
-                   timeout=30)
+        wait_until(
+            lambda: len(_outbox(database_url)) == 2 and all(r[2] is not None for r in _outbox(database_url)), timeout=30
+        )
     subjects = [m.subject for m in stream_messages(own_nats.url, "EDF_APPLICATIONS")]
     assert subjects == ["edf.applications.call.opened.v1"] * 2

@@ -40,8 +40,10 @@ def test_an_officer_added_during_screening_gets_the_work(database_url: str, own_
         call = scoring.open_call(reviewers_per_application=10)
         for _ in range(ROUNDS):
             application = scoring.receive(call)
-            at_once(lambda a=application: scoring.screen(call, a),  # type: ignore[misc]
-                    lambda: scoring.officer_created(uuid.uuid4()))
+            at_once(
+                lambda a=application: scoring.screen(call, a),  # type: ignore[misc]
+                lambda: scoring.officer_created(uuid.uuid4()),
+            )
         # No application waits while an officer who is not on it exists: each has all 9.
         per_application = scoring.sql("SELECT application_id, count(*) FROM reviews GROUP BY application_id")
         assert sorted(row[1] for row in per_application) == [ROUNDS] * ROUNDS

@@ -64,14 +64,14 @@ class Replica(AppProcess):
     def __init__(self, name: str, env: dict[str, str], tmp_path: Path) -> None:
         self.applied_log = tmp_path / f"{name}.applied"
         self.applied_log.touch()
-        super().__init__(SERVICE, free_port(), {**env, "EDF_TEST_APPLIED_LOG": str(self.applied_log)},
-                         tmp_path / f"{name}.log")
+        super().__init__(
+            SERVICE, free_port(), {**env, "EDF_TEST_APPLIED_LOG": str(self.applied_log)}, tmp_path / f"{name}.log"
+        )
 
     def start(self) -> None:
         command = [sys.executable, "-c", REPLICA, f"services.{SERVICE}.main:create_app", str(self.port)]
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(command, cwd=REPO,
-                                            env={**os.environ, **self.env}, stdout=log, stderr=log)
+            self.process = subprocess.Popen(command, cwd=REPO, env={**os.environ, **self.env}, stdout=log, stderr=log)
 
     def applied(self) -> list[str]:
         return self.applied_log.read_text().split()
@@ -125,8 +125,7 @@ def test_two_replicas_share_the_durable_consumer_without_double_effects(
     assert count(database_url, "SELECT count(*) FROM dead_letters") == 0
     engine = create_engine(database_url)
     with engine.connect() as connection:
-        per_call = dict(connection.execute(text(
-            "SELECT entity_id, count(*) FROM audit_log GROUP BY entity_id")).all())
+        per_call = dict(connection.execute(text("SELECT entity_id, count(*) FROM audit_log GROUP BY entity_id")).all())
     engine.dispose()
     assert {str(k): int(v) for k, v in per_call.items()} == dict.fromkeys(published.values(), 1)
 

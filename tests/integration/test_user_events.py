@@ -20,11 +20,17 @@ def test_sign_ups_and_created_staff_are_published_without_personal_data(
 ) -> None:
     upgrade("gateway", database_url)
     admin_email, email = unique_email("admin"), unique_email("amal")
-    settings = gateway_settings(database_url, nats_url=own_nats.url, bootstrap_admin_email=admin_email,
-                                bootstrap_admin_password="admin password 123")
+    settings = gateway_settings(
+        database_url,
+        nats_url=own_nats.url,
+        bootstrap_admin_email=admin_email,
+        bootstrap_admin_password="admin password 123",
+    )
     with TestClient(create_app(settings)) as client:
-        client.post("/api/v1/auth/register", json={"email": email, "password": "a long password",
-                                                   "full_name": "Amal Yousif", "phone": "+9647701112233"})
+        client.post(
+            "/api/v1/auth/register",
+            json={"email": email, "password": "a long password", "full_name": "Amal Yousif", "phone": "+9647701112233"},
+        )
 
         def published() -> list[dict[str, object]]:
             try:
@@ -34,6 +40,8 @@ def test_sign_ups_and_created_staff_are_published_without_personal_data(
 
         events = wait_until(lambda: (found := published()) and len(found) == 2 and found)
     assert [(e["type"], e["data"]["role"]) for e in events] == [
-        ("edf.gateway.user.created.v1", "admin"), ("edf.gateway.user.created.v1", "applicant")]
+        ("edf.gateway.user.created.v1", "admin"),
+        ("edf.gateway.user.created.v1", "applicant"),
+    ]
     raw = json.dumps(events)
     assert email not in raw and admin_email not in raw and "Amal" not in raw and "7701112233" not in raw

@@ -83,8 +83,12 @@ ROUTES: list[R] = [
     R("POST", "/api/v1/users", ADMIN, body="new_user"),
     # Calls (applications) and a call's results (scoring, disbursement, monitoring).
     R("GET", "/api/v1/calls", ALL),
-    R("GET", "/api/v1/calls/{call_id}", "2xx/404 2xx/404 2xx/404 2xx 2xx 2xx 2xx 2xx",
-      ids={"call_id": "call|draft_call"}),
+    R(
+        "GET",
+        "/api/v1/calls/{call_id}",
+        "2xx/404 2xx/404 2xx/404 2xx 2xx 2xx 2xx 2xx",
+        ids={"call_id": "call|draft_call"},
+    ),
     R("POST", "/api/v1/calls", ADMIN, body="call"),
     R("POST", "/api/v1/calls/{call_id}/open", ADMIN, ids={"call_id": "openable_call"}),
     R("POST", "/api/v1/calls/{call_id}/close", ADMIN, ids={"call_id": "closable_call"}),
@@ -106,8 +110,12 @@ ROUTES: list[R] = [
     R("PATCH", "/api/v1/applications/{application_id}", OWNER_CHANGES, body="patch"),
     R("POST", "/api/v1/applications/{application_id}/documents", OWNER_CHANGES, body="upload"),
     R("GET", "/api/v1/applications/{application_id}/documents/{document_id}", OWNER_READS),
-    R("DELETE", "/api/v1/applications/{application_id}/documents/{document_id}", OWNER_CHANGES,
-      ids={"document_id": "doc_to_delete"}),
+    R(
+        "DELETE",
+        "/api/v1/applications/{application_id}/documents/{document_id}",
+        OWNER_CHANGES,
+        ids={"document_id": "doc_to_delete"},
+    ),
     R("POST", "/api/v1/applications/{application_id}/submit", OWNER_CHANGES, ids={"application_id": "to_submit"}),
     R("POST", "/api/v1/applications/{application_id}/withdraw", OWNER_CHANGES, ids={"application_id": "to_withdraw"}),
     # Reviews (scoring): an officer's own reviews.
@@ -134,6 +142,8 @@ ROUTES: list[R] = [
     # Operations: each service's dead letters.
     *(R("GET", f"/api/v1/ops/{service}/dead-letters", ADMIN) for service in SERVICES),
     *(R("GET", f"/api/v1/ops/{service}/outbox", ADMIN) for service in SERVICES),
-    *(R("POST", f"/api/v1/ops/{service}/dead-letters/{{letter_id}}/replay", ADMIN_FINDS_NOTHING)
-      for service in SERVICES),
+    *(
+        R("POST", f"/api/v1/ops/{service}/dead-letters/{{letter_id}}/replay", ADMIN_FINDS_NOTHING)
+        for service in SERVICES
+    ),
 ]

@@ -29,8 +29,22 @@ SMALL_PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 IBAN = "IQ98NBIQ850123456789012"
 PAYEE = {"method": "bank", "account_holder": "Layla Hassan", "iban": IBAN, "bank_name": "National Bank of Iraq"}
 # Objects of which each world has its own; every other object (calls) is shared.
-WORLD_OBJECTS = frozenset({"draft", "to_submit", "to_withdraw", "awarded", "document", "doc_to_delete", "grant",
-                           "tranche", "instruction", "flag", "review", "review_recuse"})
+WORLD_OBJECTS = frozenset(
+    {
+        "draft",
+        "to_submit",
+        "to_withdraw",
+        "awarded",
+        "document",
+        "doc_to_delete",
+        "grant",
+        "tranche",
+        "instruction",
+        "flag",
+        "review",
+        "review_recuse",
+    }
+)
 
 
 def eventually(check: Callable[[], T | None], what: str, timeout: float = 120.0) -> T:
@@ -76,11 +90,21 @@ class Seeder:
     def person(self, name: str, role: str, admin: dict[str, str]) -> dict[str, str]:
         email = f"{name}-{uuid.uuid4().hex[:8]}@security.example"
         if role == "applicant":
-            _ok(self.client.post("/api/v1/auth/register",
-                                 json={"email": email, "password": PASSWORD, "full_name": "Layla Hassan"}), 201)
+            _ok(
+                self.client.post(
+                    "/api/v1/auth/register", json={"email": email, "password": PASSWORD, "full_name": "Layla Hassan"}
+                ),
+                201,
+            )
         else:
-            _ok(self.client.post("/api/v1/users", headers=admin, json={
-                "email": email, "password": PASSWORD, "full_name": f"Test {role}", "role": role}), 201)
+            _ok(
+                self.client.post(
+                    "/api/v1/users",
+                    headers=admin,
+                    json={"email": email, "password": PASSWORD, "full_name": f"Test {role}", "role": role},
+                ),
+                201,
+            )
         self.seeded.emails[name] = email
         return self.sign_in(email)
 
@@ -98,9 +122,12 @@ class Seeder:
         return str(_ok(self.client.post("/api/v1/applications", headers=who, json=body), 201)["id"])
 
     def upload(self, who: dict[str, str], application_id: str) -> str:
-        response = self.client.post(f"/api/v1/applications/{application_id}/documents", headers=who,
-                                    data={"kind": "registration"},
-                                    files={"file": ("licence.pdf", SMALL_PDF, "application/pdf")})
+        response = self.client.post(
+            f"/api/v1/applications/{application_id}/documents",
+            headers=who,
+            data={"kind": "registration"},
+            files={"file": ("licence.pdf", SMALL_PDF, "application/pdf")},
+        )
         return str(_ok(response, 201)["id"])
 
     def submitted(self, who: dict[str, str]) -> str:
@@ -152,13 +179,19 @@ class Seeder:
         awarded = {s.worlds[w]["awarded"] for w in "AB"}
 
         def assigned() -> list[tuple[dict[str, str], dict[str, Any]]] | None:
-            found = [(o, r) for o in officers.values() for r in self.pending_reviews(o)
-                     if r["application_id"] in awarded]
+            found = [
+                (o, r) for o in officers.values() for r in self.pending_reviews(o) if r["application_id"] in awarded
+            ]
             return found if len(found) == 2 else None
 
         for officer, review in eventually(assigned, "the assignment of the applications to award"):
-            _ok(c.post(f"/api/v1/reviews/{review['id']}/submit", headers=officer,
-                       json={"scores": {"jobs": 5, "viability": 9}, "comment": "Strong plan."}))
+            _ok(
+                c.post(
+                    f"/api/v1/reviews/{review['id']}/submit",
+                    headers=officer,
+                    json={"scores": {"jobs": 5, "viability": 9}, "comment": "Strong plan."},
+                )
+            )
         # Two pending reviews in each officer's queue; more applications until both have them.
         for _ in range(4):
             self.pool_submission(admin)
@@ -178,8 +211,13 @@ class Seeder:
             return all(_ok(c.get(f"/api/v1/applications/{a}", headers=admin))["status"] == "scored" for a in awarded)
 
         eventually(scored, "the scoring of the applications to award")
-        decided = _ok(c.post(f"/api/v1/calls/{s.shared['call']}/decisions", headers=s.headers["committee"],
-                             json={"decisions": [{"application_id": a, "decision": "award"} for a in sorted(awarded)]}))
+        decided = _ok(
+            c.post(
+                f"/api/v1/calls/{s.shared['call']}/decisions",
+                headers=s.headers["committee"],
+                json={"decisions": [{"application_id": a, "decision": "award"} for a in sorted(awarded)]},
+            )
+        )
         assert len(decided["accepted"]) == 2, decided
         for world, who in (("A", s.headers["applicant_a"]), ("B", s.headers["applicant_b"])):
             self.grant(world, who)
@@ -201,8 +239,10 @@ class Seeder:
         monitor = s.headers["monitor"]
         for tranche in (first, second):
             url = f"/api/v1/grants/{grant['id']}/milestones/{tranche['milestone']}/verify"
-            eventually(lambda url=url: c.post(url, headers=monitor).status_code == 200,  # type: ignore[misc]
-                       f"monitoring knowing grant {world}")
+            eventually(
+                lambda url=url: c.post(url, headers=monitor).status_code == 200,  # type: ignore[misc]
+                f"monitoring knowing grant {world}",
+            )
 
         def eligible() -> bool:
             tranches = _ok(c.get(f"/api/v1/grants/{grant['id']}", headers=s.headers["officer"]))["tranches"]
@@ -214,8 +254,14 @@ class Seeder:
         approved = _ok(c.post(f"/api/v1/tranches/{first['id']}/approve", headers=s.headers["finance"]))
         objects["instruction"] = approved["instruction_id"]
         objects["tranche"] = second["id"]
-        flag = _ok(c.post(f"/api/v1/grants/{grant['id']}/flags", headers=monitor,
-                          json={"reason": "Records incomplete at the visit.", "hold_payments": False}), 201)
+        flag = _ok(
+            c.post(
+                f"/api/v1/grants/{grant['id']}/flags",
+                headers=monitor,
+                json={"reason": "Records incomplete at the visit.", "hold_payments": False},
+            ),
+            201,
+        )
         objects["flag"] = flag["id"]
 
 

@@ -49,9 +49,16 @@ def handmade(header: dict[str, Any], claims: Claims, key: bytes | None) -> str:
 
 def claims_for(config: TokenConfig, user_id: uuid.UUID, **changes: Any) -> Claims:
     now = datetime.now(UTC)
-    claims: Claims = {"sub": str(user_id), "email": "someone@example.org", "role": "admin", "iss": config.issuer,
-                      "aud": config.audience, "iat": int(now.timestamp()),
-                      "exp": int((now + timedelta(hours=1)).timestamp()), "jti": uuid.uuid4().hex}
+    claims: Claims = {
+        "sub": str(user_id),
+        "email": "someone@example.org",
+        "role": "admin",
+        "iss": config.issuer,
+        "aud": config.audience,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(hours=1)).timestamp()),
+        "jti": uuid.uuid4().hex,
+    }
     for name, value in changes.items():
         if value is ...:
             claims.pop(name)
@@ -73,7 +80,7 @@ def _tampered(config: TokenConfig, user_id: uuid.UUID) -> str:
 def _bad_signature(config: TokenConfig, user_id: uuid.UUID) -> str:
     header, payload, signature = signed(config, user_id).split(".")
     middle = len(signature) // 2
-    return f"{header}.{payload}.{signature[:middle]}{'A' if signature[middle] != 'A' else 'B'}{signature[middle + 1:]}"
+    return f"{header}.{payload}.{signature[:middle]}{'A' if signature[middle] != 'A' else 'B'}{signature[middle + 1 :]}"
 
 
 def _now_plus(hours: float) -> int:
@@ -82,8 +89,9 @@ def _now_plus(hours: float) -> int:
 
 Forge = Callable[[TokenConfig, uuid.UUID], str]
 FORGED: dict[str, Forge] = {
-    "alg none, no signature": lambda c, u: handmade({"alg": "none", "typ": "JWT"}, claims_for(c, u), None)
-    .rsplit(".", 1)[0] + ".",
+    "alg none, no signature": lambda c, u: (
+        handmade({"alg": "none", "typ": "JWT"}, claims_for(c, u), None).rsplit(".", 1)[0] + "."
+    ),
     "alg none, signed with the secret": lambda c, u: handmade({"alg": "none"}, claims_for(c, u), c.secret.encode()),
     "alg NoNe": lambda c, u: handmade({"alg": "NoNe"}, claims_for(c, u), None).rsplit(".", 1)[0] + ".",
     "RS256 header, HMAC with the secret": lambda c, u: handmade({"alg": "RS256"}, claims_for(c, u), c.secret.encode()),
@@ -93,13 +101,16 @@ FORGED: dict[str, Forge] = {
     "EdDSA header, any signature": lambda c, u: handmade({"alg": "EdDSA"}, claims_for(c, u), None),
     "HS512 with the secret": lambda c, u: jwt.encode(claims_for(c, u), c.secret, algorithm="HS512"),
     "HS384 with the secret": lambda c, u: jwt.encode(claims_for(c, u), c.secret, algorithm="HS384"),
-    "HS256 with another secret": lambda c, u: jwt.encode(claims_for(c, u), "another secret, 32 bytes or more!",
-                                                        algorithm="HS256"),
+    "HS256 with another secret": lambda c, u: jwt.encode(
+        claims_for(c, u), "another secret, 32 bytes or more!", algorithm="HS256"
+    ),
     "HS256 with an empty secret": lambda c, u: handmade({"alg": "HS256"}, claims_for(c, u), b""),
     "embedded jwk of the forger's key": lambda c, u: handmade(
-        {"alg": "HS256", "jwk": {"kty": "oct", "k": b64(b"forger's own key")}}, claims_for(c, u), b"forger's own key"),
-    "kid pointing at a file": lambda c, u: handmade({"alg": "HS256", "kid": "../../../dev/null"},
-                                                    claims_for(c, u), b""),
+        {"alg": "HS256", "jwk": {"kty": "oct", "k": b64(b"forger's own key")}}, claims_for(c, u), b"forger's own key"
+    ),
+    "kid pointing at a file": lambda c, u: handmade(
+        {"alg": "HS256", "kid": "../../../dev/null"}, claims_for(c, u), b""
+    ),
     "payload swapped (applicant to admin)": _tampered,
     "signature changed": _bad_signature,
     "no signature segment": lambda c, u: signed(c, u).rsplit(".", 1)[0],
@@ -137,16 +148,21 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory, nats_url: str) -> Iterator[TestClient]:
     here = tmp_path_factory.mktemp("jwt-service")
-    with running_app("applications", f"sqlite:///{here / 'applications.db'}", nats_url,
-                     documents_dir=here / "documents") as client:
+    with running_app(
+        "applications", f"sqlite:///{here / 'applications.db'}", nats_url, documents_dir=here / "documents"
+    ) as client:
         yield client
 
 
 def targets(gateway: TestClient, service: TestClient) -> list[tuple[TestClient, str, str, dict[str, Any]]]:
     """(app, method, path, request arguments): a route for any signed-in user and an admin's route."""
     new_user = {"email": unique_email(), "password": PASSWORD, "full_name": "Forged Admin", "role": "admin"}
-    return [(gateway, "GET", "/api/v1/auth/me", {}), (gateway, "POST", "/api/v1/users", {"json": new_user}),
-            (service, "GET", "/api/v1/applications", {}), (service, "POST", "/api/v1/calls", {"json": {}})]
+    return [
+        (gateway, "GET", "/api/v1/auth/me", {}),
+        (gateway, "POST", "/api/v1/users", {"json": new_user}),
+        (service, "GET", "/api/v1/applications", {}),
+        (service, "POST", "/api/v1/calls", {"json": {}}),
+    ]
 
 
 def test_a_valid_token_passes_on_every_target(gateway: TestClient, service: TestClient) -> None:
@@ -161,8 +177,9 @@ def test_a_valid_token_passes_on_every_target(gateway: TestClient, service: Test
 
 
 @pytest.mark.parametrize("kind", list(FORGED))
-def test_forged_and_stale_tokens_are_401_with_the_same_body(kind: str, gateway: TestClient, service: TestClient,
-                                                            caplog: pytest.LogCaptureFixture) -> None:
+def test_forged_and_stale_tokens_are_401_with_the_same_body(
+    kind: str, gateway: TestClient, service: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     token = FORGED[kind](CONFIG, uuid.uuid4())
     bodies = set()
@@ -175,8 +192,17 @@ def test_forged_and_stale_tokens_are_401_with_the_same_body(kind: str, gateway: 
         for part in token.split("."):
             assert len(part) < 8 or part not in response.text
     assert len(bodies) == 1, bodies  # the gateway and the service say the same, whatever failed
-    assert bodies == {json.dumps({"type": "about:blank", "title": "Unauthorized", "status": 401,
-                                  "detail": "The token is missing, expired or invalid."}, sort_keys=True)}
+    assert bodies == {
+        json.dumps(
+            {
+                "type": "about:blank",
+                "title": "Unauthorized",
+                "status": 401,
+                "detail": "The token is missing, expired or invalid.",
+            },
+            sort_keys=True,
+        )
+    }
     if len(token) > 20:
         assert token not in caplog.text  # nor in a log line
 

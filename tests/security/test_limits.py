@@ -65,21 +65,32 @@ def applicant_token(user_id: uuid.UUID | None = None) -> dict[str, str]:
 
 # -- body size ---------------------------------------------------------------------------------
 
+
 def test_json_bodies_above_the_json_limit_are_413_and_uploads_keep_the_larger_one(gateway: Any) -> None:
     client = gateway(max_json_bytes=64 * 1024, max_request_bytes=MIB)
     headers = applicant_token()
     big = {"call_id": str(uuid.uuid4()), "plan": {"summary": "x" * 70_000}}
     assert_problem(client.post("/api/v1/applications", json=big, headers=headers), 413)  # by Content-Length
     streamed = iter([b'{"plan": {"summary": "', b"x" * 40_000, b"x" * 40_000, b'"}}'])
-    assert_problem(client.post("/api/v1/applications", content=streamed,
-                               headers={**headers, "Content-Type": "application/json"}), 413)  # chunked
+    assert_problem(
+        client.post("/api/v1/applications", content=streamed, headers={**headers, "Content-Type": "application/json"}),
+        413,
+    )  # chunked
     form = {"username": "x" * 70_000, "password": PASSWORD}
     assert_problem(client.post("/api/v1/auth/token", data=form), 413)  # a form is no upload
-    upload = client.post(f"/api/v1/applications/{uuid.uuid4()}/documents", headers=headers, data={"kind": "photo"},
-                         files={"file": ("big.pdf", SMALL_PDF + b"0" * 200_000, "application/pdf")})
+    upload = client.post(
+        f"/api/v1/applications/{uuid.uuid4()}/documents",
+        headers=headers,
+        data={"kind": "photo"},
+        files={"file": ("big.pdf", SMALL_PDF + b"0" * 200_000, "application/pdf")},
+    )
     assert upload.status_code == 200 and upload.json()["size"] > 200_000  # reached the (echo) service
-    too_big = client.post(f"/api/v1/applications/{uuid.uuid4()}/documents", headers=headers, data={"kind": "photo"},
-                          files={"file": ("big.pdf", SMALL_PDF + b"0" * (MIB + 1), "application/pdf")})
+    too_big = client.post(
+        f"/api/v1/applications/{uuid.uuid4()}/documents",
+        headers=headers,
+        data={"kind": "photo"},
+        files={"file": ("big.pdf", SMALL_PDF + b"0" * (MIB + 1), "application/pdf")},
+    )
     body = assert_problem(too_big, 413)
     assert str(MIB) in body["detail"]
     assert client.post("/api/v1/applications", json={"call_id": str(uuid.uuid4())}, headers=headers).status_code == 200
@@ -94,6 +105,7 @@ def test_the_default_limits() -> None:
 
 
 # -- rates -------------------------------------------------------------------------------------
+
 
 def test_sign_in_is_limited_per_address_and_email_and_per_address(gateway: Any) -> None:
     client = gateway(login_rate_limit=3, login_address_rate_limit=5)
@@ -125,18 +137,19 @@ def test_submit_is_limited_per_user_account(gateway: Any) -> None:
     client = gateway(submit_rate_limit=3)
     user = uuid.uuid4()
     for _ in range(3):  # each reaches the service (the echo server answers 200)
-        assert client.post(f"/api/v1/applications/{uuid.uuid4()}/submit", headers=applicant_token(user)).status_code \
-            == 200
+        assert (
+            client.post(f"/api/v1/applications/{uuid.uuid4()}/submit", headers=applicant_token(user)).status_code == 200
+        )
     refused = client.post(f"/api/v1/applications/{uuid.uuid4()}/submit", headers=applicant_token(user))
     assert_429(refused)
     # another account from the same address is not limited; nor are the user's other requests
     assert client.post(f"/api/v1/applications/{uuid.uuid4()}/submit", headers=applicant_token()).status_code == 200
-    assert client.patch(f"/api/v1/applications/{uuid.uuid4()}", json={}, headers=applicant_token(user)) \
-        .status_code == 200
+    assert (
+        client.patch(f"/api/v1/applications/{uuid.uuid4()}", json={}, headers=applicant_token(user)).status_code == 200
+    )
     # without a valid token the address is the key: 3 pass (the service would refuse them), then 429
     for _ in range(3):
-        assert client.post(f"/api/v1/applications/{uuid.uuid4()}/submit",
-                           headers=bearer("forged")).status_code == 200
+        assert client.post(f"/api/v1/applications/{uuid.uuid4()}/submit", headers=bearer("forged")).status_code == 200
     assert_429(client.post(f"/api/v1/applications/{uuid.uuid4()}/submit"))
 
 
@@ -146,20 +159,27 @@ def test_the_running_stack_limits_submit_per_user(seeded: Seeded) -> None:
     """The real wiring: the 11th submit of one applicant in a minute is 429, another's is not."""
     client = seeded.client
     email = unique_email("limit")
-    assert client.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD,
-                                                       "full_name": "Hasty Applicant"}).status_code == 201
+    assert (
+        client.post(
+            "/api/v1/auth/register", json={"email": email, "password": PASSWORD, "full_name": "Hasty Applicant"}
+        ).status_code
+        == 201
+    )
     headers = bearer(login(client, email))  # type: ignore[arg-type]
     draft = client.post("/api/v1/applications", headers=headers, json={"call_id": seeded.shared["call"]}).json()
-    statuses = [client.post(f"/api/v1/applications/{draft['id']}/submit", headers=headers).status_code
-                for _ in range(10)]
+    statuses = [
+        client.post(f"/api/v1/applications/{draft['id']}/submit", headers=headers).status_code for _ in range(10)
+    ]
     assert set(statuses) == {422}, statuses  # incomplete: refused by the service, counted by the gateway
     assert_429(client.post(f"/api/v1/applications/{draft['id']}/submit", headers=headers))
-    other = client.post(f"/api/v1/applications/{seeded.worlds['A']['draft']}/submit",
-                        headers=seeded.headers["applicant_b"])
+    other = client.post(
+        f"/api/v1/applications/{seeded.worlds['A']['draft']}/submit", headers=seeded.headers["applicant_b"]
+    )
     assert other.status_code == 404  # applicant B's own budget: the service answers (not its application)
 
 
 # -- page size ---------------------------------------------------------------------------------
+
 
 def list_routes(seeded: Seeded) -> list[tuple[str, str]]:
     """Every GET route with a `limit` query parameter, and a principal allowed to call it."""
@@ -195,6 +215,7 @@ def test_every_list_takes_limit_from_1_to_200_and_refuses_others(seeded: Seeded)
 
 # -- documents per application -----------------------------------------------------------------
 
+
 @pytest.fixture
 def intake(database_url: str, own_nats: NatsServer, tmp_path: Path) -> Iterator[Intake]:
     with intake_service(database_url, own_nats.url, tmp_path) as service:
@@ -206,8 +227,12 @@ def test_an_application_holds_at_most_20_documents(intake: Intake) -> None:
     url = f"/api/v1/applications/{draft['id']}/documents"
 
     def upload() -> httpx.Response:
-        return intake.client.post(url, headers=intake.applicant, data={"kind": "other"},
-                                  files={"file": ("scan.pdf", SMALL_PDF, "application/pdf")})
+        return intake.client.post(
+            url,
+            headers=intake.applicant,
+            data={"kind": "other"},
+            files={"file": ("scan.pdf", SMALL_PDF, "application/pdf")},
+        )
 
     ids = [upload().json()["id"] for _ in range(20)]
     problem = assert_problem(upload(), 409)

@@ -42,8 +42,9 @@ def _unique_email() -> str:
 BODIES: dict[str, Body] = {
     "sign_in": _sign_in,
     "sign_up": _json(lambda: {"email": _unique_email(), "password": PASSWORD, "full_name": "New Applicant"}),
-    "new_user": _json(lambda: {"email": _unique_email(), "password": PASSWORD, "full_name": "New Monitor",
-                               "role": "monitor"}),
+    "new_user": _json(
+        lambda: {"email": _unique_email(), "password": PASSWORD, "full_name": "New Monitor", "role": "monitor"}
+    ),
     "call": _json(call_body),
     "decisions": _json(lambda: {"decisions": [{"application_id": str(uuid.uuid4()), "decision": "reject"}]}),
     "application": lambda s, *_: {"json": application_body(s.shared["call"])},
@@ -98,8 +99,9 @@ def url_of(seeded: Seeded, cell: Cell) -> str:
 def call(seeded: Seeded, cell: Cell) -> httpx.Response:
     world = seeded.world(cell.principal, "own" if cell.variant == 0 else "foreign")
     extra = BODIES[cell.route.body](seeded, cell.principal, world) if cell.route.body else {}
-    return seeded.client.request(cell.route.method, url_of(seeded, cell), headers=seeded.headers[cell.principal],
-                                 **extra)
+    return seeded.client.request(
+        cell.route.method, url_of(seeded, cell), headers=seeded.headers[cell.principal], **extra
+    )
 
 
 def matches(expected: str, status: int) -> bool:
@@ -113,8 +115,12 @@ def matches(expected: str, status: int) -> bool:
 def openapi_routes(seeded: Seeded) -> set[tuple[str, str]]:
     document = seeded.client.get("/openapi.json").json()
     assert document["info"]["x-unavailable"] == [], "a service's OpenAPI document is missing"
-    return {(method.upper(), path) for path, item in document["paths"].items() for method in item
-            if method in ("get", "put", "post", "patch", "delete")}
+    return {
+        (method.upper(), path)
+        for path, item in document["paths"].items()
+        for method in item
+        if method in ("get", "put", "post", "patch", "delete")
+    }
 
 
 def test_the_table_is_well_formed() -> None:
@@ -173,8 +179,11 @@ def test_lists_show_each_principal_only_what_it_may_see(seeded: Seeded) -> None:
     def ids(path: str, principal: str, key: str = "id", **params: str) -> set[str]:
         found, cursor = set(), None
         while True:
-            page = seeded.client.get(path, headers=seeded.headers[principal],
-                                     params={"limit": 200, **params, **({"cursor": cursor} if cursor else {})})
+            page = seeded.client.get(
+                path,
+                headers=seeded.headers[principal],
+                params={"limit": 200, **params, **({"cursor": cursor} if cursor else {})},
+            )
             assert page.status_code == 200, page.text
             found |= {item[key] for item in page.json()["items"]}
             if not (cursor := page.json()["next_cursor"]):

@@ -32,8 +32,12 @@ def bearer(role: Role, user_id: uuid.UUID | None = None) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def wait_until(predicate: Callable[[], T | None], timeout: float = 20.0, interval: float = 0.05,
-               what: str | Callable[[], str] = "condition not met") -> T:
+def wait_until(
+    predicate: Callable[[], T | None],
+    timeout: float = 20.0,
+    interval: float = 0.05,
+    what: str | Callable[[], str] = "condition not met",
+) -> T:
     """The predicate's first truthy result; an AssertionError saying `what` after `timeout`."""
     deadline = time.monotonic() + timeout
     while True:
@@ -71,8 +75,17 @@ class AppProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        command = [sys.executable, "-m", "uvicorn", f"{APPS[self.app]}.main:create_app", "--factory",
-                   "--host", "127.0.0.1", "--port", str(self.port)]
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            f"{APPS[self.app]}.main:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(command, cwd=REPO, env={**os.environ, **self.env}, stdout=log, stderr=log)
 

@@ -81,15 +81,31 @@ class Disbursement:
         self.deliver(SUBMITTED, application_id, submitted_event(application_id, call_id, applicant_id, currency))
         return application_id
 
-    def decided(self, call_id: uuid.UUID, application_id: uuid.UUID, amount: str = "18000.00",
-                currency: str = "USD", decision: str = "awarded") -> CloudEvent:
-        return event(DECIDED, application_id, ApplicationDecidedV1(
-            application_id=application_id, call_id=call_id, decision=decision,  # type: ignore[arg-type]
-            amount=Decimal(amount) if decision == "awarded" else None, currency=currency,
-            decided_at=datetime.now(UTC), reference=None))
+    def decided(
+        self,
+        call_id: uuid.UUID,
+        application_id: uuid.UUID,
+        amount: str = "18000.00",
+        currency: str = "USD",
+        decision: str = "awarded",
+    ) -> CloudEvent:
+        return event(
+            DECIDED,
+            application_id,
+            ApplicationDecidedV1(
+                application_id=application_id,
+                call_id=call_id,
+                decision=decision,  # type: ignore[arg-type]
+                amount=Decimal(amount) if decision == "awarded" else None,
+                currency=currency,
+                decided_at=datetime.now(UTC),
+                reference=None,
+            ),
+        )
 
-    def award(self, call_id: uuid.UUID, applicant_id: uuid.UUID | None = None, amount: str = "18000.00",
-              currency: str = "USD") -> dict[str, Any]:
+    def award(
+        self, call_id: uuid.UUID, applicant_id: uuid.UUID | None = None, amount: str = "18000.00", currency: str = "USD"
+    ) -> dict[str, Any]:
         application_id = self.submit(call_id, applicant_id, currency)
         self.deliver_event(self.decided(call_id, application_id, amount, currency))
         return self.grant_of(application_id)
@@ -104,24 +120,35 @@ class Disbursement:
         return dict(response.json())
 
     def verify(self, grant_id: str, milestone: str) -> None:
-        self.deliver(VERIFIED, grant_id, MilestoneVerifiedV1(grant_id=uuid.UUID(grant_id), milestone=milestone,
-                                                             verified_at=datetime.now(UTC)))
+        self.deliver(
+            VERIFIED,
+            grant_id,
+            MilestoneVerifiedV1(grant_id=uuid.UUID(grant_id), milestone=milestone, verified_at=datetime.now(UTC)),
+        )
 
     def flag(self, grant_id: str, hold_payments: bool = True) -> uuid.UUID:
         flag_id = uuid.uuid4()
-        self.deliver(FLAGGED, grant_id, GrantFlaggedV1(flag_id=flag_id, grant_id=uuid.UUID(grant_id),
-                                                       hold_payments=hold_payments))
+        self.deliver(
+            FLAGGED,
+            grant_id,
+            GrantFlaggedV1(flag_id=flag_id, grant_id=uuid.UUID(grant_id), hold_payments=hold_payments),
+        )
         return flag_id
 
     def resolve(self, grant_id: str, flag_id: uuid.UUID, hold_payments: bool = True) -> None:
-        self.deliver(RESOLVED, grant_id, FlagResolvedV1(flag_id=flag_id, grant_id=uuid.UUID(grant_id),
-                                                        hold_payments=hold_payments))
+        self.deliver(
+            RESOLVED,
+            grant_id,
+            FlagResolvedV1(flag_id=flag_id, grant_id=uuid.UUID(grant_id), hold_payments=hold_payments),
+        )
 
     def set_payee(self, grant_id: str, headers: dict[str, str] | None = None, **fields: Any) -> httpx.Response:
         body = {**BANK_PAYEE, **fields}
-        return self.client.put(f"/api/v1/grants/{grant_id}/payee", json={k: v for k, v in body.items()
-                                                                         if v is not None},
-                               headers=headers or bearer(Role.officer))
+        return self.client.put(
+            f"/api/v1/grants/{grant_id}/payee",
+            json={k: v for k, v in body.items() if v is not None},
+            headers=headers or bearer(Role.officer),
+        )
 
     def request(self, tranche_id: str, headers: dict[str, str]) -> httpx.Response:
         return self.client.post(f"/api/v1/tranches/{tranche_id}/request", headers=headers)
@@ -129,22 +156,33 @@ class Disbursement:
     def approve(self, tranche_id: str, headers: dict[str, str]) -> httpx.Response:
         return self.client.post(f"/api/v1/tranches/{tranche_id}/approve", headers=headers)
 
-    def settle(self, instruction_id: str, status: str = "settled", headers: dict[str, str] | None = None,
-               **fields: Any) -> httpx.Response:
+    def settle(
+        self, instruction_id: str, status: str = "settled", headers: dict[str, str] | None = None, **fields: Any
+    ) -> httpx.Response:
         body = {"status": status, "at": datetime.now(UTC).isoformat(), **fields}
-        return self.client.post(f"/api/v1/payments/{instruction_id}/settlement", json=body,
-                                headers=headers or bearer(Role.finance))
+        return self.client.post(
+            f"/api/v1/payments/{instruction_id}/settlement", json=body, headers=headers or bearer(Role.finance)
+        )
 
     def settled_event(self, instruction_id: str, bank_reference: str = "BANK-1") -> CloudEvent:
-        return event(SETTLED, instruction_id, PaymentSettledV1(
-            instruction_id=uuid.UUID(instruction_id), settled_at=datetime.now(UTC), bank_reference=bank_reference))
+        return event(
+            SETTLED,
+            instruction_id,
+            PaymentSettledV1(
+                instruction_id=uuid.UUID(instruction_id), settled_at=datetime.now(UTC), bank_reference=bank_reference
+            ),
+        )
 
     def failed_event(self, instruction_id: str, reason: str = "account closed") -> CloudEvent:
-        return event(FAILED, instruction_id, PaymentFailedV1(
-            instruction_id=uuid.UUID(instruction_id), failed_at=datetime.now(UTC), reason=reason))
+        return event(
+            FAILED,
+            instruction_id,
+            PaymentFailedV1(instruction_id=uuid.UUID(instruction_id), failed_at=datetime.now(UTC), reason=reason),
+        )
 
-    def ready_tranche(self, call_id: uuid.UUID | None = None, seq: int = 1,
-                      applicant_id: uuid.UUID | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    def ready_tranche(
+        self, call_id: uuid.UUID | None = None, seq: int = 1, applicant_id: uuid.UUID | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         """A grant with payout details whose tranche `seq` is eligible: (grant, tranche)."""
         grant = self.award(call_id or self.open_call(), applicant_id)
         assert self.set_payee(grant["id"]).status_code == 200
@@ -152,8 +190,9 @@ class Disbursement:
         self.verify(grant["id"], tranche["milestone"])
         return self.grant(grant["id"]), self.grant(grant["id"])["tranches"][seq - 1]
 
-    def instructed(self, officer: dict[str, str] | None = None, finance: dict[str, str] | None = None,
-                   **kwargs: Any) -> tuple[dict[str, Any], str]:
+    def instructed(
+        self, officer: dict[str, str] | None = None, finance: dict[str, str] | None = None, **kwargs: Any
+    ) -> tuple[dict[str, Any], str]:
         """A grant whose first tranche is instructed: (grant, instruction id)."""
         grant, tranche = self.ready_tranche(**kwargs)
         assert self.request(tranche["id"], officer or bearer(Role.officer)).status_code == 200
@@ -173,17 +212,34 @@ class Disbursement:
         return self.sql(query, **params)[0][0]
 
 
-def submitted_event(application_id: uuid.UUID, call_id: uuid.UUID, applicant_id: uuid.UUID | None,
-                    currency: str = "USD") -> ApplicationSubmittedV1:
+def submitted_event(
+    application_id: uuid.UUID, call_id: uuid.UUID, applicant_id: uuid.UUID | None, currency: str = "USD"
+) -> ApplicationSubmittedV1:
     return ApplicationSubmittedV1(
-        application_id=application_id, reference=f"EDF-T-{application_id.hex[:8].upper()}", call_id=call_id,
-        submitted_at=datetime.now(UTC), currency=currency, applicant_id=applicant_id,
-        business=BusinessFacts(sector="agriculture", governorate="IQ-NI", district="Mosul", founded_year=2016,
-                               employees_female=2, employees_male=5),
+        application_id=application_id,
+        reference=f"EDF-T-{application_id.hex[:8].upper()}",
+        call_id=call_id,
+        submitted_at=datetime.now(UTC),
+        currency=currency,
+        applicant_id=applicant_id,
+        business=BusinessFacts(
+            sector="agriculture",
+            governorate="IQ-NI",
+            district="Mosul",
+            founded_year=2016,
+            employees_female=2,
+            employees_male=5,
+        ),
         owner=OwnerFacts(sex="female", birth_year=1988, displacement_status="returnee"),
-        plan=PlanFacts(summary="A second milk cooler and two new jobs.", jobs_planned_female=2, jobs_planned_male=2,
-                       requested_amount=Decimal("18000.00"), co_contribution=Decimal("3000.00"),
-                       budget_lines=[BudgetLineFacts(item="Milk cooler", quantity=1, unit_cost=Decimal("21000.00"))]))
+        plan=PlanFacts(
+            summary="A second milk cooler and two new jobs.",
+            jobs_planned_female=2,
+            jobs_planned_male=2,
+            requested_amount=Decimal("18000.00"),
+            co_contribution=Decimal("3000.00"),
+            budget_lines=[BudgetLineFacts(item="Milk cooler", quantity=1, unit_cost=Decimal("21000.00"))],
+        ),
+    )
 
 
 @contextmanager
@@ -196,8 +252,12 @@ def disbursement_service(database_url: str, nats_url: str, **settings: Any) -> I
 def finance_sim_process(nats_url: str, db: Path, *args: str) -> Iterator[subprocess.Popen[bytes]]:
     """`edf finance-sim` as the separate process a finance system is; its output in `<db>.log`."""
     with db.with_suffix(".log").open("ab") as log:
-        process = subprocess.Popen([sys.executable, "-m", "cli.main", "finance-sim", "--nats-url", nats_url,
-                                    "--db", str(db), *args], cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cli.main", "finance-sim", "--nats-url", nats_url, "--db", str(db), *args],
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         yield process
     finally:

@@ -33,16 +33,18 @@ class Intake:
     def new_applicant(self) -> dict[str, str]:
         return bearer(Role.applicant, uuid.uuid4())
 
-    def draft(self, headers: dict[str, str] | None = None, call: dict[str, Any] | None = None,
-              **sections: dict[str, Any]) -> dict[str, Any]:
+    def draft(
+        self, headers: dict[str, str] | None = None, call: dict[str, Any] | None = None, **sections: dict[str, Any]
+    ) -> dict[str, Any]:
         body = application_body((call or self.call)["id"], **sections)
         response = self.client.post("/api/v1/applications", json=body, headers=headers or self.applicant)
         assert response.status_code == 201, response.text
         return dict(response.json())
 
     def submit(self, application: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
-        response = self.client.post(f"/api/v1/applications/{application['id']}/submit",
-                                    headers=headers or self.applicant)
+        response = self.client.post(
+            f"/api/v1/applications/{application['id']}/submit", headers=headers or self.applicant
+        )
         assert response.status_code == 200, response.text
         return dict(response.json())
 

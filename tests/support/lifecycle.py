@@ -62,8 +62,9 @@ class Lifecycle:
         for engine in self._engines.values():
             engine.dispose()
 
-    def send(self, service: str, actor: User | None, method: str, path: str, expect: dict[str, Transition],
-             **kwargs: Any) -> httpx.Response:
+    def send(
+        self, service: str, actor: User | None, method: str, path: str, expect: dict[str, Transition], **kwargs: Any
+    ) -> httpx.Response:
         correlation_id = f"audit-{uuid.uuid4().hex}"
         headers = {**(actor.headers if actor else {}), "X-Correlation-ID": correlation_id}
         response = httpx.request(method, f"{self.stack.gateway}/api/v1{path}", headers=headers, timeout=60, **kwargs)
@@ -90,38 +91,60 @@ class Lifecycle:
     def staff(self, admin: User, role: str) -> User:
         email, name = f"{role}-{uuid.uuid4().hex[:8]}@example.org", f"Staffer {uuid.uuid4().hex[:6]}"
         self.personal.update({email, name})
-        created = self.send("gateway", admin, "POST", "/users", {"user.created": None},
-                            json={"email": email, "password": PASSWORD, "full_name": name, "role": role})
+        created = self.send(
+            "gateway",
+            admin,
+            "POST",
+            "/users",
+            {"user.created": None},
+            json={"email": email, "password": PASSWORD, "full_name": name, "role": role},
+        )
         return User(id=created.json()["id"], role=role, headers=self.stack.token(email, PASSWORD))
 
     def applicant(self) -> User:
         email, name = f"applicant-{uuid.uuid4().hex[:8]}@example.org", f"Layla {uuid.uuid4().hex[:6]}"
         phone = "+96477" + str(uuid.uuid4().int)[:8]
         self.personal.update({email, name, phone})
-        created = self.send("gateway", None, "POST", "/auth/register", {"user.registered": None},
-                            json={"email": email, "password": PASSWORD, "full_name": name, "phone": phone})
+        created = self.send(
+            "gateway",
+            None,
+            "POST",
+            "/auth/register",
+            {"user.registered": None},
+            json={"email": email, "password": PASSWORD, "full_name": name, "phone": phone},
+        )
         return User(id=created.json()["id"], role="applicant", headers=self.stack.token(email, PASSWORD))
 
     # --- intake ---
     def draft(self, applicant: User, call_id: str, **sections: dict[str, Any]) -> dict[str, Any]:
         body = application_body(call_id, **sections)
         self.personal.update({body["owner"]["full_name"], body["owner"]["national_id"], body["owner"]["phone"]})
-        return dict(self.send("applications", applicant, "POST", "/applications", {"application.created": None},
-                              json=body).json())
+        return dict(
+            self.send(
+                "applications", applicant, "POST", "/applications", {"application.created": None}, json=body
+            ).json()
+        )
 
     def submit(self, applicant: User, application: dict[str, Any]) -> None:
-        self.send("applications", applicant, "POST", f"/applications/{application['id']}/submit",
-                  {"application.submitted": ("draft", "submitted")})
+        self.send(
+            "applications",
+            applicant,
+            "POST",
+            f"/applications/{application['id']}/submit",
+            {"application.submitted": ("draft", "submitted")},
+        )
 
     def open_call(self, admin: User) -> dict[str, Any]:
-        call = self.send("applications", admin, "POST", "/calls", {"call.created": None},
-                         json=call_body(reviewers_per_application=1)).json()
+        call = self.send(
+            "applications", admin, "POST", "/calls", {"call.created": None}, json=call_body(reviewers_per_application=1)
+        ).json()
         self.send("applications", admin, "POST", f"/calls/{call['id']}/open", {"call.opened": (None, "open")})
         return dict(call)
 
     def audited(self, app: str, entity_id: str, action: str) -> bool:
-        return bool(self.sql(app, "SELECT 1 FROM audit_log WHERE entity_id = :e AND action = :a",
-                             e=entity_id, a=action))
+        return bool(
+            self.sql(app, "SELECT 1 FROM audit_log WHERE entity_id = :e AND action = :a", e=entity_id, a=action)
+        )
 
 
 def eventually(check: Callable[[], T | None], timeout: float = 60.0, what: str | Callable[[], str] = "") -> T:

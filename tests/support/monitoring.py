@@ -85,46 +85,99 @@ class Monitoring:
         self.deliver(OPENED, call_id, CallOpenedV1(**spec.model_dump(), call_id=call_id, opened_at=datetime.now(UTC)))
         return call_id
 
-    def submitted_event(self, call_id: uuid.UUID, application_id: uuid.UUID | None = None, *,
-                        applicant_id: uuid.UUID | None = None, governorate: str = "IQ-NI", owner_sex: str = "female",
-                        displacement: str = "returnee", female: int = 2, male: int = 2,
-                        sector: str = "agriculture") -> CloudEvent:
+    def submitted_event(
+        self,
+        call_id: uuid.UUID,
+        application_id: uuid.UUID | None = None,
+        *,
+        applicant_id: uuid.UUID | None = None,
+        governorate: str = "IQ-NI",
+        owner_sex: str = "female",
+        displacement: str = "returnee",
+        female: int = 2,
+        male: int = 2,
+        sector: str = "agriculture",
+    ) -> CloudEvent:
         application_id = application_id or uuid.uuid4()
-        return event(SUBMITTED, application_id, ApplicationSubmittedV1(
-            application_id=application_id, reference=reference_of(application_id), call_id=call_id,
-            submitted_at=datetime.now(UTC), currency="USD", applicant_id=applicant_id,
-            business=BusinessFacts(sector=sector, governorate=governorate, district="Mosul", founded_year=2016,
-                                   employees_female=2, employees_male=5),
-            owner=OwnerFacts(sex=owner_sex, birth_year=1988, displacement_status=displacement),
-            plan=PlanFacts(summary="Two new jobs.", jobs_planned_female=female, jobs_planned_male=male,
-                           requested_amount=Decimal("18000.00"), co_contribution=Decimal("3000.00"), budget_lines=[])))
+        return event(
+            SUBMITTED,
+            application_id,
+            ApplicationSubmittedV1(
+                application_id=application_id,
+                reference=reference_of(application_id),
+                call_id=call_id,
+                submitted_at=datetime.now(UTC),
+                currency="USD",
+                applicant_id=applicant_id,
+                business=BusinessFacts(
+                    sector=sector,
+                    governorate=governorate,
+                    district="Mosul",
+                    founded_year=2016,
+                    employees_female=2,
+                    employees_male=5,
+                ),
+                owner=OwnerFacts(sex=owner_sex, birth_year=1988, displacement_status=displacement),
+                plan=PlanFacts(
+                    summary="Two new jobs.",
+                    jobs_planned_female=female,
+                    jobs_planned_male=male,
+                    requested_amount=Decimal("18000.00"),
+                    co_contribution=Decimal("3000.00"),
+                    budget_lines=[],
+                ),
+            ),
+        )
 
-    def submit(self, call_id: uuid.UUID, *, applicant_id: uuid.UUID | None = None,
-               **facts: Any) -> tuple[uuid.UUID, uuid.UUID]:
+    def submit(
+        self, call_id: uuid.UUID, *, applicant_id: uuid.UUID | None = None, **facts: Any
+    ) -> tuple[uuid.UUID, uuid.UUID]:
         application_id, applicant_id = uuid.uuid4(), applicant_id or uuid.uuid4()
         self.deliver_event(self.submitted_event(call_id, application_id, applicant_id=applicant_id, **facts))
         return application_id, applicant_id
 
-    def status_event(self, call_id: uuid.UUID, application_id: uuid.UUID, status: str,
-                     decided_at: datetime | None = None) -> CloudEvent:
+    def status_event(
+        self, call_id: uuid.UUID, application_id: uuid.UUID, status: str, decided_at: datetime | None = None
+    ) -> CloudEvent:
         """The event that tells monitoring an application reached `status`."""
         ids = {"application_id": application_id, "call_id": call_id}
         now = datetime.now(UTC)
         if status in ("eligible", "ineligible"):
-            return event(SCREENED, application_id, ApplicationScreenedV1(
-                **ids, eligible=status == "eligible", reasons=[] if status == "eligible" else ["too_small"],
-                screened_at=now))
+            return event(
+                SCREENED,
+                application_id,
+                ApplicationScreenedV1(
+                    **ids,
+                    eligible=status == "eligible",
+                    reasons=[] if status == "eligible" else ["too_small"],
+                    screened_at=now,
+                ),
+            )
         if status == "withdrawn":
             return event(WITHDRAWN, application_id, ApplicationWithdrawnV1(**ids, withdrawn_at=now))
         if status == "under_review":
-            return event(ASSIGNED, application_id, ApplicationAssignedV1(**ids, reviewers=2, required=2,
-                                                                         assigned_at=now))
+            return event(
+                ASSIGNED, application_id, ApplicationAssignedV1(**ids, reviewers=2, required=2, assigned_at=now)
+            )
         if status == "scored":
-            return event(SCORED, application_id, ApplicationScoredV1(
-                **ids, score=Decimal("7.50"), criteria={"jobs": Decimal("3")}, reviewers=2, diverged=False))
-        return event(DECIDED, application_id, ApplicationDecidedV1(
-            **ids, decision=status, amount=Decimal("18000.00") if status == "awarded" else None,
-            currency="USD", decided_at=decided_at or now))
+            return event(
+                SCORED,
+                application_id,
+                ApplicationScoredV1(
+                    **ids, score=Decimal("7.50"), criteria={"jobs": Decimal("3")}, reviewers=2, diverged=False
+                ),
+            )
+        return event(
+            DECIDED,
+            application_id,
+            ApplicationDecidedV1(
+                **ids,
+                decision=status,
+                amount=Decimal("18000.00") if status == "awarded" else None,
+                currency="USD",
+                decided_at=decided_at or now,
+            ),
+        )
 
     def move(self, call_id: uuid.UUID, application_id: uuid.UUID, *statuses: str) -> None:
         for status in statuses:
@@ -132,40 +185,88 @@ class Monitoring:
 
     def application_status(self, application_id: uuid.UUID) -> str:
         sqlite = self.database_url.startswith("sqlite")
-        return str(self.scalar("SELECT status FROM applications WHERE id = :id",
-                               id=application_id.hex if sqlite else application_id))
+        return str(
+            self.scalar(
+                "SELECT status FROM applications WHERE id = :id", id=application_id.hex if sqlite else application_id
+            )
+        )
 
-    def created_event(self, call_id: uuid.UUID, application_id: uuid.UUID, amount: str = "18000.00",
-                      created_at: datetime | None = None, grant_id: uuid.UUID | None = None) -> CloudEvent:
+    def created_event(
+        self,
+        call_id: uuid.UUID,
+        application_id: uuid.UUID,
+        amount: str = "18000.00",
+        created_at: datetime | None = None,
+        grant_id: uuid.UUID | None = None,
+    ) -> CloudEvent:
         grant_id = grant_id or uuid.uuid4()
         total = Decimal(amount)
-        tranches = [TrancheFacts(tranche_id=uuid.uuid4(), seq=seq, amount=(total * share).quantize(Decimal("0.01")),
-                                 milestone=milestone)
-                    for seq, (milestone, share) in enumerate(zip(MILESTONES, SPLIT, strict=True), start=1)]
-        return event(CREATED, grant_id, GrantCreatedV1(
-            grant_id=grant_id, application_id=application_id, call_id=call_id, amount=total, currency="USD",
-            tranches=tranches, created_at=created_at or datetime.now(UTC)))
+        tranches = [
+            TrancheFacts(
+                tranche_id=uuid.uuid4(), seq=seq, amount=(total * share).quantize(Decimal("0.01")), milestone=milestone
+            )
+            for seq, (milestone, share) in enumerate(zip(MILESTONES, SPLIT, strict=True), start=1)
+        ]
+        return event(
+            CREATED,
+            grant_id,
+            GrantCreatedV1(
+                grant_id=grant_id,
+                application_id=application_id,
+                call_id=call_id,
+                amount=total,
+                currency="USD",
+                tranches=tranches,
+                created_at=created_at or datetime.now(UTC),
+            ),
+        )
 
-    def grant(self, call_id: uuid.UUID | None = None, *, amount: str = "18000.00",
-              created_at: datetime | None = None, **submit: Any) -> MonitoredGrant:
+    def grant(
+        self,
+        call_id: uuid.UUID | None = None,
+        *,
+        amount: str = "18000.00",
+        created_at: datetime | None = None,
+        **submit: Any,
+    ) -> MonitoredGrant:
         call_id = call_id or self.open_call()
         application_id, applicant_id = self.submit(call_id, **submit)
         return self.grant_for(call_id, application_id, applicant_id, amount=amount, created_at=created_at)
 
-    def grant_for(self, call_id: uuid.UUID, application_id: uuid.UUID, applicant_id: uuid.UUID | None = None, *,
-                  amount: str = "18000.00", created_at: datetime | None = None) -> MonitoredGrant:
+    def grant_for(
+        self,
+        call_id: uuid.UUID,
+        application_id: uuid.UUID,
+        applicant_id: uuid.UUID | None = None,
+        *,
+        amount: str = "18000.00",
+        created_at: datetime | None = None,
+    ) -> MonitoredGrant:
         """A grant (`grant.created`) for an application delivered already."""
         created = self.created_event(call_id, application_id, amount, created_at)
         assert self.deliver_event(created)
         data = GrantCreatedV1.model_validate(created.data)
-        return MonitoredGrant(id=data.grant_id, call_id=call_id, application_id=application_id,
-                              applicant_id=applicant_id or uuid.UUID(int=0), tranches=data.tranches)
+        return MonitoredGrant(
+            id=data.grant_id,
+            call_id=call_id,
+            application_id=application_id,
+            applicant_id=applicant_id or uuid.UUID(int=0),
+            tranches=data.tranches,
+        )
 
     def pay(self, grant: MonitoredGrant, seq: int, paid_on: date) -> CloudEvent:
         tranche = grant.tranches[seq - 1]
-        paid = event(PAID, tranche.tranche_id, TranchePaidV1(
-            tranche_id=tranche.tranche_id, grant_id=grant.id, amount=tranche.amount, currency="USD",
-            paid_at=datetime(paid_on.year, paid_on.month, paid_on.day, 10, tzinfo=UTC)))
+        paid = event(
+            PAID,
+            tranche.tranche_id,
+            TranchePaidV1(
+                tranche_id=tranche.tranche_id,
+                grant_id=grant.id,
+                amount=tranche.amount,
+                currency="USD",
+                paid_at=datetime(paid_on.year, paid_on.month, paid_on.day, 10, tzinfo=UTC),
+            ),
+        )
         self.deliver_event(paid)
         return paid
 
@@ -173,14 +274,22 @@ class Monitoring:
         self.deliver(COMPLETED, grant.id, GrantCompletedV1(grant_id=grant.id))
 
     def visit(self, grant_id: object, headers: dict[str, str] | None = None, **body: Any) -> httpx.Response:
-        payload = {"visited_on": datetime.now(UTC).date().isoformat(), "kind": "verification",
-                   "findings": "All well.", **body}
-        return self.client.post(f"/api/v1/grants/{grant_id}/visits", json=payload,
-                                headers=bearer(Role.monitor) if headers is None else headers)
+        payload = {
+            "visited_on": datetime.now(UTC).date().isoformat(),
+            "kind": "verification",
+            "findings": "All well.",
+            **body,
+        }
+        return self.client.post(
+            f"/api/v1/grants/{grant_id}/visits",
+            json=payload,
+            headers=bearer(Role.monitor) if headers is None else headers,
+        )
 
     def monitoring(self, grant_id: object, headers: dict[str, str] | None = None) -> dict[str, Any]:
-        response = self.client.get(f"/api/v1/grants/{grant_id}/monitoring",
-                                   headers=bearer(Role.officer) if headers is None else headers)
+        response = self.client.get(
+            f"/api/v1/grants/{grant_id}/monitoring", headers=bearer(Role.officer) if headers is None else headers
+        )
         assert response.status_code == 200, response.text
         return dict(response.json())
 
@@ -219,10 +328,16 @@ def days_ago(days: int) -> date:
     return datetime.now(UTC).date() - timedelta(days=days)
 
 
-def job(sex: str = "female", displacement: str = "idp", still_employed: bool = True,
-        job_id: object | None = None) -> dict[str, Any]:
-    found = {"sex": sex, "age_group": "25-34", "displacement_status": displacement, "start_date": "2026-01-15",
-             "still_employed": still_employed}
+def job(
+    sex: str = "female", displacement: str = "idp", still_employed: bool = True, job_id: object | None = None
+) -> dict[str, Any]:
+    found = {
+        "sex": sex,
+        "age_group": "25-34",
+        "displacement_status": displacement,
+        "start_date": "2026-01-15",
+        "still_employed": still_employed,
+    }
     return found | ({"job_id": str(job_id)} if job_id is not None else {})
 
 
@@ -259,8 +374,9 @@ def validate_360giving(document: dict[str, Any]) -> None:
     from referencing.jsonschema import DRAFT202012
 
     if not GIVING_PACKAGE.exists() or not GIVING_GRANT.exists():
-        pytest.skip(f"the 360Giving schemas are not in {GIVING_PACKAGE.parent} (a copy of shared/ beside the "
-                    "repository)")
+        pytest.skip(
+            f"the 360Giving schemas are not in {GIVING_PACKAGE.parent} (a copy of shared/ beside the repository)"
+        )
     package = json.loads(GIVING_PACKAGE.read_text())
     # Created as draft 2020-12 outright: the files say `http://json-schema.org/draft/2020-12/schema`.
     grant = DRAFT202012.create_resource(json.loads(GIVING_GRANT.read_text()))

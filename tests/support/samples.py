@@ -56,16 +56,33 @@ def application_body(call_id: str, **sections: dict[str, Any]) -> dict[str, Any]
     """A complete application that the sample call finds eligible; `sections` override parts."""
     body: dict[str, Any] = {
         "call_id": call_id,
-        "business": {"name": "Nineveh Dairy", "registration_number": "NIN-" + uuid.uuid4().hex[:8],
-                     "sector": "agriculture", "governorate": "IQ-NI", "district": "Mosul",
-                     "address": "Al-Zuhur street", "founded_year": 2016, "employees_female": 2,
-                     "employees_male": 5},
-        "owner": {"full_name": "Layla Hassan", "national_id": str(uuid.uuid4().int)[:12],
-                  "phone": "+96477" + str(uuid.uuid4().int)[:8], "sex": "female", "birth_year": 1988,
-                  "displacement_status": "returnee"},
-        "plan": {"summary": "A second milk cooler and two new jobs.", "jobs_planned_female": 2,
-                 "jobs_planned_male": 2, "requested_amount": "18000.00", "co_contribution": "3000.00",
-                 "budget_lines": [{"item": "Milk cooler", "quantity": 1, "unit_cost": "21000.00"}]},
+        "business": {
+            "name": "Nineveh Dairy",
+            "registration_number": "NIN-" + uuid.uuid4().hex[:8],
+            "sector": "agriculture",
+            "governorate": "IQ-NI",
+            "district": "Mosul",
+            "address": "Al-Zuhur street",
+            "founded_year": 2016,
+            "employees_female": 2,
+            "employees_male": 5,
+        },
+        "owner": {
+            "full_name": "Layla Hassan",
+            "national_id": str(uuid.uuid4().int)[:12],
+            "phone": "+96477" + str(uuid.uuid4().int)[:8],
+            "sex": "female",
+            "birth_year": 1988,
+            "displacement_status": "returnee",
+        },
+        "plan": {
+            "summary": "A second milk cooler and two new jobs.",
+            "jobs_planned_female": 2,
+            "jobs_planned_male": 2,
+            "requested_amount": "18000.00",
+            "co_contribution": "3000.00",
+            "budget_lines": [{"item": "Milk cooler", "quantity": 1, "unit_cost": "21000.00"}],
+        },
         "consent": {"data_processing": True, "text_version": "2026-01"},
     }
     for name, fields in sections.items():

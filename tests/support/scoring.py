@@ -71,32 +71,63 @@ class Scoring:
         self.screen(call_id, application_id, eligible)
         return application_id
 
-    def receive(self, call_id: uuid.UUID, *, sex: str = "female", requested: str = "18000.00",
-                jobs: tuple[int, int] = (2, 2), submitted_at: datetime | None = None,
-                displacement_status: str = "returnee") -> uuid.UUID:
+    def receive(
+        self,
+        call_id: uuid.UUID,
+        *,
+        sex: str = "female",
+        requested: str = "18000.00",
+        jobs: tuple[int, int] = (2, 2),
+        submitted_at: datetime | None = None,
+        displacement_status: str = "returnee",
+    ) -> uuid.UUID:
         application_id = uuid.uuid4()
         amount = Decimal(requested)
         data = ApplicationSubmittedV1(
-            application_id=application_id, reference=f"EDF-T-{application_id.hex[:6].upper()}", call_id=call_id,
-            submitted_at=submitted_at or datetime.now(UTC), currency="USD",
-            business=BusinessFacts(sector="agriculture", governorate="IQ-NI", district="Mosul", founded_year=2016,
-                                   employees_female=2, employees_male=5),
+            application_id=application_id,
+            reference=f"EDF-T-{application_id.hex[:6].upper()}",
+            call_id=call_id,
+            submitted_at=submitted_at or datetime.now(UTC),
+            currency="USD",
+            business=BusinessFacts(
+                sector="agriculture",
+                governorate="IQ-NI",
+                district="Mosul",
+                founded_year=2016,
+                employees_female=2,
+                employees_male=5,
+            ),
             owner=OwnerFacts(sex=sex, birth_year=1988, displacement_status=displacement_status),
-            plan=PlanFacts(summary="A second milk cooler and two new jobs.", jobs_planned_female=jobs[0],
-                           jobs_planned_male=jobs[1], requested_amount=amount, co_contribution=Decimal("3000.00"),
-                           budget_lines=[BudgetLineFacts(item="Milk cooler", quantity=1,
-                                                         unit_cost=amount + Decimal("3000.00"))]))
+            plan=PlanFacts(
+                summary="A second milk cooler and two new jobs.",
+                jobs_planned_female=jobs[0],
+                jobs_planned_male=jobs[1],
+                requested_amount=amount,
+                co_contribution=Decimal("3000.00"),
+                budget_lines=[BudgetLineFacts(item="Milk cooler", quantity=1, unit_cost=amount + Decimal("3000.00"))],
+            ),
+        )
         self.deliver(SUBMITTED, application_id, data)
         return application_id
 
     def screen(self, call_id: uuid.UUID, application_id: uuid.UUID, eligible: bool = True) -> None:
-        self.deliver(SCREENED, application_id, ApplicationScreenedV1(
-            application_id=application_id, call_id=call_id, eligible=eligible,
-            reasons=[] if eligible else ["sector_not_eligible"]))
+        self.deliver(
+            SCREENED,
+            application_id,
+            ApplicationScreenedV1(
+                application_id=application_id,
+                call_id=call_id,
+                eligible=eligible,
+                reasons=[] if eligible else ["sector_not_eligible"],
+            ),
+        )
 
     def officer_created(self, officer_id: uuid.UUID, active: bool = True) -> None:
-        self.deliver(USER_CREATED, officer_id, UserCreatedV1(user_id=officer_id, role=Role.officer, active=active,
-                                                             created_at=datetime.now(UTC)))
+        self.deliver(
+            USER_CREATED,
+            officer_id,
+            UserCreatedV1(user_id=officer_id, role=Role.officer, active=active, created_at=datetime.now(UTC)),
+        )
 
     def withdraw(self, call_id: uuid.UUID, application_id: uuid.UUID) -> None:
         self.deliver(WITHDRAWN, application_id, ApplicationWithdrawnV1(application_id=application_id, call_id=call_id))

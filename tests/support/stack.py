@@ -48,11 +48,24 @@ def distinct_ports(names: tuple[str, ...]) -> dict[str, str]:
 @contextmanager
 def running_stack(var_dir: Path, extra_env: dict[str, str] | None = None, timeout: float = 90.0) -> Iterator[Stack]:
     ports = distinct_ports((*PORT_VARIABLES, "EDF_NATS_PORT"))
-    env = {**os.environ, **ports, "EDF_VAR_DIR": str(var_dir), "EDF_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
-           "EDF_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD, **(extra_env or {})}
+    env = {
+        **os.environ,
+        **ports,
+        "EDF_VAR_DIR": str(var_dir),
+        "EDF_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
+        "EDF_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        **(extra_env or {}),
+    }
     env.pop("EDF_NATS_URL", None)
-    process = subprocess.Popen([sys.executable, "-m", "shared.stack", "run"], cwd=REPO, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "shared.stack", "run"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     output: list[str] = []
     ready = threading.Event()
 
@@ -69,8 +82,12 @@ def running_stack(var_dir: Path, extra_env: dict[str, str] | None = None, timeou
         while not ready.wait(0.2):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the stack did not get ready:\n" + "".join(output[-60:]))
-        yield Stack(gateway=f"http://127.0.0.1:{ports['EDF_GATEWAY_PORT']}",
-                    nats_url=f"nats://127.0.0.1:{ports['EDF_NATS_PORT']}", var_dir=var_dir, output=output)
+        yield Stack(
+            gateway=f"http://127.0.0.1:{ports['EDF_GATEWAY_PORT']}",
+            nats_url=f"nats://127.0.0.1:{ports['EDF_NATS_PORT']}",
+            var_dir=var_dir,
+            output=output,
+        )
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
@@ -98,5 +115,7 @@ def stack_databases(backend: str, tmp_dir: Path, postgres_url: str | None) -> It
         yield {}
         return
     with ExitStack() as databases:
-        yield {f"{app.upper()}_DATABASE_URL": databases.enter_context(fresh_database(backend, tmp_dir, postgres_url))
-               for app in ("gateway", "applications", "scoring", "disbursement", "monitoring")}
+        yield {
+            f"{app.upper()}_DATABASE_URL": databases.enter_context(fresh_database(backend, tmp_dir, postgres_url))
+            for app in ("gateway", "applications", "scoring", "disbursement", "monitoring")
+        }

@@ -24,8 +24,10 @@ from tests.support.servers import ServerThread
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 # The smallest PDF that the service recognises by its first bytes.
-SMALL_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\n"
-             b"trailer<</Root 1 0 R>>\n%%EOF\n")
+SMALL_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 @dataclass
@@ -44,20 +46,23 @@ class WebStack:
             return dict(opened.json())
 
     def application(self, application_id: str) -> dict[str, Any]:
-        response = httpx.get(f"{self.applications_url}/api/v1/applications/{application_id}",
-                             headers=bearer(Role.admin), timeout=10)
+        response = httpx.get(
+            f"{self.applications_url}/api/v1/applications/{application_id}", headers=bearer(Role.admin), timeout=10
+        )
         assert response.status_code == 200, response.text
         return dict(response.json())
 
 
 @contextmanager
-def web_stack(new_database_url: Callable[[], str], nats_url: str, tmp_path: Path,
-              **gateway_overrides: Any) -> Iterator[WebStack]:
+def web_stack(
+    new_database_url: Callable[[], str], nats_url: str, tmp_path: Path, **gateway_overrides: Any
+) -> Iterator[WebStack]:
     applications_db, gateway_db = new_database_url(), new_database_url()
     upgrade("applications", applications_db)
     upgrade("gateway", gateway_db)
-    applications = ApplicationsSettings(database_url=applications_db, documents_dir=tmp_path / "documents",
-                                        **{"EDF_NATS_URL": nats_url})
+    applications = ApplicationsSettings(
+        database_url=applications_db, documents_dir=tmp_path / "documents", **{"EDF_NATS_URL": nats_url}
+    )
     with ServerThread(create_applications(applications)) as service:
         settings = gateway_settings(gateway_db, applications_url=service.url, **gateway_overrides)
         with ServerThread(create_gateway(settings)) as gateway:

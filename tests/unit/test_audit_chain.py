@@ -18,9 +18,16 @@ AT = datetime(2026, 11, 28, 9, 56, 7, 123456, tzinfo=UTC)
 
 def row(action: str = "call.opened", **overrides: Any) -> dict[str, Any]:
     values: dict[str, Any] = {
-        "at": AT, "actor_id": "5b0c6a1e-0000-4000-8000-000000000001", "actor_role": "admin", "action": action,
-        "entity_type": "call", "entity_id": "c-1", "before": {"status": "draft"}, "after": {"status": "open"},
-        "correlation_id": "req-1", "causation_id": None,
+        "at": AT,
+        "actor_id": "5b0c6a1e-0000-4000-8000-000000000001",
+        "actor_role": "admin",
+        "action": action,
+        "entity_type": "call",
+        "entity_id": "c-1",
+        "before": {"status": "draft"},
+        "after": {"status": "open"},
+        "correlation_id": "req-1",
+        "causation_id": None,
     }
     return {**values, **overrides}
 
@@ -29,10 +36,21 @@ def test_the_hash_is_sha256_of_a_canonical_json_with_sorted_keys_and_no_spaces()
     document = canonical(1, GENESIS, row())
     assert document == json.dumps(json.loads(document), sort_keys=True, separators=(",", ":")).encode()
     parsed = json.loads(document)
-    assert parsed == {"v": 1, "seq": 1, "prev_hash": GENESIS, "at": "2026-11-28T09:56:07.123456+00:00",
-                      "actor_id": row()["actor_id"], "actor_role": "admin", "action": "call.opened",
-                      "entity_type": "call", "entity_id": "c-1", "before": {"status": "draft"},
-                      "after": {"status": "open"}, "correlation_id": "req-1", "causation_id": None}
+    assert parsed == {
+        "v": 1,
+        "seq": 1,
+        "prev_hash": GENESIS,
+        "at": "2026-11-28T09:56:07.123456+00:00",
+        "actor_id": row()["actor_id"],
+        "actor_role": "admin",
+        "action": "call.opened",
+        "entity_type": "call",
+        "entity_id": "c-1",
+        "before": {"status": "draft"},
+        "after": {"status": "open"},
+        "correlation_id": "req-1",
+        "causation_id": None,
+    }
     assert row_hash(1, GENESIS, row()) == hashlib.sha256(document).hexdigest()
 
 
@@ -73,7 +91,11 @@ def test_verify_names_the_first_row_that_is_changed_missing_or_relinked() -> Non
     edited[3]["after"] = {"status": "rewritten"}
     broken = verify_rows(edited)
     assert (broken.ok, broken.broken_seq, broken.rows, broken.reason) == (
-        False, 4, 3, "its content does not match its hash")
+        False,
+        4,
+        3,
+        "its content does not match its hash",
+    )
 
     gap = verify_rows([r for r in rows if r["seq"] != 3])
     assert (gap.broken_seq, gap.reason) == (3, "row 3 is missing")
@@ -84,7 +106,9 @@ def test_verify_names_the_first_row_that_is_changed_missing_or_relinked() -> Non
     rehashed[3]["action"] = "forged"
     rehashed[3]["hash"] = row_hash(4, rehashed[3]["prev_hash"], rehashed[3])
     assert (verify_rows(rehashed).broken_seq, verify_rows(rehashed).reason) == (
-        5, "its prev_hash is not the previous row's hash")
+        5,
+        "its prev_hash is not the previous row's hash",
+    )
 
     swapped = [dict(r) for r in rows]
     swapped[1], swapped[2] = {**rows[2], "seq": 2}, {**rows[1], "seq": 3}
@@ -97,8 +121,7 @@ snapshots = st.none() | st.dictionaries(texts, st.integers() | texts | st.boolea
 
 @given(st.lists(st.tuples(texts, texts, snapshots, snapshots), min_size=1, max_size=8), st.data())
 def test_any_single_change_to_any_row_is_found(items: list[tuple[Any, ...]], data: st.DataObject) -> None:
-    rows = chain([row(action, entity_id=entity, before=before, after=after)
-                  for action, entity, before, after in items])
+    rows = chain([row(action, entity_id=entity, before=before, after=after) for action, entity, before, after in items])
     assert verify_rows(rows).ok
     index = data.draw(st.integers(0, len(rows) - 1))
     field = data.draw(st.sampled_from(["action", "entity_id", "actor_id", "before", "after", "at", "causation_id"]))

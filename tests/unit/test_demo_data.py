@@ -125,14 +125,21 @@ def test_names_in_both_languages_and_accounts_the_gateway_accepts(people: list[A
     assert all(p.full_name.isascii() for p in people if p.locale == "en")
     assert 0.25 < sum(p.sections["owner"]["sex"] == "female" for p in people) / len(people) < 0.5
     for person in people[:50]:
-        RegisterIn(email=person.email, password=derived_password("x" * 20, "applicants"),
-                   full_name=person.full_name, phone=person.sections["owner"]["phone"], locale=person.locale)
+        RegisterIn(
+            email=person.email,
+            password=derived_password("x" * 20, "applicants"),
+            full_name=person.full_name,
+            phone=person.sections["owner"]["phone"],
+            locale=person.locale,
+        )
 
 
 def test_the_same_seed_makes_the_same_people_and_another_seed_others() -> None:
     def run(seed: int) -> list[tuple[object, ...]]:
-        return [(p.email, p.full_name, p.sections, p.payee, p.quality)
-                for p in Generator(seed, "IQ-NI", 2026).applicants(30, "NIN26D1")]
+        return [
+            (p.email, p.full_name, p.sections, p.payee, p.quality)
+            for p in Generator(seed, "IQ-NI", 2026).applicants(30, "NIN26D1")
+        ]
 
     assert run(3) == run(3)
     assert run(3) != run(4)
@@ -152,9 +159,14 @@ def test_payees_scores_and_visits_pass_the_services_rules(people: list[Applicant
         methods[kept["method"]] += 1
         for officer in range(6):
             assert score_problems(rubric, review_scores(person, officer, 7), complete=True) == []
-        visit = VisitIn.model_validate({"visited_on": "2026-05-01", "kind": "verification",
-                                        "location": visit_location(person, 7),
-                                        "jobs": visit_jobs(person, date(2026, 5, 1), 7)})
+        visit = VisitIn.model_validate(
+            {
+                "visited_on": "2026-05-01",
+                "kind": "verification",
+                "location": visit_location(person, 7),
+                "jobs": visit_jobs(person, date(2026, 5, 1), 7),
+            }
+        )
         planned = person.sections["plan"]
         assert len(visit.jobs) <= planned["jobs_planned_female"] + planned["jobs_planned_male"]
     assert methods["bank"] > 50 and methods["mobile_money"] > 50

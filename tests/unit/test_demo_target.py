@@ -25,8 +25,10 @@ def test_the_gateway_comes_from_the_url_the_port_or_the_default(tmp_path: Path) 
 def test_nats_and_var_dir_are_make_runs(tmp_path: Path) -> None:
     target = target_from({"EDF_VAR_DIR": str(tmp_path), "EDF_NATS_PORT": "15222"})
     assert (target.nats_url, target.var_dir) == ("nats://127.0.0.1:15222", tmp_path.resolve())
-    assert target_from({"EDF_VAR_DIR": str(tmp_path), "EDF_NATS_URL": "nats://10.0.0.1:4222"}).nats_url \
+    assert (
+        target_from({"EDF_VAR_DIR": str(tmp_path), "EDF_NATS_URL": "nats://10.0.0.1:4222"}).nats_url
         == "nats://10.0.0.1:4222"
+    )
     assert target_from({"EDF_VAR_DIR": str(tmp_path)}, nats_url="nats://127.0.0.1:1").nats_url == "nats://127.0.0.1:1"
 
 
@@ -38,8 +40,13 @@ def test_the_admin_password_is_read_where_make_run_writes_it_and_never_shown(tmp
     (tmp_path / "admin-password").write_text("s3cret generated password\n")
     assert target.admin_password() == "s3cret generated password"
     assert "s3cret" not in target.admin_password_where() and "admin-password" in target.admin_password_where()
-    given = target_from({"EDF_VAR_DIR": str(tmp_path), "EDF_BOOTSTRAP_ADMIN_PASSWORD": "from the env 123",
-                         "EDF_BOOTSTRAP_ADMIN_EMAIL": "boss@fund.example"})
+    given = target_from(
+        {
+            "EDF_VAR_DIR": str(tmp_path),
+            "EDF_BOOTSTRAP_ADMIN_PASSWORD": "from the env 123",
+            "EDF_BOOTSTRAP_ADMIN_EMAIL": "boss@fund.example",
+        }
+    )
     assert (given.admin_email, given.admin_password()) == ("boss@fund.example", "from the env 123")
     assert "from the env 123" not in given.admin_password_where()
 

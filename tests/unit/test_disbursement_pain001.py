@@ -37,12 +37,31 @@ def validate(document: bytes) -> Any:
 def test_a_file_with_iban_and_account_number_payees_is_valid_with_its_sums() -> None:
     ids = [uuid.uuid4(), uuid.uuid4()]
     document = credit_transfer_file(
-        message_id="NIN24-20261128101500-AB12", created_at=datetime.now(UTC), execution_date=date.today(),
-        currency="USD", exponent=2, debtor=DEBTOR,
-        transfers=[CreditTransfer(ids[0], Decimal("9000.00"), "Layla Hassan", "EDF grant EDF-NIN24-000001, tranche 1",
-                                  iban="IQ98NBIQ850123456789012"),
-                   CreditTransfer(ids[1], Decimal("5400.5"), "Omar Saleh " * 20, "EDF grant EDF-NIN24-000002",
-                                  account_number="0012345678", bank_name="Rafidain Bank", bic="RAFBIQBA")])
+        message_id="NIN24-20261128101500-AB12",
+        created_at=datetime.now(UTC),
+        execution_date=date.today(),
+        currency="USD",
+        exponent=2,
+        debtor=DEBTOR,
+        transfers=[
+            CreditTransfer(
+                ids[0],
+                Decimal("9000.00"),
+                "Layla Hassan",
+                "EDF grant EDF-NIN24-000001, tranche 1",
+                iban="IQ98NBIQ850123456789012",
+            ),
+            CreditTransfer(
+                ids[1],
+                Decimal("5400.5"),
+                "Omar Saleh " * 20,
+                "EDF grant EDF-NIN24-000002",
+                account_number="0012345678",
+                bank_name="Rafidain Bank",
+                bic="RAFBIQBA",
+            ),
+        ],
+    )
     root = validate(document)
     ns = {"p": NAMESPACE}
     assert root.findtext("p:CstmrCdtTrfInitn/p:GrpHdr/p:NbOfTxs", namespaces=ns) == "2"
@@ -54,14 +73,30 @@ def test_a_file_with_iban_and_account_number_payees_is_valid_with_its_sums() -> 
 
 def test_iqd_without_decimals_is_valid() -> None:
     document = credit_transfer_file(
-        message_id="M1", created_at=datetime.now(UTC), execution_date=date.today(), currency="IQD", exponent=0,
-        debtor=DEBTOR, transfers=[CreditTransfer(uuid.uuid4(), Decimal(12_500_000), "Layla Hassan", "EDF grant",
-                                                 iban="IQ98NBIQ850123456789012")])
+        message_id="M1",
+        created_at=datetime.now(UTC),
+        execution_date=date.today(),
+        currency="IQD",
+        exponent=0,
+        debtor=DEBTOR,
+        transfers=[
+            CreditTransfer(
+                uuid.uuid4(), Decimal(12_500_000), "Layla Hassan", "EDF grant", iban="IQ98NBIQ850123456789012"
+            )
+        ],
+    )
     validate(document)
     assert b'<InstdAmt Ccy="IQD">12500000</InstdAmt>' in document
 
 
 def test_an_empty_file_is_refused() -> None:
     with pytest.raises(ValueError):
-        credit_transfer_file(message_id="M1", created_at=datetime.now(UTC), execution_date=date.today(),
-                             currency="USD", exponent=2, debtor=DEBTOR, transfers=[])
+        credit_transfer_file(
+            message_id="M1",
+            created_at=datetime.now(UTC),
+            execution_date=date.today(),
+            currency="USD",
+            exponent=2,
+            debtor=DEBTOR,
+            transfers=[],
+        )

@@ -27,8 +27,9 @@ CURRENCIES = st.sampled_from([("USD", 2), ("IQD", 0), ("IQD", 3)])
 
 
 @given(plan=plans(), currency=CURRENCIES, minor_units=st.integers(1, 10**15))
-def test_the_tranches_sum_exactly_to_the_award(plan: list[Decimal], currency: tuple[str, int],
-                                               minor_units: int) -> None:
+def test_the_tranches_sum_exactly_to_the_award(
+    plan: list[Decimal], currency: tuple[str, int], minor_units: int
+) -> None:
     _, exponent = currency
     unit = Decimal(1).scaleb(-exponent)
     amount = Decimal(minor_units).scaleb(-exponent)
@@ -59,19 +60,24 @@ def test_usd_and_iqd_awards_of_realistic_size_always_split(plan: list[Decimal], 
 
 def test_the_contracts_example_plan() -> None:
     plan = [Decimal(50), Decimal(30), Decimal(20)]
-    assert split_award(Decimal("18000.00"), 2, plan) == [Decimal("9000.00"), Decimal("5400.00"),
-                                                          Decimal("3600.00")]
+    assert split_award(Decimal("18000.00"), 2, plan) == [Decimal("9000.00"), Decimal("5400.00"), Decimal("3600.00")]
     assert split_award(Decimal("100.01"), 2, plan) == [Decimal("50.00"), Decimal("30.00"), Decimal("20.01")]
     assert split_award(Decimal("1000001"), 0, [Decimal("33.3333")] * 2 + [Decimal("33.3334")]) == [
-        Decimal(333333), Decimal(333333), Decimal(333335)]
+        Decimal(333333),
+        Decimal(333333),
+        Decimal(333335),
+    ]
 
 
-@pytest.mark.parametrize(("amount", "exponent", "plan"), [
-    (Decimal("0.01"), 2, [Decimal(50), Decimal(50)]),  # less than a cent per tranche
-    (Decimal("10.001"), 2, [Decimal(100)]),  # more decimals than the currency has
-    (Decimal("0"), 2, [Decimal(100)]),
-    (Decimal("100"), 0, [Decimal(50), Decimal(40)]),  # percents that do not sum to 100
-])
+@pytest.mark.parametrize(
+    ("amount", "exponent", "plan"),
+    [
+        (Decimal("0.01"), 2, [Decimal(50), Decimal(50)]),  # less than a cent per tranche
+        (Decimal("10.001"), 2, [Decimal(100)]),  # more decimals than the currency has
+        (Decimal("0"), 2, [Decimal(100)]),
+        (Decimal("100"), 0, [Decimal(50), Decimal(40)]),  # percents that do not sum to 100
+    ],
+)
 def test_what_cannot_be_split_is_refused(amount: Decimal, exponent: int, plan: list[Decimal]) -> None:
     with pytest.raises(CannotSplit):
         split_award(amount, exponent, plan)

@@ -17,28 +17,48 @@ dates = st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 1, 1))
 
 def test_verification_visits_are_due_every_30_days_per_tranche() -> None:
     assert [domain.verification_due(DAY, seq) for seq in (1, 2, 3)] == [
-        date(2026, 3, 31), date(2026, 4, 30), date(2026, 5, 30)]
+        date(2026, 3, 31),
+        date(2026, 4, 30),
+        date(2026, 5, 30),
+    ]
 
 
 def test_follow_ups_are_due_after_the_last_payment_once_each_in_order() -> None:
     assert domain.follow_ups_due(DAY, [365, 90, 180, 90]) == [
-        DAY + timedelta(days=90), DAY + timedelta(days=180), DAY + timedelta(days=365)]
+        DAY + timedelta(days=90),
+        DAY + timedelta(days=180),
+        DAY + timedelta(days=365),
+    ]
 
 
 def test_statuses_done_overdue_and_scheduled() -> None:
-    slots = [Slot("verification", 1, date(2026, 2, 1), "agreement_signed"),
-             Slot("verification", 2, date(2026, 2, 10), "assets_purchased"),
-             Slot("verification", 3, date(2026, 4, 1), "jobs_filled"),
-             Slot("follow_up", 1, date(2026, 2, 15)), Slot("follow_up", 2, date(2026, 2, 20)),
-             Slot("follow_up", 3, date(2026, 3, 1))]
+    slots = [
+        Slot("verification", 1, date(2026, 2, 1), "agreement_signed"),
+        Slot("verification", 2, date(2026, 2, 10), "assets_purchased"),
+        Slot("verification", 3, date(2026, 4, 1), "jobs_filled"),
+        Slot("follow_up", 1, date(2026, 2, 15)),
+        Slot("follow_up", 2, date(2026, 2, 20)),
+        Slot("follow_up", 3, date(2026, 3, 1)),
+    ]
     assert domain.schedule_statuses(slots, today=DAY, verified={"assets_purchased"}, follow_up_visits=1) == [
-        "overdue", "done", "scheduled", "done", "overdue", "scheduled"]  # due today is not overdue yet
+        "overdue",
+        "done",
+        "scheduled",
+        "done",
+        "overdue",
+        "scheduled",
+    ]  # due today is not overdue yet
 
 
-@given(first=dates, offset=st.integers(-400, 800), employed=st.booleans(),
-       kind=st.sampled_from(["follow_up", "verification"]))
+@given(
+    first=dates,
+    offset=st.integers(-400, 800),
+    employed=st.booleans(),
+    kind=st.sampled_from(["follow_up", "verification"]),
+)
 def test_retention_needs_a_follow_up_on_or_after_the_cutoff_seeing_the_job(
-        first: date, offset: int, employed: bool, kind: str) -> None:
+    first: date, offset: int, employed: bool, kind: str
+) -> None:
     seen = [Observation(first + timedelta(days=offset), employed, kind)]
     for horizon, days in (("6m", 182), ("12m", 365)):
         assert domain.retained(first, seen, horizon) is (kind == "follow_up" and employed and offset >= days)
@@ -52,8 +72,10 @@ def test_retained_at_12_months_implies_retained_at_6(first: date, observations: 
         assert domain.retained(first, seen, "6m")
 
 
-@given(lat=st.decimals(min_value=Decimal("29.0"), max_value=Decimal("37.4"), places=6),
-       lon=st.decimals(min_value=Decimal("38.7"), max_value=Decimal("48.8"), places=6))
+@given(
+    lat=st.decimals(min_value=Decimal("29.0"), max_value=Decimal("37.4"), places=6),
+    lon=st.decimals(min_value=Decimal("38.7"), max_value=Decimal("48.8"), places=6),
+)
 def test_locations_in_iraq_are_kept_to_about_100_m(lat: Decimal, lon: Decimal) -> None:
     assert domain.in_iraq(lat, lon)
     for value in (lat, lon):
@@ -97,12 +119,16 @@ def test_among_decisions_the_later_one_wins() -> None:
     assert replay([("awarded", later), ("waitlisted", T0)]) == "awarded"
     assert replay([("rejected", later), ("waitlisted", T0), ("scored", None)]) == "rejected"
     # a naive time (as SQLite returns what it stored) is UTC
-    assert domain.next_application_status("waitlisted", T0.replace(tzinfo=None), "awarded", later) == (
-        "awarded", later)
+    assert domain.next_application_status("waitlisted", T0.replace(tzinfo=None), "awarded", later) == ("awarded", later)
 
 
-PATH = [("eligible", None), ("under_review", None), ("scored", None), ("waitlisted", T0),
-        ("awarded", T0 + timedelta(days=1))]
+PATH = [
+    ("eligible", None),
+    ("under_review", None),
+    ("scored", None),
+    ("waitlisted", T0),
+    ("awarded", T0 + timedelta(days=1)),
+]
 
 
 @given(order=st.permutations(range(len(PATH))), withdrawn_at=st.none() | st.integers(0, len(PATH)))

@@ -63,16 +63,20 @@ def test_the_cursor_round_trips_and_refuses_garbage() -> None:
             parse_ranking_cursor(bad)
 
 
-workloads = st.lists(st.builds(Workload, officer_id=st.uuids(), open_reviews=st.integers(0, 50),
-                               assigned_total=st.integers(0, 500)), max_size=15, unique_by=lambda w: w.officer_id)
+workloads = st.lists(
+    st.builds(Workload, officer_id=st.uuids(), open_reviews=st.integers(0, 50), assigned_total=st.integers(0, 500)),
+    max_size=15,
+    unique_by=lambda w: w.officer_id,
+)
 
 
 @given(workloads, st.data(), st.integers(0, 6))
 def test_reviewers_are_distinct_never_excluded_and_the_least_busy(
     officers: list[Workload], data: st.DataObject, count: int
 ) -> None:
-    excluded = set(data.draw(st.lists(st.sampled_from([o.officer_id for o in officers]), max_size=5))
-                   if officers else [])
+    excluded = set(
+        data.draw(st.lists(st.sampled_from([o.officer_id for o in officers]), max_size=5)) if officers else []
+    )
     chosen = choose_reviewers(officers, excluded, count)
     eligible = [o for o in officers if o.officer_id not in excluded]
     assert len(chosen) == len(set(chosen)) == min(count, len(eligible))

@@ -22,8 +22,9 @@ from services.scoring.domain.scores import (
     score_problems,
 )
 
-RUBRIC = rubric_of([{"key": "jobs", "weight": "0.4", "max_score": 5},
-                    {"key": "viability", "weight": "0.6", "max_score": 10}])
+RUBRIC = rubric_of(
+    [{"key": "jobs", "weight": "0.4", "max_score": 5}, {"key": "viability", "weight": "0.6", "max_score": 10}]
+)
 
 
 @st.composite
@@ -32,8 +33,10 @@ def rubrics(draw: st.DrawFn) -> list[Criterion]:
     count = draw(st.integers(1, 6))
     cuts = sorted(draw(st.lists(st.integers(1, 99), min_size=count - 1, max_size=count - 1, unique=True)))
     parts = [b - a for a, b in zip([0, *cuts], [*cuts, 100], strict=True)]
-    return [Criterion(key=f"c{i}", weight=Decimal(p) / 100, max_score=draw(st.integers(1, 100)))
-            for i, p in enumerate(parts)]
+    return [
+        Criterion(key=f"c{i}", weight=Decimal(p) / 100, max_score=draw(st.integers(1, 100)))
+        for i, p in enumerate(parts)
+    ]
 
 
 @st.composite
@@ -77,8 +80,10 @@ def test_half_way_goes_to_even_and_thirds_are_not_double_rounded() -> None:
     assert rounded(Fraction(200, 3), 8) == Decimal("66.66666667")
 
 
-@given(st.lists(st.fractions(min_value=0, max_value=100), min_size=1, max_size=10),
-       st.decimals(min_value=0, max_value=100, places=2))
+@given(
+    st.lists(st.fractions(min_value=0, max_value=100), min_size=1, max_size=10),
+    st.decimals(min_value=0, max_value=100, places=2),
+)
 def test_divergence_is_the_spread_above_the_threshold(values: list[Fraction], threshold: Decimal) -> None:
     assert diverges(values, threshold) == (max(values) - min(values) > Fraction(threshold))
     assert min(values) <= mean(values) <= max(values)
@@ -100,14 +105,18 @@ def test_outcome_waits_then_adds_one_reviewer_once_then_scores_flagged() -> None
 
 def test_score_problems_name_each_criterion_and_never_echo_the_value() -> None:
     problems = score_problems(RUBRIC, {"jobs": 6, "bogus": 1}, complete=True)
-    assert {tuple(p["loc"]) for p in problems} == {("body", "scores", "jobs"), ("body", "scores", "bogus"),
-                                                   ("body", "scores", "viability")}
+    assert {tuple(p["loc"]) for p in problems} == {
+        ("body", "scores", "jobs"),
+        ("body", "scores", "bogus"),
+        ("body", "scores", "viability"),
+    }
     assert all("6" not in p["msg"] for p in problems)
     assert score_problems(RUBRIC, {"jobs": 3}, complete=False) == []
     assert score_problems(RUBRIC, {"jobs": -1}, complete=False)[0]["loc"] == ["body", "scores", "jobs"]
 
 
 def test_criteria_means_are_raw_scores_to_two_places() -> None:
-    means = criteria_means(RUBRIC, [{"jobs": 4, "viability": 8}, {"jobs": 5, "viability": 9},
-                                    {"jobs": 5, "viability": 9}])
+    means = criteria_means(
+        RUBRIC, [{"jobs": 4, "viability": 8}, {"jobs": 5, "viability": 9}, {"jobs": 5, "viability": 9}]
+    )
     assert means == {"jobs": Decimal("4.67"), "viability": Decimal("8.67")}

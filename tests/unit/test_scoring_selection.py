@@ -17,13 +17,19 @@ GRANT_MIN, GRANT_MAX = Decimal("5000"), Decimal("30000")
 WOMEN = "women_owned_min_share"
 
 
-def candidate(rank: int, requested: str | Decimal, woman: bool = False, awarded: Decimal | None = None,
-              idp: bool = False) -> Candidate:
+def candidate(
+    rank: int, requested: str | Decimal, woman: bool = False, awarded: Decimal | None = None, idp: bool = False
+) -> Candidate:
     groups = {"women_owned"} if woman else set()
     if idp:
         groups.add("idp")
-    return Candidate(application_id=uuid.UUID(int=rank), rank=rank, requested=Decimal(requested),
-                     groups=frozenset(groups), awarded=awarded)
+    return Candidate(
+        application_id=uuid.UUID(int=rank),
+        rank=rank,
+        requested=Decimal(requested),
+        groups=frozenset(groups),
+        awarded=awarded,
+    )
 
 
 @st.composite
@@ -39,8 +45,7 @@ def pools(draw: st.DrawFn, uniform: bool = False) -> list[Candidate]:
     return result
 
 
-shares = st.sampled_from([Decimal("0"), Decimal("0.25"), Decimal("0.3"), Decimal("0.5"), Decimal("0.75"),
-                          Decimal("1")])
+shares = st.sampled_from([Decimal("0"), Decimal("0.25"), Decimal("0.3"), Decimal("0.5"), Decimal("0.75"), Decimal("1")])
 budgets = st.integers(0, 400).map(lambda k: Decimal(k) * 1000)
 
 
@@ -111,16 +116,29 @@ def test_an_unmet_quota_has_no_swap_left_and_a_met_one_really_is(
     if not report.met:
         left = available - result.total
         outsiders = [c for c in pool if c.application_id in chosen and "women_owned" not in c.groups]
-        waiting = [c for c in pool if c.application_id not in chosen and c.awarded is None
-                   and "women_owned" in c.groups and min(c.requested, GRANT_MAX) >= GRANT_MIN]
+        waiting = [
+            c
+            for c in pool
+            if c.application_id not in chosen
+            and c.awarded is None
+            and "women_owned" in c.groups
+            and min(c.requested, GRANT_MAX) >= GRANT_MIN
+        ]
         for out in outsiders:
             for woman in waiting:
                 assert min(woman.requested, GRANT_MAX) > left + chosen[out.application_id]
 
 
 def test_the_lowest_ranked_men_make_way_for_the_best_ranked_women() -> None:
-    pool = [candidate(1, "10000"), candidate(2, "10000"), candidate(3, "10000"), candidate(4, "10000"),
-            candidate(5, "10000", woman=True), candidate(6, "10000", woman=True), candidate(7, "10000", woman=True)]
+    pool = [
+        candidate(1, "10000"),
+        candidate(2, "10000"),
+        candidate(3, "10000"),
+        candidate(4, "10000"),
+        candidate(5, "10000", woman=True),
+        candidate(6, "10000", woman=True),
+        candidate(7, "10000", woman=True),
+    ]
     result = select(pool, Decimal("40000"), GRANT_MIN, GRANT_MAX, {WOMEN: Decimal("0.5")})
     assert [p.rank for p in result.proposed] == [1, 2, 5, 6]
     assert result.quotas[WOMEN].met and result.quotas[WOMEN].achieved == Decimal("0.5000")
@@ -129,16 +147,25 @@ def test_the_lowest_ranked_men_make_way_for_the_best_ranked_women() -> None:
 def test_money_a_swap_frees_goes_to_the_group_before_the_fill_again() -> None:
     # Rank 1 (a man) is awarded already; swapping rank 2 for rank 3 frees 8000, which must go to
     # rank 5 (a woman) rather than to rank 4 (a man) in the fill that follows.
-    pool = [candidate(1, "10000", awarded=Decimal("10000")), candidate(2, "18000"), candidate(3, "10000", woman=True),
-            candidate(4, "8000"), candidate(5, "10000", woman=True)]
+    pool = [
+        candidate(1, "10000", awarded=Decimal("10000")),
+        candidate(2, "18000"),
+        candidate(3, "10000", woman=True),
+        candidate(4, "8000"),
+        candidate(5, "10000", woman=True),
+    ]
     result = select(pool, Decimal("20000"), GRANT_MIN, GRANT_MAX, {WOMEN: Decimal("0.9")})
     assert [p.rank for p in result.proposed] == [3, 5]
     assert not result.quotas[WOMEN].met and result.quotas[WOMEN].members == 2
 
 
 def test_awards_made_count_for_the_quota_and_their_money_is_gone() -> None:
-    pool = [candidate(1, "10000", awarded=Decimal("10000"), woman=True), candidate(2, "10000"),
-            candidate(3, "10000"), candidate(4, "40000", woman=True)]
+    pool = [
+        candidate(1, "10000", awarded=Decimal("10000"), woman=True),
+        candidate(2, "10000"),
+        candidate(3, "10000"),
+        candidate(4, "40000", woman=True),
+    ]
     result = select(pool, Decimal("20000"), GRANT_MIN, GRANT_MAX, {WOMEN: Decimal("0.3")})
     assert [(p.rank, p.amount) for p in result.proposed] == [(2, Decimal("10000")), (3, Decimal("10000"))]
     assert result.quotas[WOMEN].met  # 1 of 3 grants
@@ -152,15 +179,19 @@ def test_a_later_quota_never_breaks_an_earlier_one() -> None:
     result = select(pool, Decimal("20000"), GRANT_MIN, GRANT_MAX, quotas)
     assert [p.rank for p in result.proposed] == [1, 2]  # swapping 2 for 3 would break the women's quota
     assert result.quotas[WOMEN].met and not result.quotas["idp_min_share"].met
-    both = select([*pool, candidate(4, "10000", woman=True, idp=True)], Decimal("20000"), GRANT_MIN, GRANT_MAX,
-                  quotas)
+    both = select([*pool, candidate(4, "10000", woman=True, idp=True)], Decimal("20000"), GRANT_MIN, GRANT_MAX, quotas)
     assert [p.rank for p in both.proposed] == [1, 4]
     assert both.quotas[WOMEN].met and both.quotas["idp_min_share"].met
     assert both.quotas["idp_min_share"].achieved == Decimal("0.5000")
 
 
-TERMS = CallTerms(budget=Decimal("100000"), awarded_total=Decimal("90000"), grant_min=GRANT_MIN,
-                  grant_max=GRANT_MAX, currency_exponent=2)
+TERMS = CallTerms(
+    budget=Decimal("100000"),
+    awarded_total=Decimal("90000"),
+    grant_min=GRANT_MIN,
+    grant_max=GRANT_MAX,
+    currency_exponent=2,
+)
 
 
 def refusal(status: ApplicationStatus, decision: Decision, amount: str | None = None) -> str | None:

@@ -19,8 +19,14 @@ CONFIG = TokenConfig(secret="s" * 40, issuer="edf-grants", audience="edf-api")
 
 def claims(**overrides: object) -> dict[str, object]:
     now = datetime.now(UTC)
-    base: dict[str, object] = {"sub": str(uuid.uuid4()), "role": "admin", "iss": "edf-grants", "aud": "edf-api",
-                               "iat": now, "exp": now + timedelta(minutes=5)}
+    base: dict[str, object] = {
+        "sub": str(uuid.uuid4()),
+        "role": "admin",
+        "iss": "edf-grants",
+        "aud": "edf-api",
+        "iat": now,
+        "exp": now + timedelta(minutes=5),
+    }
     base.update(overrides)
     return base
 

@@ -21,14 +21,20 @@ def parsed(markup: str) -> ET.Element:
 
 def texts(svg: ET.Element, css_class: str) -> list[tuple[float, str, str]]:
     """(x, text-anchor, text) of the chart's texts of one class, in document order."""
-    return [(float(t.get("x", "0")), t.get("text-anchor", ""), t.text or "")
-            for t in svg.iterfind("svg:text", NS) if t.get("class") == css_class]
+    return [
+        (float(t.get("x", "0")), t.get("text-anchor", ""), t.text or "")
+        for t in svg.iterfind("svg:text", NS)
+        if t.get("class") == css_class
+    ]
 
 
 def bars_of(svg: ET.Element) -> list[tuple[float, float, float]]:
     """(x, width, height) of each bar (the legend's swatches are 14 × 14 and 9 from the top)."""
-    return [(float(r.get("x", "0")), float(r.get("width", "0")), float(r.get("height", "0")))
-            for r in svg.iterfind("svg:rect", NS) if r.get("y") != "9"]
+    return [
+        (float(r.get("x", "0")), float(r.get("width", "0")), float(r.get("height", "0")))
+        for r in svg.iterfind("svg:rect", NS)
+        if r.get("y") != "9"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -53,15 +59,28 @@ def test_scales_are_round_and_reach_the_maximum(maximum: int | Decimal, integer:
 
 def test_labels_group_thousands_and_one_axis_has_one_unit() -> None:
     assert [plain(v) for v in (0, 950, Decimal("12500.00"), Decimal("1E+4"), Decimal("2.50"))] == [
-        "0", "950", "12,500", "10,000", "2.5"]
+        "0",
+        "950",
+        "12,500",
+        "10,000",
+        "2.5",
+    ]
     assert [compact(t, 20000) for t in nice_ticks(19400)] == ["0", "5k", "10k", "15k", "20k"]
     assert [compact(t, 8000) for t in nice_ticks(8000)] == ["0", "2,000", "4,000", "6,000", "8,000"]
     assert compact(1_500_000) == "1.5M" and compact(12_500) == "12.5k"
 
 
 def test_grouped_bars_have_a_title_a_description_and_a_bar_per_value() -> None:
-    svg = parsed(charts.grouped_bars("chart-jobs", "Jobs verified", "IDPs: Female 3, Male 1",
-                                     ["IDPs", "Returnees", "Host community"], SEXES, [[3, 1], [0, 2], [1, 0]]))
+    svg = parsed(
+        charts.grouped_bars(
+            "chart-jobs",
+            "Jobs verified",
+            "IDPs: Female 3, Male 1",
+            ["IDPs", "Returnees", "Host community"],
+            SEXES,
+            [[3, 1], [0, 2], [1, 0]],
+        )
+    )
     assert svg.get("role") == "img" and svg.get("aria-labelledby") == "chart-jobs-title chart-jobs-desc"
     assert svg.find("svg:title", NS) is not None and svg.find("svg:title", NS).text == "Jobs verified"  # type: ignore[union-attr]
     assert svg.find("svg:desc", NS).text == "IDPs: Female 3, Male 1"  # type: ignore[union-attr]
@@ -72,7 +91,9 @@ def test_grouped_bars_have_a_title_a_description_and_a_bar_per_value() -> None:
     heights = [h for _, _, h in bars_of(svg)]
     assert heights[0] == pytest.approx(3 * heights[1], abs=0.2) and heights[2] == 0
     assert [r.findtext("svg:title", namespaces=NS) for r in svg.iterfind("svg:rect", NS)][2:4] == [
-        "IDPs, Female: 3", "IDPs, Male: 1"]
+        "IDPs, Female: 3",
+        "IDPs, Male: 1",
+    ]
     assert "style=" not in ET.tostring(svg, encoding="unicode")  # the pages' CSP allows no inline style
 
 
@@ -95,14 +116,27 @@ def test_right_to_left_is_the_mirror_image() -> None:
 
 
 def test_empty_data_draws_the_axes_and_says_so() -> None:
-    svg = parsed(charts.bars_with_total("chart-money", "Money", "No data yet", [], [], [],
-                                        bar=Series("Paid", "#5b9c7a"), line=Series("Total", "#b35c00"),
-                                        empty="No data yet"))
+    svg = parsed(
+        charts.bars_with_total(
+            "chart-money",
+            "Money",
+            "No data yet",
+            [],
+            [],
+            [],
+            bar=Series("Paid", "#5b9c7a"),
+            line=Series("Total", "#b35c00"),
+            empty="No data yet",
+        )
+    )
     assert [t for _, _, t in texts(svg, "empty")] == ["No data yet"]
     assert svg.find("svg:polyline", NS) is None and bars_of(svg) == []
     assert [t for _, _, t in texts(svg, "tick")] == ["0", "1"]
-    zeros = parsed(charts.bars("chart-visits", "Visits", "Due: 0", [("Due", 0, "#1f6fb2"), ("Done", 0, "#0b5c3b")],
-                               empty="No data yet"))
+    zeros = parsed(
+        charts.bars(
+            "chart-visits", "Visits", "Due: 0", [("Due", 0, "#1f6fb2"), ("Done", 0, "#0b5c3b")], empty="No data yet"
+        )
+    )
     assert [t for _, _, t in texts(zeros, "empty")] == ["No data yet"]
     assert [h for _, _, h in bars_of(zeros)] == [0, 0]
     nothing = parsed(charts.bars("chart-grants", "Grants", "-", [], empty="No data yet"))
@@ -113,8 +147,18 @@ def test_money_over_time_has_a_bar_per_month_and_a_running_total() -> None:
     months = [f"2026-{m:02d}" for m in range(1, 13)]
     amounts = [Decimal(1000 * m) for m in range(1, 13)]
     totals = [sum(amounts[: i + 1], Decimal(0)) for i in range(12)]
-    svg = parsed(charts.bars_with_total("m", "Money", "d", months, amounts, totals, bar=Series("Paid", "#5b9c7a"),
-                                        line=Series("Total to date", "#b35c00")))
+    svg = parsed(
+        charts.bars_with_total(
+            "m",
+            "Money",
+            "d",
+            months,
+            amounts,
+            totals,
+            bar=Series("Paid", "#5b9c7a"),
+            line=Series("Total to date", "#b35c00"),
+        )
+    )
     assert len(bars_of(svg)) == 12
     points = (svg.find("svg:polyline", NS).get("points") or "").split()  # type: ignore[union-attr]
     ys = [float(p.split(",")[1]) for p in points]

@@ -19,11 +19,32 @@ from shared.iraq import GOVERNORATES
 
 TEMPLATES = Path(forms.__file__).parent / "templates"
 SOURCES = [*TEMPLATES.glob("*.html"), *Path(forms.__file__).parent.glob("*.py")]
-STATUSES = ("draft", "submitted", "eligible", "ineligible", "under_review", "scored", "awarded", "rejected",
-            "waitlisted", "withdrawn")
-REASONS = ("governorate_not_eligible", "sector_not_eligible", "too_few_years_operating", "employees_out_of_range",
-           "amount_out_of_range", "co_contribution_too_low", "too_few_jobs_planned", "not_registered",
-           "duplicate_national_id", "duplicate_phone", "duplicate_registration", "prior_beneficiary")
+STATUSES = (
+    "draft",
+    "submitted",
+    "eligible",
+    "ineligible",
+    "under_review",
+    "scored",
+    "awarded",
+    "rejected",
+    "waitlisted",
+    "withdrawn",
+)
+REASONS = (
+    "governorate_not_eligible",
+    "sector_not_eligible",
+    "too_few_years_operating",
+    "employees_out_of_range",
+    "amount_out_of_range",
+    "co_contribution_too_low",
+    "too_few_jobs_planned",
+    "not_registered",
+    "duplicate_national_id",
+    "duplicate_phone",
+    "duplicate_registration",
+    "prior_beneficiary",
+)
 
 
 def placeholders(text: str) -> set[str]:
@@ -40,7 +61,7 @@ def test_both_catalogues_say_the_same_things() -> None:
 
 def test_every_key_the_pages_use_is_in_the_catalogue() -> None:
     prefixes = {key.split(".")[0] for key in catalogue("en")}
-    literal = re.compile(rf"""["']((?:{'|'.join(prefixes)})\.[\w.]*\w)["']""")  # whole keys, not "step." ~ step
+    literal = re.compile(rf"""["']((?:{"|".join(prefixes)})\.[\w.]*\w)["']""")  # whole keys, not "step." ~ step
     used = {key for path in SOURCES for key in literal.findall(path.read_text()) if not key.endswith(".html")}
     assert {"error.no_call", "form.save_continue", "error.file_too_large"} <= used
     used |= {f"step.{s}" for s in forms.STEPS} | {f"lead.{s}" for s in forms.STEPS if s != "consent"}
@@ -58,16 +79,28 @@ def test_every_key_the_pages_use_is_in_the_catalogue() -> None:
     ("msg", "english", "arabic"),
     [
         ("Field required", "This field is required.", "هذا الحقل مطلوب."),
-        ("Input should be a valid integer, unable to parse string as an integer",
-         "Enter a whole number, for example 12.", "أدخل عدداً صحيحاً، مثل 12."),
+        (
+            "Input should be a valid integer, unable to parse string as an integer",
+            "Enter a whole number, for example 12.",
+            "أدخل عدداً صحيحاً، مثل 12.",
+        ),
         ("Input should be greater than or equal to 1900", "Must be at least 1900.", "يجب ألا تقل القيمة عن 1900."),
-        ("Value error, must be 4 to 32 letters or digits", "Enter 4 to 32 letters or digits.",
-         "أدخل من 4 إلى 32 حرفاً أو رقماً."),
-        ("the owner must be between 15 and 100 years old", "The owner must be between 15 and 100 years old.",
-         "يجب أن يكون عمر صاحب المشروع بين 15 و100 سنة."),
-        ("budget lines sum to 21000.00; they must equal requested amount + co-contribution (20000.00)",
-         "The budget lines add up to 21000.00; they must equal the amount requested plus your own contribution "
-         "(20000.00).", None),
+        (
+            "Value error, must be 4 to 32 letters or digits",
+            "Enter 4 to 32 letters or digits.",
+            "أدخل من 4 إلى 32 حرفاً أو رقماً.",
+        ),
+        (
+            "the owner must be between 15 and 100 years old",
+            "The owner must be between 15 and 100 years old.",
+            "يجب أن يكون عمر صاحب المشروع بين 15 و100 سنة.",
+        ),
+        (
+            "budget lines sum to 21000.00; they must equal requested amount + co-contribution (20000.00)",
+            "The budget lines add up to 21000.00; they must equal the amount requested plus your own contribution "
+            "(20000.00).",
+            None,
+        ),
     ],
 )
 def test_api_messages_are_said_again_for_people(msg: str, english: str, arabic: str | None) -> None:
@@ -103,23 +136,43 @@ def test_the_language_comes_from_the_query_then_the_cookie_then_the_browser() ->
 
 @pytest.mark.parametrize(
     ("typed", "sent"),
-    [("٢٠١٦", "2016"), ("۱۲۳", "123"), ("١٢٬٥٠٠٫٧٥", "12500.75"), ("18,000.50", "18000.50"), (" 3 000 ", "3000"),
-     ("abc", "abc")],
+    [
+        ("٢٠١٦", "2016"),
+        ("۱۲۳", "123"),
+        ("١٢٬٥٠٠٫٧٥", "12500.75"),
+        ("18,000.50", "18000.50"),
+        (" 3 000 ", "3000"),
+        ("abc", "abc"),
+    ],
 )
 def test_numbers_are_made_ascii(typed: str, sent: str) -> None:
     assert forms.ascii_number(typed) == sent
 
 
 def test_a_plan_drops_empty_budget_rows_and_knows_where_each_line_came_from() -> None:
-    typed = FormData([("summary", " A cooler "), ("requested_amount", "١٨٠٠٠"), ("co_contribution", ""),
-                      ("lines-0-item", ""), ("lines-0-quantity", ""), ("lines-0-unit_cost", ""),
-                      ("lines-1-item", "Cooler"), ("lines-1-quantity", "١"), ("lines-1-unit_cost", "18,000"),
-                      ("lines-2-item", "Pump"), ("lines-2-quantity", "x"), ("lines-2-unit_cost", "")])
+    typed = FormData(
+        [
+            ("summary", " A cooler "),
+            ("requested_amount", "١٨٠٠٠"),
+            ("co_contribution", ""),
+            ("lines-0-item", ""),
+            ("lines-0-quantity", ""),
+            ("lines-0-unit_cost", ""),
+            ("lines-1-item", "Cooler"),
+            ("lines-1-quantity", "١"),
+            ("lines-1-unit_cost", "18,000"),
+            ("lines-2-item", "Pump"),
+            ("lines-2-quantity", "x"),
+            ("lines-2-unit_cost", ""),
+        ]
+    )
     shown, section = forms.read_section("plan", typed)
     assert section["summary"] == "A cooler" and section["requested_amount"] == "18000"
     assert section["co_contribution"] is None and section["jobs_planned_female"] is None
-    assert section["budget_lines"] == [{"item": "Cooler", "quantity": "1", "unit_cost": "18000"},
-                                       {"item": "Pump", "quantity": "x", "unit_cost": None}]
+    assert section["budget_lines"] == [
+        {"item": "Cooler", "quantity": "1", "unit_cost": "18000"},
+        {"item": "Pump", "quantity": "x", "unit_cost": None},
+    ]
     assert shown.lines[1]["quantity"] == "١"  # shown again as typed
     assert shown.row_of("lines-1-quantity") == "lines-2-quantity"
     assert len(forms.pad_lines(shown.lines, extra=1)) == 4
@@ -159,8 +212,14 @@ def test_the_session_is_signed_and_expires() -> None:
 
 @pytest.mark.parametrize(
     ("target", "went"),
-    [("/apply/NIN24", "/apply/NIN24"), ("https://evil.example", "/"), ("//evil.example", "/"),
-     ("/\\evil.example", "/"), ("/status\r\nSet-Cookie: x", "/"), (None, "/")],
+    [
+        ("/apply/NIN24", "/apply/NIN24"),
+        ("https://evil.example", "/"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("/status\r\nSet-Cookie: x", "/"),
+        (None, "/"),
+    ],
 )
 def test_after_signing_in_only_local_pages(target: object, went: str) -> None:
     assert safe_next(target) == went

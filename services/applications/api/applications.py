@@ -23,8 +23,18 @@ from shared.http import Page, PageParams, page_params
 router = APIRouter(prefix="/api/v1/applications", tags=["applications"])
 Applicant = Annotated[Principal, Depends(require_roles(Role.applicant))]
 SignedIn = Annotated[Principal, Depends(current_principal)]
-StatusFilter = Literal["draft", "submitted", "eligible", "ineligible", "under_review", "scored", "awarded",
-                       "rejected", "waitlisted", "withdrawn"]
+StatusFilter = Literal[
+    "draft",
+    "submitted",
+    "eligible",
+    "ineligible",
+    "under_review",
+    "scored",
+    "awarded",
+    "rejected",
+    "waitlisted",
+    "withdrawn",
+]
 
 
 def intake_config(request: Request) -> IntakeConfig:
@@ -41,8 +51,9 @@ def create_application(body: ApplicationCreate, db: Db, applicant: Applicant, co
 
 
 @router.patch("/{application_id}", response_model=ApplicationOut)
-def update_application(application_id: uuid.UUID, body: ApplicationPatch, db: Db, applicant: Applicant,
-                       config: Config) -> ApplicationOut:
+def update_application(
+    application_id: uuid.UUID, body: ApplicationPatch, db: Db, applicant: Applicant, config: Config
+) -> ApplicationOut:
     return handlers.update_draft(db, applicant, application_id, body, config)
 
 

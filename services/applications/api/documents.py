@@ -38,14 +38,20 @@ def upload_document(
 
 
 @router.get("/{document_id}", response_class=FileResponse)
-def download_document(application_id: uuid.UUID, document_id: uuid.UUID, db: Db, principal: SignedIn,
-                      config: Config) -> FileResponse:
+def download_document(
+    application_id: uuid.UUID, document_id: uuid.UUID, db: Db, principal: SignedIn, config: Config
+) -> FileResponse:
     document, path = handlers.document_file(db, principal, application_id, document_id, config)
-    return FileResponse(path, media_type=document.content_type, filename=document.filename,
-                        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
+    return FileResponse(
+        path,
+        media_type=document.content_type,
+        filename=document.filename,
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"},
+    )
 
 
 @router.delete("/{document_id}", status_code=204)
-def delete_document(application_id: uuid.UUID, document_id: uuid.UUID, db: Db, applicant: Applicant,
-                    config: Config) -> None:
+def delete_document(
+    application_id: uuid.UUID, document_id: uuid.UUID, db: Db, applicant: Applicant, config: Config
+) -> None:
     handlers.delete_document(db, applicant, application_id, document_id, config)

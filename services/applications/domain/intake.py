@@ -31,21 +31,37 @@ DECIDED = frozenset({Status.awarded, Status.rejected, Status.waitlisted})
 REQUIRED: dict[str, tuple[str, ...]] = {
     "business": ("name", "sector", "governorate", "district", "founded_year", "employees_female", "employees_male"),
     "owner": ("full_name", "phone", "sex", "birth_year", "displacement_status"),
-    "plan": ("summary", "jobs_planned_female", "jobs_planned_male", "requested_amount", "co_contribution",
-             "budget_lines"),
+    "plan": (
+        "summary",
+        "jobs_planned_female",
+        "jobs_planned_male",
+        "requested_amount",
+        "co_contribution",
+        "budget_lines",
+    ),
     "consent": ("text_version",),
 }
 
 
 # How far along an application is: scoring's events (on another stream, retried, or handled by
 # another replica) can arrive out of order, and a late one must not move it back.
-PROGRESS: dict[Status, int] = {Status.draft: 0, Status.submitted: 1, Status.eligible: 2, Status.ineligible: 2,
-                               Status.under_review: 3, Status.scored: 4, Status.awarded: 5, Status.rejected: 5,
-                               Status.waitlisted: 5, Status.withdrawn: 6}
+PROGRESS: dict[Status, int] = {
+    Status.draft: 0,
+    Status.submitted: 1,
+    Status.eligible: 2,
+    Status.ineligible: 2,
+    Status.under_review: 3,
+    Status.scored: 4,
+    Status.awarded: 5,
+    Status.rejected: 5,
+    Status.waitlisted: 5,
+    Status.withdrawn: 6,
+}
 
 
-def moves_forward(current: Status, current_decided_at: datetime | None, incoming: Status,
-                  incoming_decided_at: datetime | None = None) -> bool:
+def moves_forward(
+    current: Status, current_decided_at: datetime | None, incoming: Status, incoming_decided_at: datetime | None = None
+) -> bool:
     """Whether an event saying `incoming` applies to an application that is `current`. A
     withdrawal is final; a decision replaces an earlier decision only (a waitlisted application
     may be awarded later); a score replaces a score (a third reviewer after a divergence);
@@ -117,8 +133,10 @@ def _check_plan(plan: dict[str, Any], call: CallSpec, fail: Any) -> None:
         total = sum((Decimal(line["unit_cost"]) * line["quantity"] for line in lines), Decimal(0))
         expected = Decimal(requested) + Decimal(co_contribution)
         if total != expected:
-            fail(["plan", "budget_lines"],
-                 f"budget lines sum to {total}; they must equal requested amount + co-contribution ({expected})")
+            fail(
+                ["plan", "budget_lines"],
+                f"budget lines sum to {total}; they must equal requested amount + co-contribution ({expected})",
+            )
 
 
 def _check_years(sections: Sections, now: datetime, fail: Any) -> None:

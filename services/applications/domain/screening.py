@@ -52,11 +52,15 @@ def screen(sections: dict[str, dict[str, Any]], call: CallSpec, matches: Matches
         reasons.append("too_few_jobs_planned")
     if rules.require_registration and not business.get("registration_number"):
         reasons.append("not_registered")
-    reasons += [code for code, hit in (
-        ("duplicate_national_id", matches.national_id_in_call),
-        ("duplicate_phone", matches.phone_in_call),
-        ("duplicate_registration", matches.registration_in_call),
-    ) if hit]
+    reasons += [
+        code
+        for code, hit in (
+            ("duplicate_national_id", matches.national_id_in_call),
+            ("duplicate_phone", matches.phone_in_call),
+            ("duplicate_registration", matches.registration_in_call),
+        )
+        if hit
+    ]
     flags: list[str] = []
     if matches.prior_beneficiary:
         (reasons if rules.exclude_prior_beneficiaries else flags).append("prior_beneficiary")

@@ -65,8 +65,9 @@ def create_draft(db: Database, principal: Principal, body: ApplicationCreate, co
         if call is None or call.status != "open":
             raise Invalid.field(["body", "call_id"], "no open call with this id")
         now = datetime.now(UTC)
-        application = Application(reference="", call_id=call.id, applicant_id=principal.id,
-                                  created_at=now, updated_at=now)
+        application = Application(
+            reference="", call_id=call.id, applicant_id=principal.id, created_at=now, updated_at=now
+        )
         _apply_patch(application, body, config)
         # Numbered last: the counter's row stays locked only until the commit just below.
         application.reference = _next_reference(uow.session, call)
@@ -76,15 +77,17 @@ def create_draft(db: Database, principal: Principal, body: ApplicationCreate, co
         return application_out(uow.session, application, new=True)
 
 
-def update_draft(db: Database, principal: Principal, application_id: uuid.UUID, patch: ApplicationPatch,
-                 config: IntakeConfig) -> ApplicationOut:
+def update_draft(
+    db: Database, principal: Principal, application_id: uuid.UUID, patch: ApplicationPatch, config: IntakeConfig
+) -> ApplicationOut:
     with UnitOfWork(db, Actor.of(principal)) as uow:
         application = owned_application(uow.session, principal, application_id)
         intake.ensure_editable(intake.Status(application.status))
         _apply_patch(application, patch, config)
         uow.session.add(application)
-        uow.audit("application.updated", "application", application.id,
-                  after={"sections": sorted(patch.model_fields_set)})
+        uow.audit(
+            "application.updated", "application", application.id, after={"sections": sorted(patch.model_fields_set)}
+        )
         uow.commit()
         return application_out(uow.session, application)
 
@@ -105,8 +108,13 @@ def submit(db: Database, principal: Principal, application_id: uuid.UUID) -> Sub
         application.status, application.submitted_at, application.updated_at = "submitted", now, now
         uow.session.add(application)
         uow.emit(SUBMITTED, application.id, _submitted_event(application, spec))
-        uow.audit("application.submitted", "application", application.id,
-                  before={"status": "draft"}, after={"status": "submitted"})
+        uow.audit(
+            "application.submitted",
+            "application",
+            application.id,
+            before={"status": "draft"},
+            after={"status": "submitted"},
+        )
         uow.commit()
         return SubmitOut(id=application.id, status="submitted", submitted_at=now, reference=application.reference)
 
@@ -119,10 +127,20 @@ def withdraw(db: Database, principal: Principal, application_id: uuid.UUID) -> S
         application.status, application.updated_at = "withdrawn", datetime.now(UTC)
         uow.session.add(application)
         if before is not intake.Status.draft:
-            uow.emit(WITHDRAWN, application.id, ApplicationWithdrawnV1(
-                application_id=application.id, call_id=application.call_id, withdrawn_at=application.updated_at))
-        uow.audit("application.withdrawn", "application", application.id,
-                  before={"status": before.value}, after={"status": "withdrawn"})
+            uow.emit(
+                WITHDRAWN,
+                application.id,
+                ApplicationWithdrawnV1(
+                    application_id=application.id, call_id=application.call_id, withdrawn_at=application.updated_at
+                ),
+            )
+        uow.audit(
+            "application.withdrawn",
+            "application",
+            application.id,
+            before={"status": before.value},
+            after={"status": "withdrawn"},
+        )
         uow.commit()
         return StatusOut(id=application.id, status="withdrawn")
 
@@ -140,8 +158,9 @@ def get_by_reference(db: Database, principal: Principal, reference: str) -> Appl
         return application_out(session, visible_application(session, principal, found))
 
 
-def list_applications(db: Database, principal: Principal, page: PageParams, call_id: uuid.UUID | None,
-                      status: str | None) -> Page[ApplicationOut]:
+def list_applications(
+    db: Database, principal: Principal, page: PageParams, call_id: uuid.UUID | None, status: str | None
+) -> Page[ApplicationOut]:
     query = select(Application)
     if not principal.is_staff:
         query = query.where(Application.applicant_id == principal.id)
@@ -150,14 +169,19 @@ def list_applications(db: Database, principal: Principal, page: PageParams, call
     if status is not None:
         query = query.where(Application.status == status)
     with Session(db.engine) as session:
-        return keyset_page(session, query, Application.reference, page,
-                           lambda application: application_out(session, application))
+        return keyset_page(
+            session, query, Application.reference, page, lambda application: application_out(session, application)
+        )
 
 
 def _next_reference(session: Session, call: Call) -> str:
     """Takes the call's next number in one statement (the row is locked until the commit)."""
-    taken = update(CallCounter).where(col(CallCounter.call_id) == call.id).values(
-        next_number=col(CallCounter.next_number) + 1).returning(col(CallCounter.next_number))
+    taken = (
+        update(CallCounter)
+        .where(col(CallCounter.call_id) == call.id)
+        .values(next_number=col(CallCounter.next_number) + 1)
+        .returning(col(CallCounter.next_number))
+    )
     number = session.execute(taken).scalar_one() - 1
     return f"EDF-{call.code}-{number:06d}"
 

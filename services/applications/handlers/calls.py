@@ -24,8 +24,14 @@ CALL_CLOSED = "edf.applications.call.closed.v1"
 
 def call_out(call: Call) -> CallOut:
     return CallOut.model_validate(
-        {**call.spec, "id": call.id, "status": call.status, "created_at": call.created_at,
-         "opened_at": call.opened_at, "closed_at": call.closed_at}
+        {
+            **call.spec,
+            "id": call.id,
+            "status": call.status,
+            "created_at": call.created_at,
+            "opened_at": call.opened_at,
+            "closed_at": call.closed_at,
+        }
     )
 
 

@@ -22,8 +22,9 @@ class IntakeConfig:
     max_document_bytes: int = 10 * 1024 * 1024
 
 
-def visible_application(session: Session, principal: Principal, application_id: uuid.UUID,
-                        *, lock: bool = False) -> Application:
+def visible_application(
+    session: Session, principal: Principal, application_id: uuid.UUID, *, lock: bool = False
+) -> Application:
     """The application if the caller may see it; 404 otherwise (also for others' applications)."""
     query = select(Application).where(Application.id == application_id)
     if lock:
@@ -46,9 +47,13 @@ def application_out(session: Session, application: Application, *, new: bool = F
     """`new`: the application was created in this session, so it has no documents yet."""
     call = session.get(Call, application.call_id)
     assert call is not None
-    documents = [] if new else session.exec(
-        select(Document).where(Document.application_id == application.id).order_by(col(Document.created_at))
-    ).all()
+    documents = (
+        []
+        if new
+        else session.exec(
+            select(Document).where(Document.application_id == application.id).order_by(col(Document.created_at))
+        ).all()
+    )
     return ApplicationOut(
         id=application.id,
         reference=application.reference,

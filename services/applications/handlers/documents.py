@@ -24,8 +24,15 @@ from shared.uow import Actor, UnitOfWork
 CHUNK = 64 * 1024
 
 
-def add_document(db: Database, principal: Principal, application_id: uuid.UUID, kind: str,
-                 filename: str | None, source: BinaryIO, config: IntakeConfig) -> DocumentOut:
+def add_document(
+    db: Database,
+    principal: Principal,
+    application_id: uuid.UUID,
+    kind: str,
+    filename: str | None,
+    source: BinaryIO,
+    config: IntakeConfig,
+) -> DocumentOut:
     with Session(db.engine) as session:
         _check_can_add(session, principal, application_id, config)
     storage_name = uuid.uuid4().hex
@@ -34,12 +41,23 @@ def add_document(db: Database, principal: Principal, application_id: uuid.UUID, 
     try:
         with UnitOfWork(db, Actor.of(principal)) as uow:
             _check_can_add(uow.session, principal, application_id, config)
-            document = Document(application_id=application_id, kind=kind, filename=display_name(filename),
-                                size=size, content_type=content_type, sha256=digest, storage_name=storage_name,
-                                created_at=datetime.now(UTC))
+            document = Document(
+                application_id=application_id,
+                kind=kind,
+                filename=display_name(filename),
+                size=size,
+                content_type=content_type,
+                sha256=digest,
+                storage_name=storage_name,
+                created_at=datetime.now(UTC),
+            )
             uow.session.add(document)
-            uow.audit("document.added", "application", application_id,
-                      after={"document_id": str(document.id), "kind": kind, "size": size})
+            uow.audit(
+                "document.added",
+                "application",
+                application_id,
+                after={"document_id": str(document.id), "kind": kind, "size": size},
+            )
             uow.commit()
             return DocumentOut.model_validate(document, from_attributes=True)
     except BaseException:
@@ -81,8 +99,9 @@ def _store(source: BinaryIO, target: Path, limit: int) -> tuple[int, str, str]:
     return size, digest.hexdigest(), content_type
 
 
-def document_file(db: Database, principal: Principal, application_id: uuid.UUID, document_id: uuid.UUID,
-                  config: IntakeConfig) -> tuple[DocumentOut, Path]:
+def document_file(
+    db: Database, principal: Principal, application_id: uuid.UUID, document_id: uuid.UUID, config: IntakeConfig
+) -> tuple[DocumentOut, Path]:
     with Session(db.engine) as session:
         visible_application(session, principal, application_id)
         document = session.get(Document, document_id)
@@ -92,8 +111,9 @@ def document_file(db: Database, principal: Principal, application_id: uuid.UUID,
         return DocumentOut.model_validate(document, from_attributes=True), path
 
 
-def delete_document(db: Database, principal: Principal, application_id: uuid.UUID, document_id: uuid.UUID,
-                    config: IntakeConfig) -> None:
+def delete_document(
+    db: Database, principal: Principal, application_id: uuid.UUID, document_id: uuid.UUID, config: IntakeConfig
+) -> None:
     with UnitOfWork(db, Actor.of(principal)) as uow:
         application = owned_application(uow.session, principal, application_id)
         intake.ensure_editable(intake.Status(application.status))

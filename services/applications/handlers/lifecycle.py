@@ -35,19 +35,38 @@ def screen_submitted(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
     assert call is not None
     sections = {s: getattr(application, s) for s in ("business", "owner", "plan", "consent")}
     assert application.submitted_at is not None
-    result = screening.screen(sections, CallSpec.model_validate(call.spec), _matches(uow.session, application),
-                              application.submitted_at.year)
+    result = screening.screen(
+        sections, CallSpec.model_validate(call.spec), _matches(uow.session, application), application.submitted_at.year
+    )
     now = datetime.now(UTC)
     application.status = (intake.Status.eligible if result.eligible else intake.Status.ineligible).value
-    application.screening = {"eligible": result.eligible, "reasons": result.reasons, "flags": result.flags,
-                             "screened_at": now.isoformat()}
+    application.screening = {
+        "eligible": result.eligible,
+        "reasons": result.reasons,
+        "flags": result.flags,
+        "screened_at": now.isoformat(),
+    }
     application.updated_at = now
     uow.session.add(application)
-    uow.emit(SCREENED, application.id, ApplicationScreenedV1(
-        application_id=application.id, call_id=application.call_id, eligible=result.eligible,
-        reasons=result.reasons, flags=result.flags, screened_at=now))
-    uow.audit("application.screened", "application", application.id, before={"status": "submitted"},
-              after={"status": application.status, "reasons": result.reasons, "flags": result.flags})
+    uow.emit(
+        SCREENED,
+        application.id,
+        ApplicationScreenedV1(
+            application_id=application.id,
+            call_id=application.call_id,
+            eligible=result.eligible,
+            reasons=result.reasons,
+            flags=result.flags,
+            screened_at=now,
+        ),
+    )
+    uow.audit(
+        "application.screened",
+        "application",
+        application.id,
+        before={"status": "submitted"},
+        after={"status": application.status, "reasons": result.reasons, "flags": result.flags},
+    )
 
 
 def _matches(session: Session, application: Application) -> screening.Matches:
@@ -63,12 +82,13 @@ def _matches(session: Session, application: Application) -> screening.Matches:
     def shares(column: object, value: str | None) -> bool:
         return value is not None and session.exec(earlier.where(column == value).limit(1)).first() is not None
 
-    awarded = select(Application.id).where(Application.status == "awarded",
-                                           Application.call_id != application.call_id)
+    awarded = select(Application.id).where(Application.status == "awarded", Application.call_id != application.call_id)
     prior = any(
         value is not None and session.exec(awarded.where(column == value).limit(1)).first() is not None
-        for column, value in ((Application.national_id_hash, application.national_id_hash),
-                              (Application.registration_key, application.registration_key))
+        for column, value in (
+            (Application.national_id_hash, application.national_id_hash),
+            (Application.registration_key, application.registration_key),
+        )
     )
     return screening.Matches(
         national_id_in_call=shares(Application.national_id_hash, application.national_id_hash),
@@ -91,19 +111,36 @@ def record_assigned(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
 
 def record_scored(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
     assert isinstance(data, ApplicationScoredV1)
-    _advance(uow, data.application_id, intake.Status.scored,
-             {"score": str(data.score), "diverged": data.diverged, "reviewers": data.reviewers})
+    _advance(
+        uow,
+        data.application_id,
+        intake.Status.scored,
+        {"score": str(data.score), "diverged": data.diverged, "reviewers": data.reviewers},
+    )
 
 
 def record_decided(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
     assert isinstance(data, ApplicationDecidedV1)
-    _advance(uow, data.application_id, intake.Status(data.decision),
-             {"decision": data.decision, "amount": str(data.amount) if data.amount is not None else None,
-              "decided_at": data.decided_at.isoformat()}, data.decided_at)
+    _advance(
+        uow,
+        data.application_id,
+        intake.Status(data.decision),
+        {
+            "decision": data.decision,
+            "amount": str(data.amount) if data.amount is not None else None,
+            "decided_at": data.decided_at.isoformat(),
+        },
+        data.decided_at,
+    )
 
 
-def _advance(uow: UnitOfWork, application_id: object, status: intake.Status, outcome: dict[str, object],
-             decided_at: datetime | None = None) -> None:
+def _advance(
+    uow: UnitOfWork,
+    application_id: object,
+    status: intake.Status,
+    outcome: dict[str, object],
+    decided_at: datetime | None = None,
+) -> None:
     """Only forward (`intake.moves_forward`): an event that arrives late (a retried `scored` after
     the decision) is recorded as handled and changes nothing."""
     application = uow.session.get(Application, application_id, with_for_update=True)
@@ -111,12 +148,18 @@ def _advance(uow: UnitOfWork, application_id: object, status: intake.Status, out
         raise UnprocessableEvent("application not found")
     before = application.status
     recorded = application.outcome.get("decided_at")
-    if not intake.moves_forward(intake.Status(before), datetime.fromisoformat(recorded) if recorded else None,
-                                status, decided_at):
+    if not intake.moves_forward(
+        intake.Status(before), datetime.fromisoformat(recorded) if recorded else None, status, decided_at
+    ):
         return
     application.status = status.value
     application.outcome = {**application.outcome, **outcome}
     application.updated_at = datetime.now(UTC)
     uow.session.add(application)
-    uow.audit(f"application.{status.value}", "application", application.id,
-              before={"status": before}, after={"status": status.value})
+    uow.audit(
+        f"application.{status.value}",
+        "application",
+        application.id,
+        before={"status": before},
+        after={"status": status.value},
+    )

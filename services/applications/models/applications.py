@@ -30,10 +30,18 @@ class Application(Base, table=True):
         Index("ix_applications_call_registration", "call_id", "registration_key"),
         Index("ix_applications_applicant", "applicant_id", "created_at"),
         # Screening's "awarded before, in another call" look-ups (a scan of every application else)
-        Index("ix_applications_awarded_national_id", "national_id_hash",
-              postgresql_where=text("status = 'awarded'"), sqlite_where=text("status = 'awarded'")),
-        Index("ix_applications_awarded_registration", "registration_key",
-              postgresql_where=text("status = 'awarded'"), sqlite_where=text("status = 'awarded'")),
+        Index(
+            "ix_applications_awarded_national_id",
+            "national_id_hash",
+            postgresql_where=text("status = 'awarded'"),
+            sqlite_where=text("status = 'awarded'"),
+        ),
+        Index(
+            "ix_applications_awarded_registration",
+            "registration_key",
+            postgresql_where=text("status = 'awarded'"),
+            sqlite_where=text("status = 'awarded'"),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -62,9 +70,7 @@ class Document(Base, table=True):
     __table_args__ = (UniqueConstraint("storage_name"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    application_id: uuid.UUID = Field(
-        sa_column=Column(Uuid, ForeignKey("applications.id"), nullable=False, index=True)
-    )
+    application_id: uuid.UUID = Field(sa_column=Column(Uuid, ForeignKey("applications.id"), nullable=False, index=True))
     kind: str = Field(max_length=16)
     filename: str = Field(max_length=120)
     size: int

@@ -31,11 +31,23 @@ def call_ledger(call_id: uuid.UUID, db: Db, _: FinanceOrAdmin) -> LedgerOut:
     return reports.ledger(db, call_id)
 
 
-@router.get("/{call_id}/payments.xml", response_class=Response,
-            responses={200: {"content": {"application/xml": {}}, "description": "ISO 20022 pain.001.001.09"},
-                       **problem_responses(409)})  # 409: no instructed bank payment awaits settlement
-def payments_file(call_id: uuid.UUID, db: Db, finance: Finance,
-                  account: Annotated[Debtor, Depends(debtor)]) -> Response:
+@router.get(
+    "/{call_id}/payments.xml",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/xml": {}}, "description": "ISO 20022 pain.001.001.09"},
+        **problem_responses(409),
+    },
+)  # 409: no instructed bank payment awaits settlement
+def payments_file(
+    call_id: uuid.UUID, db: Db, finance: Finance, account: Annotated[Debtor, Depends(debtor)]
+) -> Response:
     message_id, document = reports.payments_file(db, Actor.of(finance), call_id, account)
-    return Response(document, media_type="application/xml", headers={
-        "Content-Disposition": f'attachment; filename="{message_id}.xml"', "Cache-Control": "private, no-store"})
+    return Response(
+        document,
+        media_type="application/xml",
+        headers={
+            "Content-Disposition": f'attachment; filename="{message_id}.xml"',
+            "Cache-Control": "private, no-store",
+        },
+    )

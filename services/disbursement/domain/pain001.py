@@ -54,8 +54,16 @@ def _amount(value: Decimal, exponent: int) -> str:
     return str(value.quantize(Decimal(1).scaleb(-exponent)))
 
 
-def credit_transfer_file(*, message_id: str, created_at: datetime, execution_date: date, currency: str,
-                         exponent: int, debtor: Debtor, transfers: Sequence[CreditTransfer]) -> bytes:
+def credit_transfer_file(
+    *,
+    message_id: str,
+    created_at: datetime,
+    execution_date: date,
+    currency: str,
+    exponent: int,
+    debtor: Debtor,
+    transfers: Sequence[CreditTransfer],
+) -> bytes:
     if not transfers:
         raise ValueError("a pain.001 file holds at least one credit transfer")
     total = _amount(sum((t.amount for t in transfers), Decimal(0)), exponent)

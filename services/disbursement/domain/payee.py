@@ -27,8 +27,9 @@ def _ascii_digits(text: str) -> str:
 def _printable(text: str) -> str:
     """NFC, without control or format characters (none belongs in a bank file, and bidi overrides
     can disguise a name), except the zero-width (non-)joiners some scripts need."""
-    return "".join(c for c in unicodedata.normalize("NFC", text)
-                   if unicodedata.category(c)[0] != "C" or c in "\u200c\u200d").strip()
+    return "".join(
+        c for c in unicodedata.normalize("NFC", text) if unicodedata.category(c)[0] != "C" or c in "\u200c\u200d"
+    ).strip()
 
 
 def _compact(text: str) -> str:

@@ -61,14 +61,21 @@ def _ensure_grant_pays(grant: GrantStatus) -> None:
 def ensure_requestable(grant: GrantStatus, tranche: TrancheStatus, has_payee: bool) -> None:
     _ensure_grant_pays(grant)
     if tranche not in REQUESTABLE:
-        raise Conflict(f"only an eligible tranche (its milestone verified) or one whose payment failed can be "
-                       f"requested; this one is {tranche.value}")
+        raise Conflict(
+            f"only an eligible tranche (its milestone verified) or one whose payment failed can be "
+            f"requested; this one is {tranche.value}"
+        )
     if not has_payee:
         raise Conflict("the grant has no payout details yet: record them with PUT /api/v1/grants/{id}/payee")
 
 
-def ensure_approvable(grant: GrantStatus, tranche: TrancheStatus, requested_by: uuid.UUID | None,
-                      approver: uuid.UUID, payee_unchanged: bool) -> None:
+def ensure_approvable(
+    grant: GrantStatus,
+    tranche: TrancheStatus,
+    requested_by: uuid.UUID | None,
+    approver: uuid.UUID,
+    payee_unchanged: bool,
+) -> None:
     if tranche is not TrancheStatus.requested:
         raise Conflict(f"only a requested tranche can be approved; this one is {tranche.value}")
     if requested_by == approver:

@@ -22,8 +22,16 @@ from shared.errors import NotFound
 from shared.money import quantize
 
 M = TypeVar("M", bound=SQLModel)
-PAYEE_FIELDS = ("method", "account_holder", "account_number", "iban", "bank_name", "bic", "wallet_phone",
-                "wallet_provider")
+PAYEE_FIELDS = (
+    "method",
+    "account_holder",
+    "account_number",
+    "iban",
+    "bank_name",
+    "bic",
+    "wallet_phone",
+    "wallet_provider",
+)
 
 
 def now() -> datetime:
@@ -44,8 +52,9 @@ def locked(session: Session, model: type[M], key: Any) -> M | None:
 def visible_grant(session: Session, principal: Principal, grant_id: uuid.UUID, *, lock: bool = False) -> Grant:
     """The grant if the caller may see it (staff, or its grantee); 404 otherwise."""
     grant = locked(session, Grant, grant_id) if lock else session.get(Grant, grant_id)
-    if grant is None or not (principal.is_staff or (grant.applicant_id is not None
-                                                    and grant.applicant_id == principal.id)):
+    if grant is None or not (
+        principal.is_staff or (grant.applicant_id is not None and grant.applicant_id == principal.id)
+    ):
         raise NotFound("no such grant")
     return grant
 
@@ -63,14 +72,16 @@ def payee_out(payee: Payee, principal: Principal) -> PayeeOut:
     """Unmasked for finance only (who pay); everyone else sees the last 4 characters."""
     unmasked = principal.role is Role.finance
     details = payee_details(payee)
-    return PayeeOut(id=payee.id, recorded_at=payee.recorded_at, masked=not unmasked,
-                    **(details if unmasked else masked(details)))
+    return PayeeOut(
+        id=payee.id, recorded_at=payee.recorded_at, masked=not unmasked, **(details if unmasked else masked(details))
+    )
 
 
 def grant_out(session: Session, grant: Grant, principal: Principal) -> GrantOut:
     tranches = session.exec(select(Tranche).where(Tranche.grant_id == grant.id).order_by(col(Tranche.seq))).all()
-    instructions = session.exec(select(Instruction).where(Instruction.grant_id == grant.id)
-                                .order_by(col(Instruction.attempt))).all()
+    instructions = session.exec(
+        select(Instruction).where(Instruction.grant_id == grant.id).order_by(col(Instruction.attempt))
+    ).all()
     latest: dict[uuid.UUID, Instruction] = {i.tranche_id: i for i in instructions}
     attempts: dict[uuid.UUID, int] = {}
     for instruction in instructions:
@@ -78,15 +89,31 @@ def grant_out(session: Session, grant: Grant, principal: Principal) -> GrantOut:
     payee = current_payee(session, grant.id)
     exponent = grant.currency_exponent
     return GrantOut(
-        id=grant.id, application_id=grant.application_id, reference=grant.reference, call_id=grant.call_id,
-        amount=quantize(grant.amount, exponent), currency=grant.currency, status=grant.status,
+        id=grant.id,
+        application_id=grant.application_id,
+        reference=grant.reference,
+        call_id=grant.call_id,
+        amount=quantize(grant.amount, exponent),
+        currency=grant.currency,
+        status=grant.status,
         paid=quantize(grant.paid_total, exponent),
-        created_at=grant.created_at, completed_at=grant.completed_at,
+        created_at=grant.created_at,
+        completed_at=grant.completed_at,
         payee=payee_out(payee, principal) if payee is not None else None,
-        tranches=[TrancheOut(
-            id=t.id, seq=t.seq, percent=plain(t.percent), amount=quantize(t.amount, exponent),
-            milestone=t.milestone, status=t.status,
-            requested_by=t.requested_by, approved_by=t.approved_by, paid_at=t.paid_at,
-            instruction_id=latest[t.id].id if t.id in latest else None, attempts=attempts.get(t.id, 0),
-        ) for t in tranches],
+        tranches=[
+            TrancheOut(
+                id=t.id,
+                seq=t.seq,
+                percent=plain(t.percent),
+                amount=quantize(t.amount, exponent),
+                milestone=t.milestone,
+                status=t.status,
+                requested_by=t.requested_by,
+                approved_by=t.approved_by,
+                paid_at=t.paid_at,
+                instruction_id=latest[t.id].id if t.id in latest else None,
+                attempts=attempts.get(t.id, 0),
+            )
+            for t in tranches
+        ],
     )

@@ -34,12 +34,19 @@ call_opened, call_closed = call_copy_handlers(Call, call_rules.call_copy)
 def application_submitted(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
     """Who applied, so that the grantee can read their grant (no name: an account id)."""
     assert isinstance(data, ApplicationSubmittedV1)
-    before, _copy = upsert_copy(uow.session, Application, data.application_id, {
-        "call_id": data.call_id, "reference": data.reference, "applicant_id": data.applicant_id,
-        "submitted_at": data.submitted_at})
+    before, _copy = upsert_copy(
+        uow.session,
+        Application,
+        data.application_id,
+        {
+            "call_id": data.call_id,
+            "reference": data.reference,
+            "applicant_id": data.applicant_id,
+            "submitted_at": data.submitted_at,
+        },
+    )
     if before is None:  # a replay finds it and changes nothing
-        uow.audit("application.copied", "application_copy", data.application_id,
-                  after={"call_id": str(data.call_id)})
+        uow.audit("application.copied", "application_copy", data.application_id, after={"call_id": str(data.call_id)})
 
 
 def application_decided(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
@@ -65,24 +72,58 @@ def application_decided(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None
     except CannotSplit as exc:
         raise UnprocessableEvent(str(exc)) from None
     moment = now()
-    grant = Grant(id=grant_id, application_id=application.id, call_id=call.id, reference=application.reference,
-                  applicant_id=application.applicant_id, amount=amount, currency=call.currency,
-                  currency_exponent=call.currency_exponent, status=GrantStatus.active.value, created_at=moment)
+    grant = Grant(
+        id=grant_id,
+        application_id=application.id,
+        call_id=call.id,
+        reference=application.reference,
+        applicant_id=application.applicant_id,
+        amount=amount,
+        currency=call.currency,
+        currency_exponent=call.currency_exponent,
+        status=GrantStatus.active.value,
+        created_at=moment,
+    )
     session.add(grant)
     call.awarded_total = call.awarded_total + amount
     session.add(call)
     session.flush()  # the grant's row before its tranches (foreign keys)
-    tranches = [Tranche(id=tranche_id_for(grant_id, seq), grant_id=grant_id, seq=seq, percent=Decimal(step["percent"]),
-                        amount=share, milestone=step["milestone"], status=TrancheStatus.planned.value)
-                for seq, (step, share) in enumerate(zip(steps, amounts, strict=True), start=1)]
+    tranches = [
+        Tranche(
+            id=tranche_id_for(grant_id, seq),
+            grant_id=grant_id,
+            seq=seq,
+            percent=Decimal(step["percent"]),
+            amount=share,
+            milestone=step["milestone"],
+            status=TrancheStatus.planned.value,
+        )
+        for seq, (step, share) in enumerate(zip(steps, amounts, strict=True), start=1)
+    ]
     session.add_all(tranches)
-    uow.emit(GRANT_CREATED, grant_id, GrantCreatedV1(
-        grant_id=grant_id, application_id=application.id, call_id=call.id, amount=amount, currency=call.currency,
-        reference=application.reference, created_at=moment,
-        tranches=[TrancheFacts(tranche_id=t.id, seq=t.seq, amount=t.amount, milestone=t.milestone,
-                               percent=t.percent) for t in tranches]))
-    uow.audit("grant.created", "grant", grant_id, after={
-        "status": grant.status, "amount": str(amount), "currency": call.currency, "tranches": len(tranches)})
+    uow.emit(
+        GRANT_CREATED,
+        grant_id,
+        GrantCreatedV1(
+            grant_id=grant_id,
+            application_id=application.id,
+            call_id=call.id,
+            amount=amount,
+            currency=call.currency,
+            reference=application.reference,
+            created_at=moment,
+            tranches=[
+                TrancheFacts(tranche_id=t.id, seq=t.seq, amount=t.amount, milestone=t.milestone, percent=t.percent)
+                for t in tranches
+            ],
+        ),
+    )
+    uow.audit(
+        "grant.created",
+        "grant",
+        grant_id,
+        after={"status": grant.status, "amount": str(amount), "currency": call.currency, "tranches": len(tranches)},
+    )
     session.flush()
     # What monitoring reported before the grant was known here (a rebuild from the streams).
     verified = session.exec(select(VerifiedMilestone.milestone).where(VerifiedMilestone.grant_id == grant_id)).all()
@@ -110,8 +151,12 @@ def milestone_verified(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
     if session.get(VerifiedMilestone, (data.grant_id, data.milestone)) is None:
         session.add(VerifiedMilestone(grant_id=data.grant_id, milestone=data.milestone, verified_at=data.verified_at))
         session.flush()
-        uow.audit("milestone.recorded", "verified_milestone", data.grant_id, after={
-            "milestone": data.milestone, "verified_at": data.verified_at.isoformat()})
+        uow.audit(
+            "milestone.recorded",
+            "verified_milestone",
+            data.grant_id,
+            after={"milestone": data.milestone, "verified_at": data.verified_at.isoformat()},
+        )
     if locked(session, Grant, data.grant_id) is None:
         log.info("milestone kept for a grant not known yet", extra={"grant_id": str(data.grant_id)})
         return
@@ -121,11 +166,16 @@ def milestone_verified(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
 def grant_flagged(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
     assert isinstance(data, GrantFlaggedV1)
     if uow.session.get(Hold, data.flag_id) is None:
-        uow.session.add(Hold(flag_id=data.flag_id, grant_id=data.grant_id, hold_payments=data.hold_payments,
-                             flagged_at=now()))
+        uow.session.add(
+            Hold(flag_id=data.flag_id, grant_id=data.grant_id, hold_payments=data.hold_payments, flagged_at=now())
+        )
         uow.session.flush()
-        uow.audit("flag.recorded", "flag", data.flag_id, after={
-            "grant_id": str(data.grant_id), "hold_payments": data.hold_payments, "resolved": False})
+        uow.audit(
+            "flag.recorded",
+            "flag",
+            data.flag_id,
+            after={"grant_id": str(data.grant_id), "hold_payments": data.hold_payments, "resolved": False},
+        )
     _refresh_hold(uow, data.grant_id)
 
 
@@ -138,8 +188,13 @@ def flag_resolved(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
         hold = Hold(flag_id=data.flag_id, grant_id=data.grant_id, hold_payments=data.hold_payments, flagged_at=moment)
     if hold.resolved_at is None:
         hold.resolved_at = moment
-        uow.audit("flag.resolved", "flag", data.flag_id, before=before, after={
-            "grant_id": str(data.grant_id), "hold_payments": data.hold_payments, "resolved": True})
+        uow.audit(
+            "flag.resolved",
+            "flag",
+            data.flag_id,
+            before=before,
+            after={"grant_id": str(data.grant_id), "hold_payments": data.hold_payments, "resolved": True},
+        )
     uow.session.add(hold)
     uow.session.flush()
     _refresh_hold(uow, data.grant_id)
@@ -155,8 +210,13 @@ def _apply_milestones(uow: UnitOfWork, grant_id: uuid.UUID, milestones: set[str]
         if after is not before:
             tranche.status = after.value
             uow.session.add(tranche)
-            uow.audit("tranche.eligible", "tranche", tranche.id, before={"status": before.value},
-                      after={"status": after.value, "milestone": tranche.milestone})
+            uow.audit(
+                "tranche.eligible",
+                "tranche",
+                tranche.id,
+                before={"status": before.value},
+                after={"status": after.value, "milestone": tranche.milestone},
+            )
 
 
 def _refresh_hold(uow: UnitOfWork, grant_id: uuid.UUID) -> None:
@@ -164,9 +224,14 @@ def _refresh_hold(uow: UnitOfWork, grant_id: uuid.UUID) -> None:
     grant = locked(uow.session, Grant, grant_id)
     if grant is None:
         return  # kept in `holds`: applied when the grant is created
-    holding = uow.session.exec(select(Hold.flag_id).where(
-        Hold.grant_id == grant_id, col(Hold.hold_payments).is_(True), col(Hold.resolved_at).is_(None)).limit(1)
-    ).first() is not None
+    holding = (
+        uow.session.exec(
+            select(Hold.flag_id)
+            .where(Hold.grant_id == grant_id, col(Hold.hold_payments).is_(True), col(Hold.resolved_at).is_(None))
+            .limit(1)
+        ).first()
+        is not None
+    )
     before = GrantStatus(grant.status)
     after = after_holds(before, holding)
     if after is not before:

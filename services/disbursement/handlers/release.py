@@ -32,8 +32,12 @@ PAYMENT_INSTRUCTED = "edf.disbursement.payment.instructed.v1"
 
 def _locked_pair(uow: UnitOfWork, tranche_id: uuid.UUID) -> tuple[Grant, Tranche]:
     """The tranche's grant and then the tranche, both locked (the lock order)."""
-    grant = uow.session.exec(select(Grant).join(Tranche, col(Tranche.grant_id) == col(Grant.id))
-                             .where(Tranche.id == tranche_id).with_for_update(of=Grant)).first()
+    grant = uow.session.exec(
+        select(Grant)
+        .join(Tranche, col(Tranche.grant_id) == col(Grant.id))
+        .where(Tranche.id == tranche_id)
+        .with_for_update(of=Grant)
+    ).first()
     if grant is None:
         raise NotFound("no such tranche")
     tranche = locked(uow.session, Tranche, tranche_id)
@@ -52,8 +56,13 @@ def request_tranche(db: Database, principal: Principal, tranche_id: uuid.UUID) -
         tranche.requested_by, tranche.requested_at, tranche.payee_id = principal.id, now(), payee.id
         tranche.approved_by = tranche.approved_at = None
         uow.session.add(tranche)
-        uow.audit("tranche.requested", "tranche", tranche.id, before={"status": before.value},
-                  after={"status": tranche.status})
+        uow.audit(
+            "tranche.requested",
+            "tranche",
+            tranche.id,
+            before={"status": before.value},
+            after={"status": tranche.status},
+        )
         uow.commit()
     return TrancheActionOut(id=tranche_id, status=TrancheStatus.requested.value)
 
@@ -63,36 +72,89 @@ def approve_tranche(db: Database, principal: Principal, tranche_id: uuid.UUID) -
         session = uow.session
         grant, tranche = _locked_pair(uow, tranche_id)
         payee = current_payee(session, grant.id)
-        ensure_approvable(GrantStatus(grant.status), TrancheStatus(tranche.status), tranche.requested_by,
-                          principal.id, payee is not None and payee.id == tranche.payee_id)
+        ensure_approvable(
+            GrantStatus(grant.status),
+            TrancheStatus(tranche.status),
+            tranche.requested_by,
+            principal.id,
+            payee is not None and payee.id == tranche.payee_id,
+        )
         assert payee is not None and tranche.requested_by is not None
-        attempts, tranches = session.execute(select(
-            select(func.count()).where(Instruction.tranche_id == tranche.id).scalar_subquery(),
-            select(func.count()).where(Tranche.grant_id == grant.id).scalar_subquery())).one()
+        attempts, tranches = session.execute(
+            select(
+                select(func.count()).where(Instruction.tranche_id == tranche.id).scalar_subquery(),
+                select(func.count()).where(Tranche.grant_id == grant.id).scalar_subquery(),
+            )
+        ).one()
         moment = now()
         amount = quantize(tranche.amount, grant.currency_exponent)
         instruction = Instruction(
-            tranche_id=tranche.id, grant_id=grant.id, call_id=grant.call_id, attempt=attempts + 1, amount=amount,
-            currency=grant.currency, payee_id=payee.id, reference=grant.reference,
+            tranche_id=tranche.id,
+            grant_id=grant.id,
+            call_id=grant.call_id,
+            attempt=attempts + 1,
+            amount=amount,
+            currency=grant.currency,
+            payee_id=payee.id,
+            reference=grant.reference,
             remittance_info=f"EDF grant {grant.reference}, tranche {tranche.seq} of {tranches}",
-            requested_by=tranche.requested_by, approved_by=principal.id, instructed_at=moment)
+            requested_by=tranche.requested_by,
+            approved_by=principal.id,
+            instructed_at=moment,
+        )
         session.add(instruction)
         tranche.status, tranche.approved_by, tranche.approved_at = TrancheStatus.instructed.value, principal.id, moment
         session.add(tranche)
-        uow.emit(TRANCHE_APPROVED, tranche.id, TrancheApprovedV1(
-            tranche_id=tranche.id, grant_id=grant.id, amount=amount, currency=grant.currency,
-            requested_by=tranche.requested_by, approved_by=principal.id, instruction_id=instruction.id,
-            approved_at=moment))
-        uow.emit(PAYMENT_INSTRUCTED, instruction.id, PaymentInstructedV1(
-            instruction_id=instruction.id, tranche_id=tranche.id, grant_id=grant.id, call_id=grant.call_id,
-            reference=grant.reference, amount=amount, currency=grant.currency, attempt=instruction.attempt,
-            payee=PayeeFacts(**payee_details(payee)), remittance_info=instruction.remittance_info,
-            instructed_at=moment))
-        uow.audit("tranche.approved", "tranche", tranche.id, before={"status": TrancheStatus.requested.value},
-                  after={"status": TrancheStatus.approved.value, "instruction_id": str(instruction.id)})
-        uow.audit("payment.instructed", "payment", instruction.id, after={
-            "status": tranche.status, "tranche_id": str(tranche.id), "amount": str(amount),
-            "currency": grant.currency, "attempt": instruction.attempt})
+        uow.emit(
+            TRANCHE_APPROVED,
+            tranche.id,
+            TrancheApprovedV1(
+                tranche_id=tranche.id,
+                grant_id=grant.id,
+                amount=amount,
+                currency=grant.currency,
+                requested_by=tranche.requested_by,
+                approved_by=principal.id,
+                instruction_id=instruction.id,
+                approved_at=moment,
+            ),
+        )
+        uow.emit(
+            PAYMENT_INSTRUCTED,
+            instruction.id,
+            PaymentInstructedV1(
+                instruction_id=instruction.id,
+                tranche_id=tranche.id,
+                grant_id=grant.id,
+                call_id=grant.call_id,
+                reference=grant.reference,
+                amount=amount,
+                currency=grant.currency,
+                attempt=instruction.attempt,
+                payee=PayeeFacts(**payee_details(payee)),
+                remittance_info=instruction.remittance_info,
+                instructed_at=moment,
+            ),
+        )
+        uow.audit(
+            "tranche.approved",
+            "tranche",
+            tranche.id,
+            before={"status": TrancheStatus.requested.value},
+            after={"status": TrancheStatus.approved.value, "instruction_id": str(instruction.id)},
+        )
+        uow.audit(
+            "payment.instructed",
+            "payment",
+            instruction.id,
+            after={
+                "status": tranche.status,
+                "tranche_id": str(tranche.id),
+                "amount": str(amount),
+                "currency": grant.currency,
+                "attempt": instruction.attempt,
+            },
+        )
         try:
             uow.commit()
         except IntegrityError:  # the database's own guard: a live instruction exists already

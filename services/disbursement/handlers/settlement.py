@@ -61,9 +61,18 @@ def settle(uow: UnitOfWork, instruction_id: uuid.UUID, report: Report) -> Verdic
         _raise_alert(uow, instruction, alert_kind(current, report.outcome), report)
     if verdict is not Verdict.apply:
         return verdict
-    session.add(Settlement(instruction_id=instruction.id, outcome=report.outcome.value, reported_at=report.at,
-                           bank_reference=report.bank_reference, reason=report.reason, source=report.source,
-                           recorded_by=uow.actor.id, recorded_at=now()))
+    session.add(
+        Settlement(
+            instruction_id=instruction.id,
+            outcome=report.outcome.value,
+            reported_at=report.at,
+            bank_reference=report.bank_reference,
+            reason=report.reason,
+            source=report.source,
+            recorded_by=uow.actor.id,
+            recorded_at=now(),
+        )
+    )
     assert tranche.status == TrancheStatus.instructed.value  # its live instruction is this one
     instruction.status = report.outcome.value
     session.add(instruction)
@@ -72,8 +81,13 @@ def settle(uow: UnitOfWork, instruction_id: uuid.UUID, report: Report) -> Verdic
     else:
         tranche.status = TrancheStatus.failed.value
         uow.audit("payment.failed", "payment", instruction.id, after={"status": "failed", "reason": report.reason})
-        uow.audit("tranche.failed", "tranche", tranche.id, before={"status": TrancheStatus.instructed.value},
-                  after={"status": tranche.status, "instruction_id": str(instruction.id)})
+        uow.audit(
+            "tranche.failed",
+            "tranche",
+            tranche.id,
+            before={"status": TrancheStatus.instructed.value},
+            after={"status": tranche.status, "instruction_id": str(instruction.id)},
+        )
     session.add(tranche)
     return verdict
 
@@ -83,49 +97,85 @@ def _paid(uow: UnitOfWork, grant: Grant, tranche: Tranche, instruction: Instruct
     amount = quantize(instruction.amount, grant.currency_exponent)
     tranche.status, tranche.paid_at = TrancheStatus.paid.value, at
     grant.paid_total = grant.paid_total + amount  # CHECK paid_total <= amount
-    uow.emit(TRANCHE_PAID, tranche.id, TranchePaidV1(
-        tranche_id=tranche.id, grant_id=grant.id, amount=amount, currency=instruction.currency, paid_at=at,
-        instruction_id=instruction.id))
+    uow.emit(
+        TRANCHE_PAID,
+        tranche.id,
+        TranchePaidV1(
+            tranche_id=tranche.id,
+            grant_id=grant.id,
+            amount=amount,
+            currency=instruction.currency,
+            paid_at=at,
+            instruction_id=instruction.id,
+        ),
+    )
     uow.audit("payment.settled", "payment", instruction.id, after={"status": "settled"})
-    uow.audit("tranche.paid", "tranche", tranche.id, before={"status": TrancheStatus.instructed.value},
-              after={"status": tranche.status, "amount": str(amount), "currency": instruction.currency})
+    uow.audit(
+        "tranche.paid",
+        "tranche",
+        tranche.id,
+        before={"status": TrancheStatus.instructed.value},
+        after={"status": tranche.status, "amount": str(amount), "currency": instruction.currency},
+    )
     session.add(tranche)
     session.flush()
     others = session.exec(select(Tranche.status).where(Tranche.grant_id == grant.id)).all()
     if all_paid(TrancheStatus(s) for s in others):
         before = grant.status
         grant.status, grant.completed_at = GrantStatus.completed.value, now()
-        uow.emit(GRANT_COMPLETED, grant.id, GrantCompletedV1(
-            grant_id=grant.id, application_id=grant.application_id, call_id=grant.call_id,
-            completed_at=grant.completed_at))
+        uow.emit(
+            GRANT_COMPLETED,
+            grant.id,
+            GrantCompletedV1(
+                grant_id=grant.id,
+                application_id=grant.application_id,
+                call_id=grant.call_id,
+                completed_at=grant.completed_at,
+            ),
+        )
         uow.audit("grant.completed", "grant", grant.id, before={"status": before}, after={"status": grant.status})
     session.add(grant)
 
 
 def _raise_alert(uow: UnitOfWork, instruction: Instruction, kind: str, report: Report) -> None:
-    log.warning("payment report contradicts an earlier one: nothing changed, alert kept",
-                extra={"instruction_id": str(instruction.id), "kind": kind, "source": report.source})
-    known = uow.session.exec(select(PaymentAlert).where(PaymentAlert.instruction_id == instruction.id,
-                                                        PaymentAlert.kind == kind)).first()
+    log.warning(
+        "payment report contradicts an earlier one: nothing changed, alert kept",
+        extra={"instruction_id": str(instruction.id), "kind": kind, "source": report.source},
+    )
+    known = uow.session.exec(
+        select(PaymentAlert).where(PaymentAlert.instruction_id == instruction.id, PaymentAlert.kind == kind)
+    ).first()
     if known is not None:
         return
-    uow.session.add(PaymentAlert(instruction_id=instruction.id, kind=kind, reported_at=report.at,
-                                 bank_reference=report.bank_reference, reason=report.reason, source=report.source,
-                                 raised_at=now()))
+    uow.session.add(
+        PaymentAlert(
+            instruction_id=instruction.id,
+            kind=kind,
+            reported_at=report.at,
+            bank_reference=report.bank_reference,
+            reason=report.reason,
+            source=report.source,
+            raised_at=now(),
+        )
+    )
     uow.audit("payment.alert", "payment", instruction.id, after={"kind": kind, "source": report.source})
 
 
-def record_settlement(db: Database, principal: Principal, instruction_id: uuid.UUID,
-                      body: SettlementIn) -> SettlementOut:
-    report = Report(outcome=Outcome(body.status), at=body.at, bank_reference=body.bank_reference,
-                    reason=body.reason, source="api")
+def record_settlement(
+    db: Database, principal: Principal, instruction_id: uuid.UUID, body: SettlementIn
+) -> SettlementOut:
+    report = Report(
+        outcome=Outcome(body.status), at=body.at, bank_reference=body.bank_reference, reason=body.reason, source="api"
+    )
     with UnitOfWork(db, Actor.of(principal)) as uow:
         verdict = settle(uow, instruction_id, report)
         uow.commit()  # an alert is kept even though the answer is 409
         out = settlement_out(uow.session, instruction_id)
     if verdict is Verdict.conflict:
-        raise Conflict(f"this instruction was reported {out.status} before: nothing changed, and this report is "
-                       f"kept as an alert for finance to look into")
+        raise Conflict(
+            f"this instruction was reported {out.status} before: nothing changed, and this report is "
+            f"kept as an alert for finance to look into"
+        )
     return out
 
 
@@ -135,21 +185,35 @@ def settlement_out(session: Session, instruction_id: uuid.UUID) -> SettlementOut
     assert instruction is not None
     tranche = session.get(Tranche, instruction.tranche_id)
     assert tranche is not None
-    return SettlementOut(instruction_id=instruction_id, status=settlement.outcome, at=settlement.reported_at,
-                         bank_reference=settlement.bank_reference, reason=settlement.reason, tranche_id=tranche.id,
-                         tranche_status=tranche.status)
+    return SettlementOut(
+        instruction_id=instruction_id,
+        status=settlement.outcome,
+        at=settlement.reported_at,
+        bank_reference=settlement.bank_reference,
+        reason=settlement.reason,
+        tranche_id=tranche.id,
+        tranche_status=tranche.status,
+    )
 
 
 def payment_settled(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
     assert isinstance(data, PaymentSettledV1)
-    _settle_event(uow, data.instruction_id, Report(outcome=Outcome.settled, at=data.settled_at,
-                                                   bank_reference=data.bank_reference, reason=None, source="event"))
+    _settle_event(
+        uow,
+        data.instruction_id,
+        Report(
+            outcome=Outcome.settled, at=data.settled_at, bank_reference=data.bank_reference, reason=None, source="event"
+        ),
+    )
 
 
 def payment_failed(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
     assert isinstance(data, PaymentFailedV1)
-    _settle_event(uow, data.instruction_id, Report(outcome=Outcome.failed, at=data.failed_at, bank_reference=None,
-                                                   reason=data.reason, source="event"))
+    _settle_event(
+        uow,
+        data.instruction_id,
+        Report(outcome=Outcome.failed, at=data.failed_at, bank_reference=None, reason=data.reason, source="event"),
+    )
 
 
 def _settle_event(uow: UnitOfWork, instruction_id: uuid.UUID, report: Report) -> None:

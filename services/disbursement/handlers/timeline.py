@@ -16,5 +16,8 @@ def application_entities(connection: Connection, application_id: uuid.UUID) -> l
     grant_id = grant_id_for(application_id)
     tranches = connection.execute(select(col(Tranche.id)).where(col(Tranche.grant_id) == grant_id)).scalars()
     payments = connection.execute(select(col(Instruction.id)).where(col(Instruction.grant_id) == grant_id)).scalars()
-    return [("grant", str(grant_id)), *(("tranche", str(t)) for t in tranches),
-            *(("payment", str(p)) for p in payments)]
+    return [
+        ("grant", str(grant_id)),
+        *(("tranche", str(t)) for t in tranches),
+        *(("payment", str(p)) for p in payments),
+    ]

@@ -5,5 +5,17 @@ from services.disbursement.models.calls import Application, Call
 from services.disbursement.models.grants import Grant, Hold, Payee, Tranche, VerifiedMilestone
 from services.disbursement.models.payments import Instruction, PaymentAlert, Settlement
 
-__all__ = ["INFRA", "Application", "Base", "Call", "Grant", "Hold", "Instruction", "Payee", "PaymentAlert",
-           "Settlement", "Tranche", "VerifiedMilestone"]
+__all__ = [
+    "INFRA",
+    "Application",
+    "Base",
+    "Call",
+    "Grant",
+    "Hold",
+    "Instruction",
+    "Payee",
+    "PaymentAlert",
+    "Settlement",
+    "Tranche",
+    "VerifiedMilestone",
+]

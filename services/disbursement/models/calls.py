@@ -32,8 +32,9 @@ class Call(Base, table=True):
     currency_exponent: int
     budget: Decimal = Field(sa_column=Column(Numeric(*AMOUNT), nullable=False))
     tranche_plan: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
-    awarded_total: Decimal = Field(default=Decimal(0),
-                                   sa_column=Column(Numeric(*AMOUNT), nullable=False, server_default="0"))
+    awarded_total: Decimal = Field(
+        default=Decimal(0), sa_column=Column(Numeric(*AMOUNT), nullable=False, server_default="0")
+    )
 
 
 class Application(Base, table=True):

@@ -68,8 +68,10 @@ class Tranche(Base, table=True):
     __table_args__ = (
         UniqueConstraint("grant_id", "seq", name="uq_tranches_grant_seq"),
         CheckConstraint("amount > 0", name="ck_tranches_amount_positive"),
-        CheckConstraint("status IN ('planned', 'eligible', 'requested', 'approved', 'instructed', 'paid', 'failed')",
-                        name="ck_tranches_status"),
+        CheckConstraint(
+            "status IN ('planned', 'eligible', 'requested', 'approved', 'instructed', 'paid', 'failed')",
+            name="ck_tranches_status",
+        ),
     )
 
     id: uuid.UUID = Field(primary_key=True)

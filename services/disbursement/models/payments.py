@@ -54,8 +54,9 @@ class Settlement(Base, table=True):
     __table_args__ = (CheckConstraint("outcome IN ('settled', 'failed')", name="ck_settlements_outcome"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    instruction_id: uuid.UUID = Field(sa_column=Column(Uuid, ForeignKey("instructions.id"), nullable=False,
-                                                       unique=True))
+    instruction_id: uuid.UUID = Field(
+        sa_column=Column(Uuid, ForeignKey("instructions.id"), nullable=False, unique=True)
+    )
     outcome: str = Field(max_length=10)
     reported_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     bank_reference: str | None = Field(default=None, max_length=140)

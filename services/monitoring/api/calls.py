@@ -17,8 +17,10 @@ from shared.auth import STAFF, Principal, require_roles
 
 router = APIRouter(prefix="/api/v1/calls", tags=["monitoring"])
 Staff = Annotated[Principal, Depends(require_roles(*STAFF))]
-NO_CALL_OR_GRANT: dict[int | str, dict[str, Any]] = {404: {"description": "no such call"},
-                    409: {"description": "the call has no grants yet (the standard needs at least one)"}}
+NO_CALL_OR_GRANT: dict[int | str, dict[str, Any]] = {
+    404: {"description": "no such call"},
+    409: {"description": "the call has no grants yet (the standard needs at least one)"},
+}
 
 
 def publisher(request: Request) -> Publisher:
@@ -32,8 +34,11 @@ Publishing = Annotated[Publisher, Depends(publisher)]
 
 
 def attachment(document: str | bytes, media_type: str, filename: str) -> Response:
-    return Response(document, media_type=media_type, headers={
-        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"})
+    return Response(
+        document,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"},
+    )
 
 
 @router.get("/{call_id}/indicators", response_model=IndicatorsOut)
@@ -42,25 +47,39 @@ def call_indicators(call_id: uuid.UUID, db: Db, _: Staff) -> IndicatorsOut:
     return indicators.call_indicators(db, call_id)
 
 
-@router.get("/{call_id}/export.csv", response_class=Response,
-            responses={200: {"content": {"text/csv": {}}, "description": "CSV with an HXL hashtag row"}})
+@router.get(
+    "/{call_id}/export.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "CSV with an HXL hashtag row"}},
+)
 def call_export_csv(call_id: uuid.UUID, db: Db, _: Staff) -> Response:
     """One row per grant of the call; the second row holds the HXL hashtags."""
     filename, document = exports.call_csv(db, call_id)
     return attachment(document, "text/csv; charset=utf-8", filename)
 
 
-@router.get("/{call_id}/export.iati.xml", response_class=Response, responses={
-    200: {"content": {"application/xml": {}}, "description": "IATI 2.03 activities, one per grant"},
-    **NO_CALL_OR_GRANT})
+@router.get(
+    "/{call_id}/export.iati.xml",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/xml": {}}, "description": "IATI 2.03 activities, one per grant"},
+        **NO_CALL_OR_GRANT,
+    },
+)
 def call_export_iati(call_id: uuid.UUID, db: Db, _: Staff, by: Publishing) -> Response:
     """One IATI activity per grant: commitment, disbursements, sector and governorate; grantees by reference."""
     filename, document = exports_iati.call_iati(db, call_id, by)
     return attachment(document, "application/xml", filename)
 
 
-@router.get("/{call_id}/export.360giving.json", response_class=Response, responses={
-    200: {"content": {"application/json": {}}, "description": "a 360Giving data package"}, **NO_CALL_OR_GRANT})
+@router.get(
+    "/{call_id}/export.360giving.json",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/json": {}}, "description": "a 360Giving data package"},
+        **NO_CALL_OR_GRANT,
+    },
+)
 def call_export_360giving(call_id: uuid.UUID, db: Db, _: Staff, by: Publishing) -> Response:
     """One 360Giving grant per grant of the call; recipients by application reference, not by name."""
     filename, document = exports_360.call_360giving(db, call_id, by)

@@ -34,8 +34,9 @@ def record_visit(grant_id: uuid.UUID, body: VisitIn, db: Db, monitor: Monitor) -
 
 
 @router.post("/{grant_id}/milestones/{key}/verify", response_model=MilestoneOut)
-def verify_milestone(grant_id: uuid.UUID, key: Key, db: Db, principal: MonitorOrOfficer,
-                     body: VerifyIn | None = None) -> MilestoneOut:
+def verify_milestone(
+    grant_id: uuid.UUID, key: Key, db: Db, principal: MonitorOrOfficer, body: VerifyIn | None = None
+) -> MilestoneOut:
     """Idempotent: once per milestone per grant; 404 for a key not in the grant's tranche plan."""
     return visits.verify_milestone(db, principal, grant_id, key, body or VerifyIn())
 

@@ -59,6 +59,12 @@ def milestones_of(session: Session, grant_id: uuid.UUID) -> list[str]:
 
 
 def flag_out(flag: Flag) -> FlagOut:
-    return FlagOut(id=flag.id, grant_id=flag.grant_id, reason=flag.reason, hold_payments=flag.hold_payments,
-                   raised_at=flag.raised_at, resolved_at=flag.resolved_at,
-                   status="resolved" if flag.resolved_at is not None else "open")
+    return FlagOut(
+        id=flag.id,
+        grant_id=flag.grant_id,
+        reason=flag.reason,
+        hold_payments=flag.hold_payments,
+        raised_at=flag.raised_at,
+        resolved_at=flag.resolved_at,
+        status="resolved" if flag.resolved_at is not None else "open",
+    )

@@ -33,8 +33,12 @@ class Publisher:
 
     @classmethod
     def of(cls, settings: Settings) -> Publisher:
-        return cls(name=settings.publisher_name, org_ref=settings.publisher_org_ref,
-                   org_type=settings.publisher_org_type, grant_id_prefix=settings.grant_id_prefix)
+        return cls(
+            name=settings.publisher_name,
+            org_ref=settings.publisher_org_ref,
+            org_type=settings.publisher_org_type,
+            grant_id_prefix=settings.grant_id_prefix,
+        )
 
 
 @dataclass(frozen=True)
@@ -78,30 +82,61 @@ def call_grants(db: Database, call_id: uuid.UUID) -> tuple[Call, list[GrantFacts
         if call is None:
             raise NotFound("no such call")
         rows = session.execute(
-            select(col(Grant.id), col(Grant.application_id), col(Application.reference), col(Grant.status),
-                   col(Application.sector), col(Application.governorate), col(Grant.currency), col(Grant.amount),
-                   col(Grant.created_on), col(Application.decided_at),
-                   col(Application.jobs_planned_female) + col(Application.jobs_planned_male))
+            select(
+                col(Grant.id),
+                col(Grant.application_id),
+                col(Application.reference),
+                col(Grant.status),
+                col(Application.sector),
+                col(Application.governorate),
+                col(Grant.currency),
+                col(Grant.amount),
+                col(Grant.created_on),
+                col(Application.decided_at),
+                col(Application.jobs_planned_female) + col(Application.jobs_planned_male),
+            )
             .outerjoin(Application, col(Application.id) == col(Grant.application_id))
-            .where(col(Grant.call_id) == call_id).order_by(col(Grant.created_on), col(Grant.id))).all()
+            .where(col(Grant.call_id) == call_id)
+            .order_by(col(Grant.created_on), col(Grant.id))
+        ).all()
         paid = session.execute(
-            select(col(GrantTranche.grant_id), col(GrantTranche.id), col(GrantTranche.seq), col(GrantTranche.milestone),
-                   col(GrantTranche.paid_amount), col(GrantTranche.paid_at))
+            select(
+                col(GrantTranche.grant_id),
+                col(GrantTranche.id),
+                col(GrantTranche.seq),
+                col(GrantTranche.milestone),
+                col(GrantTranche.paid_amount),
+                col(GrantTranche.paid_at),
+            )
             .join(Grant, col(Grant.id) == col(GrantTranche.grant_id))
             .where(col(Grant.call_id) == call_id, col(GrantTranche.paid_at).is_not(None))
-            .order_by(col(GrantTranche.grant_id), col(GrantTranche.seq))).all()
+            .order_by(col(GrantTranche.grant_id), col(GrantTranche.seq))
+        ).all()
     if not rows:
         raise Conflict("the call has no grants yet: an IATI or 360Giving file needs at least one")
     exponent = exponent_of(call.currency, call.currency_exponent)
     payments: dict[uuid.UUID, list[Payment]] = defaultdict(list)
     for grant_id, tranche_id, seq, milestone, amount, paid_at in paid:
-        payments[grant_id].append(Payment(tranche_id, seq, milestone, quantize(Decimal(str(amount)), exponent),
-                                          _utc(paid_at).date()))
-    grants = [GrantFacts(id=g, application_id=a, reference=ref, status=status, sector=sector, governorate=gov,
-                         currency=currency, amount=quantize(Decimal(str(amount)), exponent), created_on=created_on,
-                         decided_on=_utc(decided).date() if decided is not None else None,
-                         jobs_planned=None if planned is None else int(planned), payments=payments.get(g, []))
-              for g, a, ref, status, sector, gov, currency, amount, created_on, decided, planned in rows]
+        payments[grant_id].append(
+            Payment(tranche_id, seq, milestone, quantize(Decimal(str(amount)), exponent), _utc(paid_at).date())
+        )
+    grants = [
+        GrantFacts(
+            id=g,
+            application_id=a,
+            reference=ref,
+            status=status,
+            sector=sector,
+            governorate=gov,
+            currency=currency,
+            amount=quantize(Decimal(str(amount)), exponent),
+            created_on=created_on,
+            decided_on=_utc(decided).date() if decided is not None else None,
+            jobs_planned=None if planned is None else int(planned),
+            payments=payments.get(g, []),
+        )
+        for g, a, ref, status, sector, gov, currency, amount, created_on, decided, planned in rows
+    ]
     return call, grants
 
 
@@ -132,8 +167,10 @@ def description(publisher: Publisher, call: Call, grant: GrantFacts) -> dict[str
     place_ar = governorate_name(grant.governorate, "ar")
     sector = domain.dac_sector(grant.sector)[1]
     jobs = "" if grant.jobs_planned is None else f" {grant.jobs_planned} jobs are planned."
-    texts = {"en": f"A grant of {publisher.name} (call {call.code}) to a small business"
-                   f"{f' in {place_en}' if place_en else ''}, Iraq ({sector}).{jobs}"}
+    texts = {
+        "en": f"A grant of {publisher.name} (call {call.code}) to a small business"
+        f"{f' in {place_en}' if place_en else ''}, Iraq ({sector}).{jobs}"
+    }
     jobs_ar = "" if grant.jobs_planned is None else f" عدد فرص العمل المخطط لها: {grant.jobs_planned}."
     texts["ar"] = f"منحة لمشروع صغير{f' في {place_ar}' if place_ar else ''}، العراق (الدعوة {call.code}).{jobs_ar}"
     return texts

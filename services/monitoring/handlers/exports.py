@@ -43,36 +43,91 @@ def call_csv(db: Database, call_id: uuid.UUID) -> tuple[str, str]:
         if call is None:
             raise NotFound("no such call")
         in_call = col(Grant.call_id) == call_id
-        paid = (select(col(GrantTranche.grant_id).label("grant_id"),
-                       func.sum(col(GrantTranche.paid_amount)).label("amount"))
-                .join(Grant, col(Grant.id) == col(GrantTranche.grant_id))
-                .where(in_call, col(GrantTranche.paid_amount).is_not(None))
-                .group_by(col(GrantTranche.grant_id)).subquery("paid"))
+        paid = (
+            select(
+                col(GrantTranche.grant_id).label("grant_id"), func.sum(col(GrantTranche.paid_amount)).label("amount")
+            )
+            .join(Grant, col(Grant.id) == col(GrantTranche.grant_id))
+            .where(in_call, col(GrantTranche.paid_amount).is_not(None))
+            .group_by(col(GrantTranche.grant_id))
+            .subquery("paid")
+        )
         seen = last_seen_employed(call_id)
-        jobs = (select(col(Job.grant_id).label("grant_id"), func.count(col(Job.id)).label("verified"),
-                       func.sum(retained_at(seen.c.last_on, col(Grant.retention_6m_on))).label("retained_6m"),
-                       func.sum(retained_at(seen.c.last_on, col(Grant.retention_12m_on))).label("retained_12m"))
-                .join(Grant, col(Grant.id) == col(Job.grant_id)).outerjoin(seen, seen.c.job_id == col(Job.id))
-                .where(in_call).group_by(col(Job.grant_id)).subquery("ledger"))
-        query = (select(col(Grant.id), col(Grant.application_id), col(Grant.status), col(Application.governorate),
-                        col(Application.owner_sex), col(Application.owner_displacement_status), col(Grant.currency),
-                        col(Grant.amount), paid.c.amount, col(Grant.first_paid_on),
-                        col(Application.jobs_planned_female) + col(Application.jobs_planned_male), jobs.c.verified,
-                        jobs.c.retained_6m, jobs.c.retained_12m)
-                 .outerjoin(Application, col(Application.id) == col(Grant.application_id))
-                 .outerjoin(paid, paid.c.grant_id == col(Grant.id)).outerjoin(jobs, jobs.c.grant_id == col(Grant.id))
-                 .where(in_call).order_by(col(Grant.created_on), col(Grant.id)))
+        jobs = (
+            select(
+                col(Job.grant_id).label("grant_id"),
+                func.count(col(Job.id)).label("verified"),
+                func.sum(retained_at(seen.c.last_on, col(Grant.retention_6m_on))).label("retained_6m"),
+                func.sum(retained_at(seen.c.last_on, col(Grant.retention_12m_on))).label("retained_12m"),
+            )
+            .join(Grant, col(Grant.id) == col(Job.grant_id))
+            .outerjoin(seen, seen.c.job_id == col(Job.id))
+            .where(in_call)
+            .group_by(col(Job.grant_id))
+            .subquery("ledger")
+        )
+        query = (
+            select(
+                col(Grant.id),
+                col(Grant.application_id),
+                col(Grant.status),
+                col(Application.governorate),
+                col(Application.owner_sex),
+                col(Application.owner_displacement_status),
+                col(Grant.currency),
+                col(Grant.amount),
+                paid.c.amount,
+                col(Grant.first_paid_on),
+                col(Application.jobs_planned_female) + col(Application.jobs_planned_male),
+                jobs.c.verified,
+                jobs.c.retained_6m,
+                jobs.c.retained_12m,
+            )
+            .outerjoin(Application, col(Application.id) == col(Grant.application_id))
+            .outerjoin(paid, paid.c.grant_id == col(Grant.id))
+            .outerjoin(jobs, jobs.c.grant_id == col(Grant.id))
+            .where(in_call)
+            .order_by(col(Grant.created_on), col(Grant.id))
+        )
         rows = session.execute(query).all()
     exponent = exponent_of(call.currency, call.currency_exponent)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([name for name, _ in COLUMNS])
     writer.writerow([tag for _, tag in COLUMNS])
-    for (grant_id, application_id, status, governorate, sex, displacement, currency, amount, paid_amount, first_paid,
-         planned, verified, retained_6m, retained_12m) in rows:
-        writer.writerow([grant_id, application_id, call.code, status, governorate or "", sex or "",
-                         displacement or "", currency, quantize(Decimal(str(amount)), exponent),
-                         quantize(Decimal(str(paid_amount or 0)), exponent),
-                         first_paid.isoformat() if first_paid else "", "" if planned is None else int(planned),
-                         int(verified or 0), int(retained_6m or 0), int(retained_12m or 0)])
+    for (
+        grant_id,
+        application_id,
+        status,
+        governorate,
+        sex,
+        displacement,
+        currency,
+        amount,
+        paid_amount,
+        first_paid,
+        planned,
+        verified,
+        retained_6m,
+        retained_12m,
+    ) in rows:
+        writer.writerow(
+            [
+                grant_id,
+                application_id,
+                call.code,
+                status,
+                governorate or "",
+                sex or "",
+                displacement or "",
+                currency,
+                quantize(Decimal(str(amount)), exponent),
+                quantize(Decimal(str(paid_amount or 0)), exponent),
+                first_paid.isoformat() if first_paid else "",
+                "" if planned is None else int(planned),
+                int(verified or 0),
+                int(retained_6m or 0),
+                int(retained_12m or 0),
+            ]
+        )
     return f"edf-{call.code.lower()}-grants.csv", out.getvalue()

@@ -47,20 +47,31 @@ def grant_record(publisher: Publisher, call: Call, grant: GrantFacts) -> dict[st
         "amountDisbursed": number(grant.disbursed),
         "awardDate": grant.award_date.isoformat(),
         "plannedDates": [{"startDate": grant.created_on.isoformat()}],
-        "recipientOrganization": [{"id": f"{prefix}-APP-{grant.reference or grant.application_id}",
-                                   "name": grantee}],
+        "recipientOrganization": [{"id": f"{prefix}-APP-{grant.reference or grant.application_id}", "name": grantee}],
         "fundingOrganization": [{"id": publisher.org_ref, "name": publisher.name}],
         "grantProgramme": [{"code": call.code, "title": call.title.get("en", call.code)}],
         "fromOpenCall": "Yes",
         "classifications": classifications,
     }
     if grant.governorate:
-        record["beneficiaryLocation"] = [{"name": export_rows.governorate_name(grant.governorate, "en")
-                                          or grant.governorate, "countryCode": "IQ", "geoCode": grant.governorate}]
+        record["beneficiaryLocation"] = [
+            {
+                "name": export_rows.governorate_name(grant.governorate, "en") or grant.governorate,
+                "countryCode": "IQ",
+                "geoCode": grant.governorate,
+            }
+        ]
     if grant.payments:
         record["disbursementTransaction"] = [
-            {"id": f"{prefix}-{p.tranche_id}", "transactionDate": p.paid_on.isoformat(), "value": number(p.amount),
-             "currency": grant.currency, "description": f"Tranche {p.seq}: {p.milestone}"} for p in grant.payments]
+            {
+                "id": f"{prefix}-{p.tranche_id}",
+                "transactionDate": p.paid_on.isoformat(),
+                "value": number(p.amount),
+                "currency": grant.currency,
+                "description": f"Tranche {p.seq}: {p.milestone}",
+            }
+            for p in grant.payments
+        ]
     return record
 
 
@@ -79,5 +90,4 @@ def call_360giving(db: Database, call_id: uuid.UUID, publisher: Publisher) -> tu
     """(file name, JSON document)."""
     call, grants = export_rows.call_grants(db, call_id)
     document = package(publisher, call, grants, datetime.now(UTC).date())
-    return (f"edf-{call.code.lower()}-360giving.json",
-            json.dumps(document, ensure_ascii=False).encode("utf-8"))
+    return (f"edf-{call.code.lower()}-360giving.json", json.dumps(document, ensure_ascii=False).encode("utf-8"))

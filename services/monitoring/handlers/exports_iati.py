@@ -46,8 +46,17 @@ def _value(parent: ET.Element, amount: Decimal, currency: str, on: str) -> None:
     _sub(parent, "value", str(amount), currency=currency, value_date=on)
 
 
-def _transaction(activity: ET.Element, kind: str, on: str, amount: Decimal, currency: str, text: str,
-                 publisher: Publisher, grantee: str, ref: str | None = None) -> None:
+def _transaction(
+    activity: ET.Element,
+    kind: str,
+    on: str,
+    amount: Decimal,
+    currency: str,
+    text: str,
+    publisher: Publisher,
+    grantee: str,
+    ref: str | None = None,
+) -> None:
     transaction = _sub(activity, "transaction", **({"ref": ref} if ref else {}))
     _sub(transaction, "transaction-type", code=kind)
     _sub(transaction, "transaction-date", iso_date=on)
@@ -58,21 +67,24 @@ def _transaction(activity: ET.Element, kind: str, on: str, amount: Decimal, curr
 
 
 def activity(root: ET.Element, publisher: Publisher, call: Call, grant: GrantFacts, updated: str) -> None:
-    node = _sub(root, "iati-activity", last_updated_datetime=updated, default_currency=grant.currency,
-                **{LANG: "en"})
+    node = _sub(root, "iati-activity", last_updated_datetime=updated, default_currency=grant.currency, **{LANG: "en"})
     _sub(node, "iati-identifier", f"{publisher.org_ref}-{grant.id}")
     _narratives(node, "reporting-org", {"en": publisher.name}, ref=publisher.org_ref, type=publisher.org_type)
     _narratives(node, "title", export_rows.title(call, grant))
     _narratives(node, "description", export_rows.description(publisher, call, grant), type="1")
-    _narratives(node, "participating-org", {"en": publisher.name}, ref=publisher.org_ref, type=publisher.org_type,
-                role="1")
+    _narratives(
+        node, "participating-org", {"en": publisher.name}, ref=publisher.org_ref, type=publisher.org_type, role="1"
+    )
     _narratives(node, "participating-org", {"en": export_rows.grantee(grant)}, type=PRIVATE_SECTOR, role="4")
     _sub(node, "activity-status", code=ACTIVITY_STATUS.get(grant.status, "2"))
     _sub(node, "activity-date", type="2", iso_date=grant.created_on.isoformat())  # actual start
     _sub(node, "recipient-country", code="IQ", percentage="100")
     if grant.governorate:
-        names = {lang: name for lang in ("en", "ar")
-                 if (name := export_rows.governorate_name(grant.governorate, lang)) is not None}
+        names = {
+            lang: name
+            for lang in ("en", "ar")
+            if (name := export_rows.governorate_name(grant.governorate, lang)) is not None
+        }
         location = _sub(node, "location", ref=grant.governorate)  # ISO 3166-2:IQ
         if names:
             _narratives(location, "name", names)
@@ -83,15 +95,25 @@ def activity(root: ET.Element, publisher: Publisher, call: Call, grant: GrantFac
     code, name = domain.dac_sector(grant.sector)
     _narratives(node, "sector", {"en": name}, vocabulary=DAC_VOCABULARY, code=code, percentage="100")
     if grant.sector:
-        _narratives(node, "sector", {"en": grant.sector}, vocabulary=OWN_VOCABULARY, code=grant.sector,
-                    percentage="100")
+        _narratives(
+            node, "sector", {"en": grant.sector}, vocabulary=OWN_VOCABULARY, code=grant.sector, percentage="100"
+        )
     _sub(node, "default-finance-type", code=STANDARD_GRANT)
     grantee = export_rows.grantee(grant)
     awarded_on = grant.award_date.isoformat()
     _transaction(node, "2", awarded_on, grant.amount, grant.currency, "Grant awarded", publisher, grantee)
     for payment in grant.payments:
-        _transaction(node, "3", payment.paid_on.isoformat(), payment.amount, grant.currency,
-                     f"Tranche {payment.seq}: {payment.milestone}", publisher, grantee, ref=str(payment.tranche_id))
+        _transaction(
+            node,
+            "3",
+            payment.paid_on.isoformat(),
+            payment.amount,
+            grant.currency,
+            f"Tranche {payment.seq}: {payment.milestone}",
+            publisher,
+            grantee,
+            ref=str(payment.tranche_id),
+        )
 
 
 def activities_file(publisher: Publisher, call: Call, grants: Sequence[GrantFacts], generated: datetime) -> bytes:

@@ -26,14 +26,30 @@ def application_submitted(uow: UnitOfWork, _: CloudEvent, data: EventData) -> No
     account id (who may read the grant). Free text (the plan's summary, budget lines) is not kept:
     it is where an applicant might have written a name. A grant here already means an award."""
     assert isinstance(data, ApplicationSubmittedV1)
-    before, row = upsert_copy(uow.session, Application, data.application_id, {
-        "call_id": data.call_id, "applicant_id": data.applicant_id, "reference": data.reference,
-        "sector": data.business.sector, "district": data.business.district, "governorate": data.business.governorate,
-        "owner_sex": data.owner.sex, "owner_displacement_status": data.owner.displacement_status,
-        "jobs_planned_female": data.plan.jobs_planned_female, "jobs_planned_male": data.plan.jobs_planned_male})
+    before, row = upsert_copy(
+        uow.session,
+        Application,
+        data.application_id,
+        {
+            "call_id": data.call_id,
+            "applicant_id": data.applicant_id,
+            "reference": data.reference,
+            "sector": data.business.sector,
+            "district": data.business.district,
+            "governorate": data.business.governorate,
+            "owner_sex": data.owner.sex,
+            "owner_displacement_status": data.owner.displacement_status,
+            "jobs_planned_female": data.plan.jobs_planned_female,
+            "jobs_planned_male": data.plan.jobs_planned_male,
+        },
+    )
     if before is None:
-        uow.audit("application.copied", "application_copy", data.application_id,
-                  after={"call_id": str(data.call_id), "status": "submitted"})
+        uow.audit(
+            "application.copied",
+            "application_copy",
+            data.application_id,
+            after={"call_id": str(data.call_id), "status": "submitted"},
+        )
         uow.session.flush()
         grant = uow.session.exec(select(Grant).where(Grant.application_id == data.application_id)).first()
         if grant is not None:
@@ -49,17 +65,43 @@ def grant_created(uow: UnitOfWork, event: CloudEvent, data: EventData) -> None:
     if locked(session, Grant, data.grant_id) is not None:
         return  # replayed under a new event id
     created_on = (data.created_at or event.time).date()
-    session.add(Grant(id=data.grant_id, application_id=data.application_id, call_id=data.call_id,
-                      amount=data.amount, currency=data.currency, status="active", created_on=created_on))
+    session.add(
+        Grant(
+            id=data.grant_id,
+            application_id=data.application_id,
+            call_id=data.call_id,
+            amount=data.amount,
+            currency=data.currency,
+            status="active",
+            created_on=created_on,
+        )
+    )
     session.flush()
     for tranche in data.tranches:
-        session.add(GrantTranche(id=tranche.tranche_id, grant_id=data.grant_id, seq=tranche.seq,
-                                 milestone=tranche.milestone, amount=tranche.amount))
-        session.add(ScheduledVisit(grant_id=data.grant_id, kind="verification", slot=tranche.seq,
-                                   due_on=domain.verification_due(created_on, tranche.seq),
-                                   milestone=tranche.milestone))
-    uow.audit("grant.monitored", "grant", data.grant_id, after={
-        "status": "active", "tranches": len(data.tranches), "created_on": created_on.isoformat()})
+        session.add(
+            GrantTranche(
+                id=tranche.tranche_id,
+                grant_id=data.grant_id,
+                seq=tranche.seq,
+                milestone=tranche.milestone,
+                amount=tranche.amount,
+            )
+        )
+        session.add(
+            ScheduledVisit(
+                grant_id=data.grant_id,
+                kind="verification",
+                slot=tranche.seq,
+                due_on=domain.verification_due(created_on, tranche.seq),
+                milestone=tranche.milestone,
+            )
+        )
+    uow.audit(
+        "grant.monitored",
+        "grant",
+        data.grant_id,
+        after={"status": "active", "tranches": len(data.tranches), "created_on": created_on.isoformat()},
+    )
     application = locked(session, Application, data.application_id)
     if application is not None:
         statuses.advance(uow, application, "awarded", data.created_at or event.time)
@@ -86,8 +128,11 @@ def tranche_paid(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
         call = session.get(Call, grant.call_id)
         if call is None:
             raise NotYetApplicable(f"call {grant.call_id} is not opened here yet")
-        existing = session.exec(select(func.count()).select_from(ScheduledVisit).where(
-            ScheduledVisit.grant_id == grant.id, col(ScheduledVisit.kind) == "follow_up")).one()
+        existing = session.exec(
+            select(func.count())
+            .select_from(ScheduledVisit)
+            .where(ScheduledVisit.grant_id == grant.id, col(ScheduledVisit.kind) == "follow_up")
+        ).one()
         if not existing:
             for slot, due in enumerate(domain.follow_ups_due(paid_on, call.monitoring_schedule_days), start=1):
                 session.add(ScheduledVisit(grant_id=grant.id, kind="follow_up", slot=slot, due_on=due))

@@ -28,11 +28,17 @@ def advance(uow: UnitOfWork, application: Application, status: str, decided_at: 
     """Moves the (locked) copy to `status` if the rules let it; an audit row when it moved."""
     before = application.status
     application.status, application.decided_at = domain.next_application_status(
-        before, application.decided_at, status, decided_at)
+        before, application.decided_at, status, decided_at
+    )
     if application.status != before:
         uow.session.add(application)
-        uow.audit("application.status", "application", application.id, before={"status": before},
-                  after={"status": application.status})
+        uow.audit(
+            "application.status",
+            "application",
+            application.id,
+            before={"status": before},
+            after={"status": application.status},
+        )
 
 
 def _move(uow: UnitOfWork, application_id: uuid.UUID, status: str, decided_at: datetime | None = None) -> None:

@@ -46,38 +46,92 @@ def record_visit(db: Database, principal: Principal, grant_id: uuid.UUID, body: 
         jobs = _checked_jobs(session, grant.id, body)
         moment = now()
         location = body.location
-        visit = Visit(grant_id=grant.id, visited_on=body.visited_on, kind=body.kind, findings=body.findings,
-                      lat=domain.rounded(location.lat) if location else None,
-                      lon=domain.rounded(location.lon) if location else None,
-                      recorded_by=principal.id, recorded_at=moment)
+        visit = Visit(
+            grant_id=grant.id,
+            visited_on=body.visited_on,
+            kind=body.kind,
+            findings=body.findings,
+            lat=domain.rounded(location.lat) if location else None,
+            lon=domain.rounded(location.lon) if location else None,
+            recorded_by=principal.id,
+            recorded_at=moment,
+        )
         session.add(visit)
         session.flush()
         seen: list[JobOut] = []
         for job_in, job in zip(body.jobs, jobs, strict=True):
             if job is None:
-                job = Job(grant_id=grant.id, first_visit_id=visit.id, sex=job_in.sex, age_group=job_in.age_group,
-                          displacement_status=job_in.displacement_status, start_date=job_in.start_date)
+                job = Job(
+                    grant_id=grant.id,
+                    first_visit_id=visit.id,
+                    sex=job_in.sex,
+                    age_group=job_in.age_group,
+                    displacement_status=job_in.displacement_status,
+                    start_date=job_in.start_date,
+                )
                 session.add(job)
                 session.flush()
-            session.add(JobObservation(job_id=job.id, visit_id=visit.id, visit_kind=body.kind,
-                                       observed_on=body.visited_on, still_employed=job_in.still_employed))
-            seen.append(JobOut(id=job.id, sex=job.sex, age_group=job.age_group,
-                               displacement_status=job.displacement_status, start_date=job.start_date,
-                               still_employed=job_in.still_employed))
-        verified = [key for key in dict.fromkeys(body.milestones_verified)
-                    if _verify(uow, grant.id, key, principal, visit_id=visit.id, evidence=None)[1]]
+            session.add(
+                JobObservation(
+                    job_id=job.id,
+                    visit_id=visit.id,
+                    visit_kind=body.kind,
+                    observed_on=body.visited_on,
+                    still_employed=job_in.still_employed,
+                )
+            )
+            seen.append(
+                JobOut(
+                    id=job.id,
+                    sex=job.sex,
+                    age_group=job.age_group,
+                    displacement_status=job.displacement_status,
+                    start_date=job.start_date,
+                    still_employed=job_in.still_employed,
+                )
+            )
+        verified = [
+            key
+            for key in dict.fromkeys(body.milestones_verified)
+            if _verify(uow, grant.id, key, principal, visit_id=visit.id, evidence=None)[1]
+        ]
         flag = _raise_flag(uow, grant.id, principal, body.flag, visit.id) if body.flag else None
-        uow.emit(VISIT_RECORDED, grant.id, VisitRecordedV1(visit_id=visit.id, grant_id=grant.id,
-                                                           visited_on=body.visited_on, kind=body.kind,
-                                                           jobs_verified=len(seen)))
-        uow.audit("visit.recorded", "grant", grant.id, after={
-            "visit_id": str(visit.id), "kind": body.kind, "visited_on": body.visited_on.isoformat(),
-            "jobs": len(seen), "milestones_verified": verified})
+        uow.emit(
+            VISIT_RECORDED,
+            grant.id,
+            VisitRecordedV1(
+                visit_id=visit.id,
+                grant_id=grant.id,
+                visited_on=body.visited_on,
+                kind=body.kind,
+                jobs_verified=len(seen),
+            ),
+        )
+        uow.audit(
+            "visit.recorded",
+            "grant",
+            grant.id,
+            after={
+                "visit_id": str(visit.id),
+                "kind": body.kind,
+                "visited_on": body.visited_on.isoformat(),
+                "jobs": len(seen),
+                "milestones_verified": verified,
+            },
+        )
         uow.commit()
-    return VisitOut(id=visit.id, grant_id=grant.id, visited_on=visit.visited_on, kind=visit.kind,
-                    findings=visit.findings, recorded_at=moment, milestones_verified=verified, jobs=seen,
-                    location=LocationOut(lat=visit.lat, lon=visit.lon) if visit.lat is not None
-                    and visit.lon is not None else None, flag=flag)
+    return VisitOut(
+        id=visit.id,
+        grant_id=grant.id,
+        visited_on=visit.visited_on,
+        kind=visit.kind,
+        findings=visit.findings,
+        recorded_at=moment,
+        milestones_verified=verified,
+        jobs=seen,
+        location=LocationOut(lat=visit.lat, lon=visit.lon) if visit.lat is not None and visit.lon is not None else None,
+        flag=flag,
+    )
 
 
 def _checked_jobs(session: Session, grant_id: uuid.UUID, body: VisitIn) -> list[Job | None]:
@@ -96,18 +150,32 @@ def _checked_jobs(session: Session, grant_id: uuid.UUID, body: VisitIn) -> list[
     return found
 
 
-def _verify(uow: UnitOfWork, grant_id: uuid.UUID, key: str, principal: Principal, *,
-            visit_id: uuid.UUID | None, evidence: str | None) -> tuple[VerifiedMilestone, bool]:
+def _verify(
+    uow: UnitOfWork,
+    grant_id: uuid.UUID,
+    key: str,
+    principal: Principal,
+    *,
+    visit_id: uuid.UUID | None,
+    evidence: str | None,
+) -> tuple[VerifiedMilestone, bool]:
     """(the verification, whether it is new): new ones emit `milestone.verified` once."""
     existing = uow.session.get(VerifiedMilestone, (grant_id, key))
     if existing is not None:
         return existing, False
-    row = VerifiedMilestone(grant_id=grant_id, milestone=key, verified_at=now(), verified_by=principal.id,
-                            visit_id=visit_id, evidence=evidence)
+    row = VerifiedMilestone(
+        grant_id=grant_id,
+        milestone=key,
+        verified_at=now(),
+        verified_by=principal.id,
+        visit_id=visit_id,
+        evidence=evidence,
+    )
     uow.session.add(row)
     uow.session.flush()  # the primary key refuses a second verification of the same milestone
-    uow.emit(MILESTONE_VERIFIED, grant_id, MilestoneVerifiedV1(grant_id=grant_id, milestone=key,
-                                                               verified_at=row.verified_at))
+    uow.emit(
+        MILESTONE_VERIFIED, grant_id, MilestoneVerifiedV1(grant_id=grant_id, milestone=key, verified_at=row.verified_at)
+    )
     uow.audit("milestone.verified", "grant", grant_id, after={"milestone": key, "visit_id": visit_id and str(visit_id)})
     return row, True
 
@@ -123,16 +191,28 @@ def verify_milestone(db: Database, principal: Principal, grant_id: uuid.UUID, ke
     return MilestoneOut(key=row.milestone, verified_at=row.verified_at)
 
 
-def _raise_flag(uow: UnitOfWork, grant_id: uuid.UUID, principal: Principal, body: FlagIn,
-                visit_id: uuid.UUID | None = None) -> FlagOut:
-    flag = Flag(grant_id=grant_id, reason=body.reason, hold_payments=body.hold_payments, visit_id=visit_id,
-                raised_by=principal.id, raised_at=now())
+def _raise_flag(
+    uow: UnitOfWork, grant_id: uuid.UUID, principal: Principal, body: FlagIn, visit_id: uuid.UUID | None = None
+) -> FlagOut:
+    flag = Flag(
+        grant_id=grant_id,
+        reason=body.reason,
+        hold_payments=body.hold_payments,
+        visit_id=visit_id,
+        raised_by=principal.id,
+        raised_at=now(),
+    )
     uow.session.add(flag)
     uow.session.flush()
-    uow.emit(GRANT_FLAGGED, grant_id, GrantFlaggedV1(flag_id=flag.id, grant_id=grant_id,
-                                                     hold_payments=flag.hold_payments))
-    uow.audit("flag.raised", "flag", flag.id, after={"grant_id": str(grant_id), "hold_payments": flag.hold_payments,
-                                                     "status": "open"})
+    uow.emit(
+        GRANT_FLAGGED, grant_id, GrantFlaggedV1(flag_id=flag.id, grant_id=grant_id, hold_payments=flag.hold_payments)
+    )
+    uow.audit(
+        "flag.raised",
+        "flag",
+        flag.id,
+        after={"grant_id": str(grant_id), "hold_payments": flag.hold_payments, "status": "open"},
+    )
     return flag_out(flag)
 
 
@@ -155,9 +235,11 @@ def resolve_flag(db: Database, principal: Principal, flag_id: uuid.UUID) -> Flag
         flag.resolved_at = now()
         flag.resolved_by = principal.id
         uow.session.add(flag)
-        uow.emit(FLAG_RESOLVED, flag.grant_id, FlagResolvedV1(flag_id=flag.id, grant_id=flag.grant_id,
-                                                              hold_payments=flag.hold_payments))
+        uow.emit(
+            FLAG_RESOLVED,
+            flag.grant_id,
+            FlagResolvedV1(flag_id=flag.id, grant_id=flag.grant_id, hold_payments=flag.hold_payments),
+        )
         uow.audit("flag.resolved", "flag", flag.id, before={"status": "open"}, after={"status": "resolved"})
         uow.commit()
     return flag_out(flag)
-

@@ -43,8 +43,17 @@ class Call(Base, table=True):
     monitoring_schedule_days: list[int] = Field(sa_column=Column(JSON, nullable=False))
 
 
-APPLICATION_STATUSES = ("submitted", "eligible", "ineligible", "under_review", "scored",
-                        "awarded", "rejected", "waitlisted", "withdrawn")
+APPLICATION_STATUSES = (
+    "submitted",
+    "eligible",
+    "ineligible",
+    "under_review",
+    "scored",
+    "awarded",
+    "rejected",
+    "waitlisted",
+    "withdrawn",
+)
 
 
 class Application(Base, table=True):
@@ -96,8 +105,10 @@ class Grant(Base, table=True):
 
 class GrantTranche(Base, table=True):
     __tablename__ = "grant_tranches"
-    __table_args__ = (UniqueConstraint("grant_id", "seq", name="uq_grant_tranches_grant_seq"),
-                      UniqueConstraint("grant_id", "milestone", name="uq_grant_tranches_grant_milestone"))
+    __table_args__ = (
+        UniqueConstraint("grant_id", "seq", name="uq_grant_tranches_grant_seq"),
+        UniqueConstraint("grant_id", "milestone", name="uq_grant_tranches_grant_milestone"),
+    )
 
     id: uuid.UUID = Field(primary_key=True)  # disbursement's tranche id
     grant_id: uuid.UUID = Field(sa_column=Column(Uuid, ForeignKey("grants.id"), nullable=False))

@@ -20,8 +20,9 @@ Committee = Annotated[Principal, Depends(require_roles(Role.committee))]
 
 
 @router.get("/{call_id}/ranking", response_model=Page[RankingItem])
-def ranking(call_id: uuid.UUID, db: Db, _: Reader,
-            page: Annotated[PageParams, Depends(page_params)]) -> Page[RankingItem]:
+def ranking(
+    call_id: uuid.UUID, db: Db, _: Reader, page: Annotated[PageParams, Depends(page_params)]
+) -> Page[RankingItem]:
     """Scored applications best first: score, then more jobs planned per dollar, then the
     earlier submission (then the id)."""
     return results.ranking_page(db, call_id, page)

@@ -20,14 +20,16 @@ Paging = Annotated[PageParams, Depends(page_params)]
 
 
 @router.get("", response_model=Page[ReviewItem])
-def list_reviews(db: Db, officer: Officer, page: Paging,
-                 status: Literal["pending", "submitted", "recused"] | None = None) -> Page[ReviewItem]:
+def list_reviews(
+    db: Db, officer: Officer, page: Paging, status: Literal["pending", "submitted", "recused"] | None = None
+) -> Page[ReviewItem]:
     return handlers.list_reviews(db, officer, page, status)
 
 
 @router.get("/recusals", response_model=Page[RecusalOut])
-def list_recusals(db: Db, _: Committee, page: Paging, call_id: uuid.UUID | None = None,
-                  application_id: uuid.UUID | None = None) -> Page[RecusalOut]:
+def list_recusals(
+    db: Db, _: Committee, page: Paging, call_id: uuid.UUID | None = None, application_id: uuid.UUID | None = None
+) -> Page[RecusalOut]:
     """Conflicts of interest declared by officers, with their reasons (committee, admin)."""
     return handlers.list_recusals(db, page, call_id, application_id)
 
@@ -43,8 +45,9 @@ def save_review(review_id: uuid.UUID, body: ReviewDraftIn, db: Db, officer: Offi
 
 
 @router.post("/{review_id}/submit", response_model=ReviewStatusOut)
-def submit_review(review_id: uuid.UUID, db: Db, officer: Officer,
-                  body: Annotated[ReviewDraftIn | None, Body()] = None) -> ReviewStatusOut:
+def submit_review(
+    review_id: uuid.UUID, db: Db, officer: Officer, body: Annotated[ReviewDraftIn | None, Body()] = None
+) -> ReviewStatusOut:
     """Submits the draft (merged with `scores`/`comment` when given); final once accepted."""
     return handlers.submit_review(db, officer, review_id, body)
 

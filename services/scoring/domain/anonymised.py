@@ -23,8 +23,7 @@ def reviewer_view(submitted: ApplicationSubmittedV1) -> dict[str, Any]:
         "employees_female": business.employees_female,
         "employees_male": business.employees_male,
         "employees": business.employees_female + business.employees_male,
-        "owner": {"sex": owner.sex, "age": year - owner.birth_year,
-                  "displacement_status": owner.displacement_status},
+        "owner": {"sex": owner.sex, "age": year - owner.birth_year, "displacement_status": owner.displacement_status},
         "plan": {
             "summary": plan.summary,
             "jobs_planned_female": plan.jobs_planned_female,
@@ -32,8 +31,10 @@ def reviewer_view(submitted: ApplicationSubmittedV1) -> dict[str, Any]:
             "jobs_planned": plan.jobs_planned_female + plan.jobs_planned_male,
             "requested_amount": str(plan.requested_amount),
             "co_contribution": str(plan.co_contribution),
-            "budget_lines": [{"item": line.item, "quantity": line.quantity, "unit_cost": str(line.unit_cost)}
-                             for line in plan.budget_lines],
+            "budget_lines": [
+                {"item": line.item, "quantity": line.quantity, "unit_cost": str(line.unit_cost)}
+                for line in plan.budget_lines
+            ],
         },
         "currency": submitted.currency,
     }

@@ -57,8 +57,10 @@ def choose_reviewers(officers: Iterable[Workload], excluded: Iterable[uuid.UUID]
     if count <= 0:
         return []
     skip = set(excluded)
-    ranked = sorted((o for o in officers if o.officer_id not in skip),
-                    key=lambda o: (o.open_reviews, o.assigned_total, o.officer_id.hex))
+    ranked = sorted(
+        (o for o in officers if o.officer_id not in skip),
+        key=lambda o: (o.open_reviews, o.assigned_total, o.officer_id.hex),
+    )
     chosen: list[uuid.UUID] = []
     for officer in ranked:
         if officer.officer_id not in chosen:

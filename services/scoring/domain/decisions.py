@@ -41,8 +41,11 @@ class Decision(StrEnum):
 
     @property
     def outcome_name(self) -> Outcome:
-        names: dict[Decision, Outcome] = {Decision.award: "awarded", Decision.reject: "rejected",
-                                          Decision.waitlist: "waitlisted"}
+        names: dict[Decision, Outcome] = {
+            Decision.award: "awarded",
+            Decision.reject: "rejected",
+            Decision.waitlist: "waitlisted",
+        }
         return names[self]
 
 
@@ -65,8 +68,9 @@ class CallTerms:
         return self.budget - self.awarded_total
 
 
-def decide(status: ApplicationStatus, decision: Decision, amount: Decimal | None, requested: Decimal,
-           terms: CallTerms) -> Decimal | None:
+def decide(
+    status: ApplicationStatus, decision: Decision, amount: Decimal | None, requested: Decimal, terms: CallTerms
+) -> Decimal | None:
     """The amount awarded (None for a reject or waitlist); `Refused` with the reason otherwise."""
     if status is ApplicationStatus.withdrawn:
         raise Refused("withdrawn")

@@ -40,8 +40,12 @@ def rank_key(score: Decimal, jobs: int, requested: Decimal, submitted_at: dateti
     jobs_part = JOBS_CEILING - min(floor(jobs_per_dollar(jobs, requested) * JOBS_SCALE), JOBS_CEILING)
     moment = submitted_at if submitted_at.tzinfo is not None else submitted_at.replace(tzinfo=UTC)
     micros = (moment - EPOCH) // _MICROSECOND
-    return (score_part.to_bytes(8, "big") + jobs_part.to_bytes(JOBS_WIDTH, "big") + micros.to_bytes(8, "big")
-            + application_id.bytes)
+    return (
+        score_part.to_bytes(8, "big")
+        + jobs_part.to_bytes(JOBS_WIDTH, "big")
+        + micros.to_bytes(8, "big")
+        + application_id.bytes
+    )
 
 
 _MICROSECOND = datetime(1970, 1, 1, 0, 0, 0, 1, tzinfo=UTC) - EPOCH

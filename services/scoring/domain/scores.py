@@ -32,8 +32,7 @@ class Criterion:
 
 def rubric_of(raw: Sequence[Mapping[str, Any]]) -> list[Criterion]:
     """The call's rubric as stored (JSON: weights as decimal strings)."""
-    return [Criterion(key=str(c["key"]), weight=Decimal(str(c["weight"])), max_score=int(c["max_score"]))
-            for c in raw]
+    return [Criterion(key=str(c["key"]), weight=Decimal(str(c["weight"])), max_score=int(c["max_score"])) for c in raw]
 
 
 def score_problems(rubric: Sequence[Criterion], scores: Mapping[str, int], *, complete: bool) -> list[dict[str, Any]]:
@@ -48,11 +47,19 @@ def score_problems(rubric: Sequence[Criterion], scores: Mapping[str, int], *, co
         value = scores.get(criterion.key)
         if value is None:
             if complete:
-                problems.append({"loc": ["body", "scores", criterion.key],
-                                 "msg": f"required before submitting: a score from 0 to {criterion.max_score}"})
+                problems.append(
+                    {
+                        "loc": ["body", "scores", criterion.key],
+                        "msg": f"required before submitting: a score from 0 to {criterion.max_score}",
+                    }
+                )
         elif not 0 <= value <= criterion.max_score:
-            problems.append({"loc": ["body", "scores", criterion.key],
-                             "msg": f"must be a whole number from 0 to {criterion.max_score}"})
+            problems.append(
+                {
+                    "loc": ["body", "scores", criterion.key],
+                    "msg": f"must be a whole number from 0 to {criterion.max_score}",
+                }
+            )
     return problems
 
 

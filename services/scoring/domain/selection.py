@@ -195,8 +195,9 @@ def _add_one(book: _Portfolio, members: list[int], keep: list[tuple[str, Decimal
     return False
 
 
-def _swap_one(book: _Portfolio, members: list[int], outsiders: list[int], cheapest: Decimal,
-              keep: list[tuple[str, Decimal]]) -> bool:
+def _swap_one(
+    book: _Portfolio, members: list[int], outsiders: list[int], cheapest: Decimal, keep: list[tuple[str, Decimal]]
+) -> bool:
     """The lowest-ranked outsider for the best-ranked member that fits once it is removed."""
     for out in outsiders:
         room = book.remaining + book.amounts[out]
@@ -215,5 +216,10 @@ def _swap_one(book: _Portfolio, members: list[int], outsiders: list[int], cheape
 def _report(book: _Portfolio, group: str, share: Decimal) -> QuotaReport:
     members = book.members.get(group, 0)
     achieved = Fraction(members, book.grants) if book.grants else Fraction(0)
-    return QuotaReport(required=share, achieved=rounded(achieved, 4), met=book.share_met(group, share),
-                       members=members, grants=book.grants)
+    return QuotaReport(
+        required=share,
+        achieved=rounded(achieved, 4),
+        met=book.share_met(group, share),
+        members=members,
+        grants=book.grants,
+    )

@@ -62,12 +62,18 @@ def count_open(session: Session, officer_ids: list[uuid.UUID], step: int, assign
     """Moves officers' open-review counters by `step` (and `assigned_total` by `assigned`), in
     officer-id order so that concurrent transactions take the row locks in the same order."""
     for officer_id in sorted(officer_ids, key=lambda i: i.hex):
-        session.execute(update(Officer).where(col(Officer.id) == officer_id).values(
-            open_reviews=col(Officer.open_reviews) + step, assigned_total=col(Officer.assigned_total) + assigned))
+        session.execute(
+            update(Officer)
+            .where(col(Officer.id) == officer_id)
+            .values(
+                open_reviews=col(Officer.open_reviews) + step, assigned_total=col(Officer.assigned_total) + assigned
+            )
+        )
 
 
-def assign_reviewers(uow: UnitOfWork, application: Application, reason: AssignmentReason,
-                     only: list[Officer] | None = None) -> int:
+def assign_reviewers(
+    uow: UnitOfWork, application: Application, reason: AssignmentReason, only: list[Officer] | None = None
+) -> int:
     """Fills the application's open reviewer places (`unassigned`) with the least-busy active
     officers not on it yet (or only from `only`); returns how many were assigned. Places no
     officer can take stay open until an officer arrives."""
@@ -78,12 +84,23 @@ def assign_reviewers(uow: UnitOfWork, application: Application, reason: Assignme
     reviews = list(session.exec(select(Review).where(Review.application_id == application.id)).all())
     chosen = choose_reviewers(
         (Workload(o.id, o.open_reviews, o.assigned_total) for o in officers if o.active),
-        (r.officer_id for r in reviews), application.unassigned)
+        (r.officer_id for r in reviews),
+        application.unassigned,
+    )
     if not chosen:
         return 0
     moment = now()
-    added = [Review(application_id=application.id, call_id=application.call_id, officer_id=officer_id,
-                    reason=reason.value, assigned_at=moment, updated_at=moment) for officer_id in chosen]
+    added = [
+        Review(
+            application_id=application.id,
+            call_id=application.call_id,
+            officer_id=officer_id,
+            reason=reason.value,
+            assigned_at=moment,
+            updated_at=moment,
+        )
+        for officer_id in chosen
+    ]
     session.add_all(added)
     count_open(session, chosen, +1, assigned=1)
     before = application.status
@@ -93,16 +110,41 @@ def assign_reviewers(uow: UnitOfWork, application: Application, reason: Assignme
     application.updated_at = moment
     session.add(application)
     reviewers = sum(1 for r in [*reviews, *added] if r.status in (ReviewStatus.pending, ReviewStatus.submitted))
-    uow.emit(ASSIGNED, application.id, ApplicationAssignedV1(
-        application_id=application.id, call_id=application.call_id, reviewers=reviewers,
-        required=application.reviewers_required, assigned_at=moment))
-    uow.audit("application.assigned", "application", application.id, before={"status": before},
-              after={"status": application.status, "reviewers": reviewers, "reason": reason.value,
-                     "waiting_for_officers": application.unassigned})
+    uow.emit(
+        ASSIGNED,
+        application.id,
+        ApplicationAssignedV1(
+            application_id=application.id,
+            call_id=application.call_id,
+            reviewers=reviewers,
+            required=application.reviewers_required,
+            assigned_at=moment,
+        ),
+    )
+    uow.audit(
+        "application.assigned",
+        "application",
+        application.id,
+        before={"status": before},
+        after={
+            "status": application.status,
+            "reviewers": reviewers,
+            "reason": reason.value,
+            "waiting_for_officers": application.unassigned,
+        },
+    )
     for review in added:
-        uow.audit("review.assigned", "review", review.id,
-                  after={"status": "pending", "application_id": str(application.id),
-                         "officer_id": str(review.officer_id), "reason": reason.value})
+        uow.audit(
+            "review.assigned",
+            "review",
+            review.id,
+            after={
+                "status": "pending",
+                "application_id": str(application.id),
+                "officer_id": str(review.officer_id),
+                "reason": reason.value,
+            },
+        )
     return len(chosen)
 
 
@@ -114,23 +156,36 @@ def settle(uow: UnitOfWork, application: Application, call: Call) -> None:
     outstanding = application.unassigned + sum(1 for r in reviews if r.status == ReviewStatus.pending.value)
     rubric = scores.rubric_of(call.rubric)
     values = [scores.reviewer_score(rubric, r.scores) for r in submitted]
-    result = scores.outcome(values, application.reviewers_required, outstanding, call.divergence_threshold,
-                            application.extra_assigned)
+    result = scores.outcome(
+        values, application.reviewers_required, outstanding, call.divergence_threshold, application.extra_assigned
+    )
     if isinstance(result, scores.NeedsAnotherReviewer):
         application.extra_assigned = application.diverged = True
         application.reviewers_required += 1
         application.unassigned += 1
-        uow.audit("application.diverged", "application", application.id,
-                  after={"status": application.status, "spread": str(scores.rounded(result.spread, 2)),
-                         "threshold": str(call.divergence_threshold)})
+        uow.audit(
+            "application.diverged",
+            "application",
+            application.id,
+            after={
+                "status": application.status,
+                "spread": str(scores.rounded(result.spread, 2)),
+                "threshold": str(call.divergence_threshold),
+            },
+        )
         assign_reviewers(uow, application, AssignmentReason.divergence)
         uow.session.add(application)
     elif isinstance(result, scores.Result):
         _record_result(uow, application, rubric, submitted, result)
 
 
-def _record_result(uow: UnitOfWork, application: Application, rubric: list[scores.Criterion],
-                   submitted: list[Review], result: scores.Result) -> None:
+def _record_result(
+    uow: UnitOfWork,
+    application: Application,
+    rubric: list[scores.Criterion],
+    submitted: list[Review],
+    result: scores.Result,
+) -> None:
     moment = now()
     before = application.status
     application.status = ApplicationStatus.scored.value
@@ -138,12 +193,31 @@ def _record_result(uow: UnitOfWork, application: Application, rubric: list[score
     application.reviewers, application.diverged = result.reviewers, result.diverged
     application.criteria = {k: str(v) for k, v in scores.criteria_means(rubric, [r.scores for r in submitted]).items()}
     application.scored_at = application.updated_at = moment
-    application.rank_key = ranking.rank_key(result.stored, application.jobs_planned, application.requested_amount,
-                                            application.submitted_at, application.id)
+    application.rank_key = ranking.rank_key(
+        result.stored, application.jobs_planned, application.requested_amount, application.submitted_at, application.id
+    )
     uow.session.add(application)
-    uow.emit(SCORED, application.id, ApplicationScoredV1(
-        application_id=application.id, call_id=application.call_id, score=result.shown,
-        criteria=application.criteria, reviewers=result.reviewers, diverged=result.diverged))
-    uow.audit("application.scored", "application", application.id, before={"status": before},
-              after={"status": application.status, "score": str(result.shown), "reviewers": result.reviewers,
-                     "diverged": result.diverged})
+    uow.emit(
+        SCORED,
+        application.id,
+        ApplicationScoredV1(
+            application_id=application.id,
+            call_id=application.call_id,
+            score=result.shown,
+            criteria=application.criteria,
+            reviewers=result.reviewers,
+            diverged=result.diverged,
+        ),
+    )
+    uow.audit(
+        "application.scored",
+        "application",
+        application.id,
+        before={"status": before},
+        after={
+            "status": application.status,
+            "score": str(result.shown),
+            "reviewers": result.reviewers,
+            "diverged": result.diverged,
+        },
+    )

@@ -53,10 +53,16 @@ def _decide_one(db: Database, actor: Actor, call_id: uuid.UUID, item: DecisionIn
         application = locked_application(session, item.application_id)
         if application is None or application.call_id != call_id:
             raise Refused("unknown_application")
-        terms = CallTerms(budget=call.budget, awarded_total=call.awarded_total, grant_min=call.grant_min,
-                          grant_max=call.grant_max, currency_exponent=call.currency_exponent)
-        amount = decide(ApplicationStatus(application.status), decision, item.amount, application.requested_amount,
-                        terms)
+        terms = CallTerms(
+            budget=call.budget,
+            awarded_total=call.awarded_total,
+            grant_min=call.grant_min,
+            grant_max=call.grant_max,
+            currency_exponent=call.currency_exponent,
+        )
+        amount = decide(
+            ApplicationStatus(application.status), decision, item.amount, application.requested_amount, terms
+        )
         if amount is not None:
             amount = quantize(amount, call.currency_exponent)
             call.awarded_total = call.awarded_total + amount
@@ -67,17 +73,46 @@ def _decide_one(db: Database, actor: Actor, call_id: uuid.UUID, item: DecisionIn
         application.status, application.decided_amount, application.decided_at = outcome, amount, moment
         application.updated_at = moment
         session.add(application)
-        session.add(DecisionRecord(application_id=application.id, call_id=call_id, decision=outcome, amount=amount,
-                                   reason=item.reason, decided_by=uuid.UUID(actor.id), decided_at=moment))
-        uow.emit(DECIDED, application.id, ApplicationDecidedV1(
-            application_id=application.id, call_id=call_id, decision=outcome, amount=amount,
-            currency=call.currency, decided_at=moment, reference=application.reference))
-        uow.audit("application.decided", "application", application.id, before={"status": before},
-                  after={"status": outcome, "decision": decision.value,
-                         "amount": None if amount is None else str(amount), "reason": item.reason})
+        session.add(
+            DecisionRecord(
+                application_id=application.id,
+                call_id=call_id,
+                decision=outcome,
+                amount=amount,
+                reason=item.reason,
+                decided_by=uuid.UUID(actor.id),
+                decided_at=moment,
+            )
+        )
+        uow.emit(
+            DECIDED,
+            application.id,
+            ApplicationDecidedV1(
+                application_id=application.id,
+                call_id=call_id,
+                decision=outcome,
+                amount=amount,
+                currency=call.currency,
+                decided_at=moment,
+                reference=application.reference,
+            ),
+        )
+        uow.audit(
+            "application.decided",
+            "application",
+            application.id,
+            before={"status": before},
+            after={
+                "status": outcome,
+                "decision": decision.value,
+                "amount": None if amount is None else str(amount),
+                "reason": item.reason,
+            },
+        )
         try:
             uow.commit()
         except IntegrityError:  # the CHECK constraint: awards within the budget
             raise Refused("budget_exceeded") from None
-    return AcceptedOut(application_id=application.id, decision=outcome, amount=amount,
-                       currency=call.currency, decided_at=moment)
+    return AcceptedOut(
+        application_id=application.id, decision=outcome, amount=amount, currency=call.currency, decided_at=moment
+    )

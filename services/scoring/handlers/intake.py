@@ -42,12 +42,20 @@ def application_submitted(uow: UnitOfWork, _: CloudEvent, data: EventData) -> No
         return  # known already (republished after the inbox window)
     plan, owner = data.plan, data.owner
     application = Application(
-        id=data.application_id, call_id=data.call_id, reference=data.reference,
-        status=ApplicationStatus.submitted.value, submitted_at=data.submitted_at, facts=reviewer_view(data),
-        currency=data.currency, requested_amount=plan.requested_amount,
-        jobs_planned=plan.jobs_planned_female + plan.jobs_planned_male, owner_sex=owner.sex,
-        displacement_status=owner.displacement_status, reviewers_required=call.reviewers_per_application,
-        updated_at=now())
+        id=data.application_id,
+        call_id=data.call_id,
+        reference=data.reference,
+        status=ApplicationStatus.submitted.value,
+        submitted_at=data.submitted_at,
+        facts=reviewer_view(data),
+        currency=data.currency,
+        requested_amount=plan.requested_amount,
+        jobs_planned=plan.jobs_planned_female + plan.jobs_planned_male,
+        owner_sex=owner.sex,
+        displacement_status=owner.displacement_status,
+        reviewers_required=call.reviewers_per_application,
+        updated_at=now(),
+    )
     uow.session.add(application)
     # Not on the application's timeline (entity "application_copy"): applications tells that part.
     uow.audit("application.received", "application_copy", application.id, after={"status": application.status})
@@ -72,8 +80,12 @@ def application_screened(uow: UnitOfWork, _: CloudEvent, data: EventData) -> Non
     application.updated_at = now()
     uow.session.add(application)
     if assign_reviewers(uow, application, AssignmentReason.initial) == 0:
-        uow.audit("application.waiting_for_officers", "application", application.id,
-                  after={"status": application.status, "waiting_for_officers": application.unassigned})
+        uow.audit(
+            "application.waiting_for_officers",
+            "application",
+            application.id,
+            after={"status": application.status, "waiting_for_officers": application.unassigned},
+        )
 
 
 def application_withdrawn(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
@@ -85,8 +97,11 @@ def application_withdrawn(uow: UnitOfWork, _: CloudEvent, data: EventData) -> No
     before = ApplicationStatus(application.status)
     if before is ApplicationStatus.withdrawn or before in DECIDED:
         return  # a decision raced the withdrawal: the decision stands (see docs)
-    pending = list(uow.session.exec(select(Review).where(
-        Review.application_id == application.id, Review.status == ReviewStatus.pending.value)).all())
+    pending = list(
+        uow.session.exec(
+            select(Review).where(Review.application_id == application.id, Review.status == ReviewStatus.pending.value)
+        ).all()
+    )
     moment = now()
     for review in pending:
         review.status, review.updated_at = ReviewStatus.cancelled.value, moment
@@ -95,8 +110,13 @@ def application_withdrawn(uow: UnitOfWork, _: CloudEvent, data: EventData) -> No
     application.status, application.updated_at = ApplicationStatus.withdrawn.value, moment
     application.unassigned, application.rank_key = 0, None
     uow.session.add(application)
-    uow.audit("reviews.cancelled", "application", application.id, before={"status": before.value},
-              after={"status": application.status, "cancelled_reviews": len(pending)})
+    uow.audit(
+        "reviews.cancelled",
+        "application",
+        application.id,
+        before={"status": before.value},
+        after={"status": application.status, "cancelled_reviews": len(pending)},
+    )
 
 
 def user_created(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
@@ -114,7 +134,10 @@ def user_created(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
     if not officer.active:
         return
     waiting = uow.session.exec(
-        select(Application).where(col(Application.unassigned) > 0)
-        .order_by(col(Application.submitted_at), col(Application.id)).with_for_update()).all()
+        select(Application)
+        .where(col(Application.unassigned) > 0)
+        .order_by(col(Application.submitted_at), col(Application.id))
+        .with_for_update()
+    ).all()
     for application in waiting:
         assign_reviewers(uow, application, AssignmentReason.backlog, only=[officer])

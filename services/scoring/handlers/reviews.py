@@ -40,16 +40,27 @@ from shared.errors import Invalid, NotFound
 from shared.http import Page, PageParams, encode_cursor
 from shared.uow import Actor, UnitOfWork
 
-QUEUE_COLUMNS = (col(Review.id), col(Review.application_id), col(Review.call_id), col(Review.status),
-                 col(Review.assigned_at), col(Review.submitted_at), col(Application.reference),
-                 col(Application.facts))
+QUEUE_COLUMNS = (
+    col(Review.id),
+    col(Review.application_id),
+    col(Review.call_id),
+    col(Review.status),
+    col(Review.assigned_at),
+    col(Review.submitted_at),
+    col(Application.reference),
+    col(Application.facts),
+)
 
 
 def list_reviews(db: Database, principal: Principal, page: PageParams, status: str | None) -> Page[ReviewItem]:
     """The caller's reviews, oldest assignment first (keyset pages on the queue index)."""
-    query = (select_columns(*QUEUE_COLUMNS).join(Application, col(Application.id) == col(Review.application_id))
-             .where(col(Review.officer_id) == principal.id)
-             .order_by(col(Review.assigned_at), col(Review.id)).limit(page.limit + 1))
+    query = (
+        select_columns(*QUEUE_COLUMNS)
+        .join(Application, col(Application.id) == col(Review.application_id))
+        .where(col(Review.officer_id) == principal.id)
+        .order_by(col(Review.assigned_at), col(Review.id))
+        .limit(page.limit + 1)
+    )
     if status is not None:
         query = query.where(col(Review.status) == status)
     else:
@@ -61,11 +72,24 @@ def list_reviews(db: Database, principal: Principal, page: PageParams, status: s
         rows = connection.execute(query).all()
     more = len(rows) > page.limit
     rows = rows[: page.limit]
-    items = [ReviewItem(id=r[0], application_id=r[1], call_id=r[2], status=r[3], assigned_at=r[4], submitted_at=r[5],
-                        reference=r[6], application=r[7]) for r in rows]
+    items = [
+        ReviewItem(
+            id=r[0],
+            application_id=r[1],
+            call_id=r[2],
+            status=r[3],
+            assigned_at=r[4],
+            submitted_at=r[5],
+            reference=r[6],
+            application=r[7],
+        )
+        for r in rows
+    ]
     last = rows[-1] if rows else None
-    return Page[ReviewItem](items=items, next_cursor=encode_cursor(f"{last[4].isoformat()}|{last[0]}")
-                            if more and last is not None else None)
+    return Page[ReviewItem](
+        items=items,
+        next_cursor=encode_cursor(f"{last[4].isoformat()}|{last[0]}") if more and last is not None else None,
+    )
 
 
 def _parse_position(text: str) -> tuple[datetime, uuid.UUID]:
@@ -90,14 +114,16 @@ def save_draft(db: Database, principal: Principal, review_id: uuid.UUID, body: R
         application = uow.session.get(Application, review.application_id)
         assert application is not None
         _merge(review, body, scores.rubric_of(call_of(uow.session, application).rubric), complete=False)
-        uow.audit("review.saved", "review", review.id,
-                  after={"status": review.status, "criteria": sorted(review.scores)})
+        uow.audit(
+            "review.saved", "review", review.id, after={"status": review.status, "criteria": sorted(review.scores)}
+        )
         uow.commit()
         return _review_out(uow.session, review)
 
 
-def submit_review(db: Database, principal: Principal, review_id: uuid.UUID,
-                  body: ReviewDraftIn | None) -> ReviewStatusOut:
+def submit_review(
+    db: Database, principal: Principal, review_id: uuid.UUID, body: ReviewDraftIn | None
+) -> ReviewStatusOut:
     """Final: every criterion scored within 0..max_score (422 naming each one wrong), else nothing changes."""
     with UnitOfWork(db, Actor.of(principal)) as uow:
         application, review = _lock_for_change(uow.session, principal, review_id)
@@ -110,9 +136,17 @@ def submit_review(db: Database, principal: Principal, review_id: uuid.UUID,
         review.status, review.submitted_at, review.updated_at = ReviewStatus.submitted.value, moment, moment
         uow.session.add(review)
         count_open(uow.session, [review.officer_id], -1)
-        uow.audit("review.submitted", "review", review.id, before={"status": "pending"},
-                  after={"status": review.status, "application_id": str(application.id),
-                         "score": str(scores.rounded(scores.reviewer_score(rubric, review.scores), 2))})
+        uow.audit(
+            "review.submitted",
+            "review",
+            review.id,
+            before={"status": "pending"},
+            after={
+                "status": review.status,
+                "application_id": str(application.id),
+                "score": str(scores.rounded(scores.reviewer_score(rubric, review.scores), 2)),
+            },
+        )
         uow.session.flush()
         settle(uow, application, call)
         uow.commit()
@@ -131,8 +165,13 @@ def recuse(db: Database, principal: Principal, review_id: uuid.UUID, body: Recus
         review.recused_at = review.updated_at = moment
         uow.session.add(review)
         count_open(uow.session, [review.officer_id], -1)
-        uow.audit("review.recused", "review", review.id, before={"status": "pending"},
-                  after={"status": review.status, "application_id": str(application.id), "reason": body.reason})
+        uow.audit(
+            "review.recused",
+            "review",
+            review.id,
+            before={"status": "pending"},
+            after={"status": review.status, "application_id": str(application.id), "reason": body.reason},
+        )
         application.unassigned += 1
         uow.session.add(application)
         uow.session.flush()
@@ -141,12 +180,17 @@ def recuse(db: Database, principal: Principal, review_id: uuid.UUID, body: Recus
         return ReviewStatusOut(id=review.id, status=review.status)
 
 
-def list_recusals(db: Database, page: PageParams, call_id: uuid.UUID | None,
-                  application_id: uuid.UUID | None) -> Page[RecusalOut]:
+def list_recusals(
+    db: Database, page: PageParams, call_id: uuid.UUID | None, application_id: uuid.UUID | None
+) -> Page[RecusalOut]:
     """Declared conflicts of interest, oldest first, for the committee."""
-    query = (select(Review, Application.reference).join(Application, col(Application.id) == col(Review.application_id))
-             .where(Review.status == ReviewStatus.recused.value)
-             .order_by(col(Review.recused_at), col(Review.id)).limit(page.limit + 1))
+    query = (
+        select(Review, Application.reference)
+        .join(Application, col(Application.id) == col(Review.application_id))
+        .where(Review.status == ReviewStatus.recused.value)
+        .order_by(col(Review.recused_at), col(Review.id))
+        .limit(page.limit + 1)
+    )
     if call_id is not None:
         query = query.where(Review.call_id == call_id)
     if application_id is not None:
@@ -158,9 +202,18 @@ def list_recusals(db: Database, page: PageParams, call_id: uuid.UUID | None,
         rows = session.exec(query).all()
     more = len(rows) > page.limit
     rows = rows[: page.limit]
-    items = [RecusalOut(review_id=r.id, application_id=r.application_id, reference=reference, call_id=r.call_id,
-                        officer_id=r.officer_id, reason=r.recusal_reason or "", declared_at=r.recused_at)
-             for r, reference in rows]
+    items = [
+        RecusalOut(
+            review_id=r.id,
+            application_id=r.application_id,
+            reference=reference,
+            call_id=r.call_id,
+            officer_id=r.officer_id,
+            reason=r.recusal_reason or "",
+            declared_at=r.recused_at,
+        )
+        for r, reference in rows
+    ]
     cursor = None
     if more and rows:
         last = rows[-1][0]
@@ -203,9 +256,21 @@ def _review_out(session: Session, review: Review) -> ReviewOut:
     call = session.get(Call, application.call_id)
     assert call is not None
     return ReviewOut(
-        id=review.id, application_id=review.application_id, reference=application.reference, call_id=review.call_id,
-        status=review.status, assigned_at=review.assigned_at, submitted_at=review.submitted_at,
-        application=application.facts, criteria=[CriterionOut.model_validate(c) for c in call.rubric],
-        scores=review.scores, comment=review.comment, recusal_reason=review.recusal_reason,
-        score=(scores.rounded(scores.reviewer_score(scores.rubric_of(call.rubric), review.scores), 2)
-               if review.status == ReviewStatus.submitted.value else None))
+        id=review.id,
+        application_id=review.application_id,
+        reference=application.reference,
+        call_id=review.call_id,
+        status=review.status,
+        assigned_at=review.assigned_at,
+        submitted_at=review.submitted_at,
+        application=application.facts,
+        criteria=[CriterionOut.model_validate(c) for c in call.rubric],
+        scores=review.scores,
+        comment=review.comment,
+        recusal_reason=review.recusal_reason,
+        score=(
+            scores.rounded(scores.reviewer_score(scores.rubric_of(call.rubric), review.scores), 2)
+            if review.status == ReviewStatus.submitted.value
+            else None
+        ),
+    )

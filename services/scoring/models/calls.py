@@ -38,5 +38,6 @@ class Call(Base, table=True):
     divergence_threshold: Decimal = Field(sa_column=Column(Numeric(6, 2), nullable=False))
     quotas: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     closes_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    awarded_total: Decimal = Field(default=Decimal(0),
-                                   sa_column=Column(Numeric(18, 4), nullable=False, server_default="0"))
+    awarded_total: Decimal = Field(
+        default=Decimal(0), sa_column=Column(Numeric(18, 4), nullable=False, server_default="0")
+    )

@@ -95,8 +95,7 @@ class DecisionRecord(Base, table=True):
     __tablename__ = "decisions"
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    application_id: uuid.UUID = Field(sa_column=Column(Uuid, ForeignKey("applications.id"), nullable=False,
-                                                       index=True))
+    application_id: uuid.UUID = Field(sa_column=Column(Uuid, ForeignKey("applications.id"), nullable=False, index=True))
     call_id: uuid.UUID = Field(sa_column=Column(Uuid, ForeignKey("calls.id"), nullable=False, index=True))
     decision: str = Field(max_length=12)  # awarded, rejected, waitlisted
     amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(18, 4)))
