@@ -10,7 +10,7 @@ PY := $(BIN)/python
 # fresh copy of the same file (another clone sharing this venv) does not.
 STAMP := $(VENV)/.edf-installed-$(firstword $(shell cksum < pyproject.toml))
 # Only the source trees that hold Python files (mypy refuses an empty directory).
-SRC := $(foreach d,shared gateway services cli demo bench chaos deploy,$(if $(wildcard $(d)/*.py),$(d)))
+SRC := $(foreach d,shared gateway services cli demo bench chaos deploy devstack,$(if $(wildcard $(d)/*.py),$(d)))
 PYTEST_ARGS ?=
 
 .PHONY: help venv install run test check fmt migrate clean revision ci bench profile demo chaos
@@ -33,7 +33,7 @@ $(STAMP): | $(PY)
 install: $(STAMP) ## install the project and its dev tools (again only when pyproject.toml changed)
 
 run: install ## run the whole stack locally (NATS, four services, gateway on :8000); DB=postgres for PostgreSQL
-	$(PY) -m shared.stack run$(if $(DB), --db $(DB))
+	$(PY) -m devstack run$(if $(DB), --db $(DB))
 
 DEMO_APPLICANTS ?= 300
 demo: install ## a realistic call end to end on the stack of `make run` (started if not running); DEMO_APPLICANTS=300 DEMO_SEED=1
@@ -56,11 +56,11 @@ fmt: install ## format the code and sort imports (ruff)
 	$(BIN)/ruff check --fix --select I $(SRC) tests
 
 migrate: install ## migrate every database (var/*.db, each <APP>_DATABASE_URL, or DB=postgres)
-	$(PY) -m shared.stack migrate$(if $(DB), --db $(DB))
+	$(PY) -m devstack migrate$(if $(DB), --db $(DB))
 
 revision: install ## new migration: make revision APP=scoring MSG="add reviews"
 	@if [ -z "$(APP)" ] || [ -z "$(MSG)" ]; then echo 'usage: make revision APP=<app> MSG="what changes"'; exit 2; fi
-	$(PY) -m shared.revision $(APP) "$(MSG)"
+	$(PY) -m devstack.revision $(APP) "$(MSG)"
 
 clean: ## delete var/ (databases, NATS store, admin password)
 	rm -rf var/

@@ -1,5 +1,5 @@
 """The PostgreSQL server of a bench run: EDF_BENCH_POSTGRES_URL when given, else a temporary
-cluster the bench makes (`shared.pgcluster`: initdb and pg_ctl, as the `postgres` OS user when
+cluster the bench makes (`devstack.pgcluster`: initdb and pg_ctl, as the `postgres` OS user when
 run as root) on a free port, stopped and deleted at the end."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from shared.pgcluster import PostgresCluster
+from devstack.pgcluster import PostgresCluster
 from tests.support.natsd import free_port
 
 # Durability settings stay at PostgreSQL's defaults (fsync, synchronous_commit, full_page_writes):

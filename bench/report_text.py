@@ -33,7 +33,7 @@ shares these cores: the stack, PostgreSQL, NATS and the load generators. Postgre
 Load client: {meta["client"]}, a separate process. Figures are medians of {meta["runs"]} runs, each
 scenario after a warm-up; the run took {meta["duration_s"] / 60:.0f} min.
 {kept}
-The stack runs as `make run` starts it (`python -m shared.stack run`: one process per app, uvicorn,
+The stack runs as `make run` starts it (`python -m devstack run`: one process per app, uvicorn,
 one worker each, a nats-server with JetStream) with a fresh database per app on that PostgreSQL.
 The yardsticks run in the same bench on the same machine: every figure is also given as a ratio to
 what the machine does with no gateway hop, no database and no events.
@@ -115,7 +115,7 @@ caught up; the scoring and monitoring processes have also served the seeded 100,
 ranking and 10,000-grant indicators by then. The stack runner is `make run`'s supervisor, not a service.
 """)
     if "startup" in scenarios:
-        parts.append("""**`make run` time to ready** (`bench/startup.py`). `python -m shared.stack run` (what `make run`
+        parts.append("""**`make run` time to ready** (`bench/startup.py`). `python -m devstack run` (what `make run`
 runs, with its defaults: SQLite files, a nats-server of its own) on free ports, timed from the start
 of the process until the gateway's and every service's `/readyz` answer 200 (polled every 50 ms).
 *New var dir*: databases created and migrated, NATS store made; *same var dir*: started again.

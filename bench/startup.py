@@ -1,4 +1,4 @@
-"""Scenario: `make run` time to ready. Starts `python -m shared.stack run` (what `make run` runs,
+"""Scenario: `make run` time to ready. Starts `python -m devstack run` (what `make run` runs,
 with its defaults: SQLite files in the var dir, a nats-server of its own) on free ports and
 times, from the moment the process is started, until the gateway's and every service's `/readyz`
 answer 200 (polled every 50 ms from here); then stops it with SIGINT (as Ctrl-C does).
@@ -56,7 +56,7 @@ def time_to_ready(var_dir: Path) -> float:
     ports = distinct_ports((*PORT_VARIABLES, "EDF_NATS_PORT"))
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "shared.stack", "run"],
+        [sys.executable, "-m", "devstack", "run"],
         cwd=REPO,
         env=_environment(var_dir, ports),
         stdout=subprocess.DEVNULL,

@@ -22,7 +22,7 @@ from chaos.stack import ADMIN_EMAIL, ChaosStack, Endpoints
 from chaos.streams import read_streams
 from chaos.verdict import Check
 from chaos.workload import Plan, Workload
-from shared.procs import say as say_as
+from devstack.procs import say as say_as
 
 
 def say(text: str) -> None:

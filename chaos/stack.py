@@ -1,6 +1,6 @@
 """The stack of the chaos run: its own PostgreSQL cluster (a database per app), its own
 `nats-server` (JetStream store in the run's folder), the four services and the gateway as
-`uvicorn` processes (built by `shared.stack`, as `make run DB=postgres` builds them) and the
+`uvicorn` processes (built by `devstack.stack`, as `make run DB=postgres` builds them) and the
 reference finance consumer (`edf finance-sim`), each process's output in `<run>/logs/`.
 
 Any one process can be SIGKILLed and started again; NATS is stopped and started on the same
@@ -19,10 +19,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from devstack.pgcluster import PostgresCluster
+from devstack.procs import Child, stop_all, tcp_open, wait_until_ready
+from devstack.stack import APPS, ROOT, build_children, common_environment, load_config
 from shared import migrate
-from shared.pgcluster import PostgresCluster
-from shared.procs import Child, stop_all, tcp_open, wait_until_ready
-from shared.stack import APPS, ROOT, build_children, common_environment, load_config
 
 # fsync off: the machine does not crash in this run, processes do (what an immediate stop
 # simulates); a killed server loses nothing the page cache holds.

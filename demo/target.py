@@ -2,7 +2,7 @@
 http://127.0.0.1:8000), its NATS (for the finance consumer), and the bootstrap admin that
 `make run` creates (its password in var/admin-password, or EDF_BOOTSTRAP_ADMIN_PASSWORD).
 
-When nothing answers on the gateway's address, `StartedStack` runs `python -m shared.stack run`
+When nothing answers on the gateway's address, `StartedStack` runs `python -m devstack run`
 (what `make run` does) in the background for as long as the demo needs it.
 """
 
@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from demo.client import LOOPBACK, DemoError
-from shared.stack import ADMIN_PASSWORD_FILE, DEFAULT_ADMIN_EMAIL, ROOT, load_config
+from devstack.stack import ADMIN_PASSWORD_FILE, DEFAULT_ADMIN_EMAIL, ROOT, load_config
 
 DEFAULT_GATEWAY = "http://127.0.0.1:8000"
 
@@ -76,7 +76,7 @@ def ready(gateway: str) -> bool:
 
 
 class StartedStack:
-    """`python -m shared.stack run` in the background, its output in var/demo-stack.log."""
+    """`python -m devstack run` in the background, its output in var/demo-stack.log."""
 
     def __init__(self, target: Target, timeout: float = 180.0) -> None:
         parts = urlsplit(target.gateway)
@@ -95,7 +95,7 @@ class StartedStack:
         self.target.var_dir.mkdir(parents=True, exist_ok=True)
         self.log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "shared.stack", "run"],
+            [sys.executable, "-m", "devstack", "run"],
             cwd=ROOT,
             env=self.env,
             stdout=self.log,

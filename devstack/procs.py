@@ -1,4 +1,4 @@
-"""Child processes of the local stack (`shared.stack`): each in its own process group, its
+"""Child processes of the local stack (`devstack.stack`): each in its own process group, its
 output prefixed with its name, stopped with SIGTERM and then SIGKILL after a timeout.
 
 Standard library and httpx only: the runner imports nothing of the apps it runs.

@@ -1,4 +1,4 @@
-"""`python -m shared.revision <app> "message"`: autogenerate a migration for one app."""
+"""`python -m devstack.revision <app> "message"`: autogenerate a migration for one app."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The local stack: `python -m shared.stack run` (what `make run` does).
+"""The local stack: `python -m devstack run` (what `make run` does).
 
 Makes `var/`, migrates every app's database, starts a JetStream-enabled `nats-server` (store in
 `var/nats/`) unless `EDF_NATS_URL` names one, then the four services and the gateway, each as a
@@ -9,7 +9,7 @@ gateway first, NATS last) and exits 0. Data stays in `var/` between runs (`make 
 The bootstrap admin's password is generated once into `var/admin-password` (mode 0600) unless
 `EDF_BOOTSTRAP_ADMIN_PASSWORD` is set; it is never printed, only where it is.
 
-`python -m shared.stack migrate` migrates the databases only. `--db postgres` (`make run DB=postgres`)
+`python -m devstack migrate` migrates the databases only. `--db postgres` (`make run DB=postgres`)
 puts every app's database on the PostgreSQL server at `EDF_POSTGRES_URL` instead of SQLite files.
 """
 
@@ -34,8 +34,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from devstack.procs import Child, http_ok, port_in_use, say, stop_all, tcp_open, wait_until_ready
 from shared import migrate
-from shared.procs import Child, http_ok, port_in_use, say, stop_all, tcp_open, wait_until_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
@@ -268,7 +268,7 @@ class _PidFile:
         if self.path.exists():
             pid = int(self.path.read_text().strip() or 0)
             cmdline = Path(f"/proc/{pid}/cmdline")
-            if pid and pid != os.getpid() and cmdline.exists() and b"shared.stack" in cmdline.read_bytes():
+            if pid and pid != os.getpid() and cmdline.exists() and b"\0-m\0devstack" in cmdline.read_bytes():
                 raise StackError(f"a stack is already running from {self.path.parent} (pid {pid})")
         self.path.write_text(f"{os.getpid()}\n")
 
@@ -349,7 +349,7 @@ def migrate_only(db: str = "sqlite") -> int:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m shared.stack", description="Run or migrate the local stack.")
+    parser = argparse.ArgumentParser(prog="python -m devstack", description="Run or migrate the local stack.")
     parser.add_argument("command", choices=["run", "migrate"])
     parser.add_argument(
         "--db",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.pgcluster import PostgresUnavailable, postgres_bin
+from devstack.pgcluster import PostgresUnavailable, postgres_bin
 from tests.support.apps import REPO
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(1200)]

@@ -14,7 +14,7 @@ import pytest
 
 from bench import report, wrk
 from bench.run import SCENARIOS
-from shared.pgcluster import PostgresUnavailable, postgres_bin
+from devstack.pgcluster import PostgresUnavailable, postgres_bin
 
 REPO = Path(__file__).resolve().parents[2]
 ANALYSIS = "## Where the time goes\n\nWritten by hand: the bench keeps it."

@@ -1,4 +1,4 @@
-"""The whole stack as processes (`python -m shared.stack run`) on free ports and a var dir of
+"""The whole stack as processes (`python -m devstack run`) on free ports and a var dir of
 its own, driven only through the gateway and NATS, as users and a finance system would."""
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def running_stack(var_dir: Path, extra_env: dict[str, str] | None = None, timeou
     }
     env.pop("EDF_NATS_URL", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "shared.stack", "run"],
+        [sys.executable, "-m", "devstack", "run"],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
