@@ -27,14 +27,14 @@ from sqlalchemy import Engine, insert
 
 from bench.env import load
 from bench.load import percentile
+from devstack.running import Stack
+from devstack.samples import call_body
 from services.disbursement.domain.split import grant_id_for, tranche_id_for
 from services.disbursement.models import Base
 from shared.app import token_config
 from shared.auth import Role, issue_token
 from shared.db import make_engine
 from shared.settings import CommonSettings
-from tests.support.samples import call_body
-from tests.support.stack import Stack
 
 TABLES = Base.metadata.tables
 CONCURRENCY = 32

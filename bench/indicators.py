@@ -24,11 +24,11 @@ from sqlalchemy import Engine
 
 from bench.load import percentile
 from bench.scoring import bulk_insert, headers
+from devstack.running import Stack
 from services.monitoring import domain
 from services.monitoring.models import Base
 from shared.auth import Role
 from shared.db import make_engine
-from tests.support.stack import Stack
 
 TABLES = Base.metadata.tables
 MILESTONES = ("agreement_signed", "assets_purchased", "jobs_filled")

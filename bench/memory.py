@@ -16,8 +16,8 @@ from sqlalchemy import text
 from bench.env import load, rss_mib, stack_processes
 from bench.quiet import wait_quiet
 from bench.submissions import create_drafts, open_call
+from devstack.running import Stack
 from shared.db import make_engine
-from tests.support.stack import Stack
 
 BATCH = 2000
 CONCURRENCY = 32

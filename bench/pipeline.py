@@ -26,7 +26,7 @@ from bench.env import REPO
 from bench.load import percentile
 from bench.quiet import wait_quiet
 from bench.submissions import admin_headers, create_drafts, open_call
-from tests.support.stack import Stack
+from devstack.running import Stack
 
 OFFICERS = 10
 PASSWORD = "bench officer password"  # noqa: S105  (synthetic users of a throwaway stack)

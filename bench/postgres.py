@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from devstack.pgcluster import PostgresCluster
-from tests.support.natsd import free_port
+from devstack.ports import free_port
 
 # Durability settings stay at PostgreSQL's defaults (fsync, synchronous_commit, full_page_writes):
 # the figures are those of a real server. Only memory and connections are sized for the bench.

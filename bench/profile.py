@@ -25,7 +25,7 @@ from bench import cpu, postgres, wrk
 from bench.env import REPO, postgres_databases, stack_processes
 from bench.quiet import wait_quiet
 from bench.submissions import CONCURRENCY, answered_2xx, created_pairs, creates_plan, open_call, submits_plan
-from tests.support.stack import Stack, running_stack
+from devstack.running import Stack, running_stack
 
 OUT = REPO / "var" / "profiles"
 SERVICES = ("gateway", "applications", "scoring", "disbursement", "monitoring")

@@ -23,7 +23,7 @@ from typing import Any
 from bench import disbursement, indicators, jetstream, memory, pipeline, postgres, report, scoring, startup, submissions
 from bench.env import REPO, machine, postgres_databases
 from bench.quiet import wait_quiet
-from tests.support.stack import running_stack
+from devstack.running import running_stack
 
 REPORT = REPO / "docs" / "benchmarks.md"
 SCENARIOS = ("submissions", "pipeline", "scoring", "disbursement", "indicators", "memory", "startup")

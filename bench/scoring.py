@@ -24,6 +24,8 @@ import httpx
 from sqlalchemy import Engine, insert
 
 from bench.load import percentile
+from devstack.running import Stack
+from devstack.samples import call_body
 from services.scoring.domain.ranking import rank_key, ranking_cursor
 from services.scoring.models import Base
 from shared.app import token_config
@@ -31,8 +33,6 @@ from shared.auth import Role, issue_token
 from shared.db import make_engine
 from shared.http import encode_cursor
 from shared.settings import CommonSettings
-from tests.support.samples import call_body
-from tests.support.stack import Stack
 
 BATCH = 5000
 TABLES = Base.metadata.tables

@@ -22,7 +22,8 @@ from typing import Any
 import httpx
 
 from bench.env import REPO
-from tests.support.stack import PORT_VARIABLES, distinct_ports
+from devstack.ports import distinct_ports
+from devstack.running import PORT_VARIABLES
 
 TIMEOUT = 120.0
 

@@ -21,12 +21,12 @@ import httpx
 from bench import cpu, wrk
 from bench.env import REPO, load, rss_mib
 from bench.quiet import wait_quiet
+from devstack.ports import free_port
+from devstack.running import ADMIN_EMAIL, ADMIN_PASSWORD, Stack
+from devstack.samples import application_body, call_body
 from shared.app import token_config
 from shared.auth import Role, issue_token
 from shared.settings import CommonSettings
-from tests.support.natsd import free_port
-from tests.support.samples import application_body, call_body
-from tests.support.stack import ADMIN_EMAIL, ADMIN_PASSWORD, Stack
 
 CONCURRENCY = 64
 CREATE_SECONDS, SUBMIT_SECONDS = 6.0, 3.0

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import sys
 import threading
 import time
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devstack.pgcluster import PostgresCluster
+from devstack.ports import free_ports
 from devstack.procs import Child, stop_all, tcp_open, wait_until_ready
 from devstack.stack import APPS, ROOT, build_children, common_environment, load_config
 from shared import migrate
@@ -31,20 +31,6 @@ SERVICES = tuple(app.name for app in APPS)  # applications, scoring, disbursemen
 FINANCE = "finance-sim"
 KILLABLE = (*SERVICES, FINANCE)
 ADMIN_EMAIL = "admin@chaos.example"
-
-
-def free_ports(count: int) -> list[int]:
-    """`count` different free ports (held open together while chosen, so they differ)."""
-    sockets = []
-    try:
-        for _ in range(count):
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            sockets.append(s)
-        return [int(s.getsockname()[1]) for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import Any
 from chaos import actors
 from chaos.actors import People, Tally
 from chaos.client import RETRIED_STATUSES, Api, UnexpectedResponse
-from tests.support.samples import application_body, call_body
+from devstack.samples import application_body, call_body
 
 OPEN = ("submitted", "eligible", "under_review", "scored")
 GRANT = Decimal("18000.00")

@@ -13,7 +13,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -27,7 +26,8 @@ import httpx
 import nats
 import pytest
 
-from tests.support.stack import distinct_ports
+from devstack.ports import distinct_ports
+from devstack.running import PORT_VARIABLES
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -36,15 +36,8 @@ VENV = Path(sys.prefix)
 READY_LINE = "is ready in"
 READY_TIMEOUT = 90.0
 STOP_TIMEOUT = 30.0
-PORT_VARIABLES = ("EDF_GATEWAY_PORT", "APPLICATIONS_PORT", "SCORING_PORT", "DISBURSEMENT_PORT", "MONITORING_PORT")
 APP_DATABASES = ("gateway", "applications", "scoring", "disbursement", "monitoring")
 PACKAGES = ("gateway", *(f"services.{app}" for app in APP_DATABASES[1:]))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def fresh_clone(destination: Path) -> Path:
