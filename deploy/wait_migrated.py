@@ -11,23 +11,18 @@ import argparse
 import sys
 import time
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-
 from shared.db import make_engine
-from shared.migrate import APPS, alembic_config, settings_of
+from shared.migrate import APPS, current_revisions, head_revisions, settings_of
 
 
 def at_head(app: str) -> bool:
     url: str = settings_of(app).database_url  # type: ignore[attr-defined]
-    heads = set(ScriptDirectory.from_config(alembic_config(app, url)).get_heads())
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
-            current = set(MigrationContext.configure(connection).get_current_heads())
+            return current_revisions(connection) == head_revisions(app)
     finally:
         engine.dispose()
-    return current == heads
 
 
 def main(argv: list[str]) -> int:

@@ -12,6 +12,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
 
 APPS = {
     "gateway": "gateway",
@@ -34,6 +37,16 @@ def alembic_config(app: str, database_url: str) -> Config:
 
 def upgrade(app: str, database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(app, database_url), revision)
+
+
+def head_revisions(app: str) -> set[str]:
+    """Where `upgrade(app, url)` takes a database: the heads of the app's alembic history."""
+    return set(ScriptDirectory.from_config(alembic_config(app, "")).get_heads())
+
+
+def current_revisions(connection: Connection) -> set[str]:
+    """The revisions a database is at (none: never migrated). Reads only, creates nothing."""
+    return set(MigrationContext.configure(connection).get_current_heads())
 
 
 def settings_of(app: str) -> object:
