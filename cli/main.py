@@ -1,5 +1,8 @@
 """`edf users create`, `edf calls list`, `edf applications show REF`; `edf audit verify`,
-`edf dlq list|replay` and `edf outbox status` (cli/audit.py, cli/ops.py)."""
+`edf dlq list|replay` and `edf outbox status` (cli/audit.py, cli/ops.py).
+
+Only `users create` migrates (the gateway's database, which it writes); the commands that read
+refuse a database that is not migrated and leave it as it is (cli/databases.py)."""
 
 from __future__ import annotations
 
@@ -9,12 +12,11 @@ import typer
 from pydantic import ValidationError
 
 from cli.audit import audit
+from cli.databases import Unavailable, open_database
 from cli.finance_sim import finance_sim
 from cli.ops import dlq, outbox
 from services.applications.handlers import applications as application_handlers
 from services.applications.handlers import calls as call_handlers
-from services.applications.models import INFRA as APPLICATIONS_INFRA
-from services.applications.settings import Settings as ApplicationsSettings
 from shared.auth import SYSTEM, Role
 from shared.db import Database, make_engine
 from shared.errors import DomainError
@@ -35,9 +37,11 @@ app.add_typer(outbox, name="outbox")
 
 
 def _applications_db() -> Database:
-    settings = ApplicationsSettings()
-    upgrade("applications", settings.database_url)
-    return Database(engine=make_engine(settings.database_url), infra=APPLICATIONS_INFRA, source="/edf/cli")
+    """The applications database, to read: refused (exit 1) unless it is migrated."""
+    try:
+        return open_database("applications")
+    except Unavailable as exc:
+        raise _fail(f"applications: {exc}") from None
 
 
 def _fail(message: str) -> typer.Exit:

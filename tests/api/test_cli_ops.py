@@ -133,6 +133,6 @@ def test_every_app_is_reported_and_a_database_that_is_not_migrated_says_so(
     monkeypatch.setenv("SCORING_DATABASE_URL", f"sqlite:///{bare}")
     code, _, err = edf_run("outbox", "status")
     assert code == 1
-    assert "scoring: cannot read its database" in err and "is it migrated?" in err
+    assert "scoring: its database is at no revision (empty or never migrated)" in err and "migrate it first" in err
     assert err.count("no database at") == 4
     assert edf_run("dlq", "list", "--service", "nope")[0] == 2
