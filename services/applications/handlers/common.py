@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from pathlib import Path
 
 from sqlmodel import Session, col, select
 
@@ -12,14 +10,6 @@ from services.applications.models import Application, Call, Document
 from services.applications.models.application_api import ApplicationOut, DocumentOut, OwnerOut, ScreeningOut
 from shared.auth import Principal
 from shared.errors import NotFound
-
-
-@dataclass(frozen=True)
-class IntakeConfig:
-    identity_key: bytes
-    documents_dir: Path
-    max_documents: int = 20
-    max_document_bytes: int = 10 * 1024 * 1024
 
 
 def visible_application(
