@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
+from shared.application_status import ApplicationStatus, next_status
 from shared.events.calls import CallOpenedV1
 from shared.money import exponent_of
 
@@ -110,45 +111,15 @@ def retained(first_paid_on: date | None, observations: Iterable[Observation], ho
     return any(o.kind == "follow_up" and o.still_employed and o.observed_on >= cutoff for o in observations)
 
 
-# Applications' status as monitoring learns it. Screening and withdrawal come on the applications
-# stream, assignment, scores and decisions on scoring's, so the two arrive in any order between
-# them: a status only moves forward. `withdrawn` wins over anything (applications accepts a
-# withdrawal only before a decision and ignores a decision after one); among decisions (a
-# waitlisted or rejected application may be decided again) the later `decided_at` wins. A grant
-# is an award.
-STATUS_RANK = {
-    "submitted": 0,
-    "eligible": 1,
-    "ineligible": 1,
-    "under_review": 2,
-    "scored": 3,
-    "awarded": 4,
-    "rejected": 4,
-    "waitlisted": 4,
-}
-DECISIONS = frozenset({"awarded", "rejected", "waitlisted"})
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
-
-
 def next_application_status(
     current: str, current_decided_at: datetime | None, incoming: str, incoming_decided_at: datetime | None = None
 ) -> tuple[str, datetime | None]:
-    """(status, decided_at) after an event that says `incoming` (with its decision time); a naive
-    time is UTC (as SQLite returns what it stored)."""
-    current_decided_at, incoming_decided_at = _utc(current_decided_at), _utc(incoming_decided_at)
-    if current == "withdrawn" or incoming == "withdrawn":
-        return "withdrawn", current_decided_at
-    if incoming in DECISIONS and current in DECISIONS:
-        later = current_decided_at is None or (
-            incoming_decided_at is not None and incoming_decided_at > current_decided_at
-        )
-        return (incoming, incoming_decided_at or current_decided_at) if later else (current, current_decided_at)
-    if STATUS_RANK[incoming] > STATUS_RANK[current]:
-        return incoming, incoming_decided_at if incoming in DECISIONS else current_decided_at
-    return current, current_decided_at
+    """(status, decided_at) of monitoring's copy of an application after an event that says
+    `incoming`: only forward (`shared.application_status`); a grant is an award."""
+    status, decided_at = next_status(
+        ApplicationStatus(current), current_decided_at, ApplicationStatus(incoming), incoming_decided_at
+    )
+    return status.value, decided_at
 
 
 # EDF sectors (the application form's list) as OECD DAC CRS purpose codes (5 digit), for IATI
