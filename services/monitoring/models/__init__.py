@@ -1,7 +1,6 @@
 """Tables and API models of the monitoring service."""
 
 from services.monitoring.models.tables import (
-    AMOUNT,
     INFRA,
     Application,
     Base,
@@ -17,7 +16,6 @@ from services.monitoring.models.tables import (
 )
 
 __all__ = [
-    "AMOUNT",
     "INFRA",
     "Application",
     "Base",

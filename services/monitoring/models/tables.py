@@ -15,9 +15,9 @@ from sqlalchemy import JSON, CheckConstraint, Column, Date, DateTime, ForeignKey
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from shared.application_status import ApplicationStatus
 from shared.db import define_infra_tables
-
-AMOUNT = (18, 4)
+from shared.tables import money_column
 
 
 class Base(SQLModel, registry=registry()):
@@ -43,17 +43,8 @@ class Call(Base, table=True):
     monitoring_schedule_days: list[int] = Field(sa_column=Column(JSON, nullable=False))
 
 
-APPLICATION_STATUSES = (
-    "submitted",
-    "eligible",
-    "ineligible",
-    "under_review",
-    "scored",
-    "awarded",
-    "rejected",
-    "waitlisted",
-    "withdrawn",
-)
+# Every status but `draft`: monitoring learns of an application when it is submitted.
+APPLICATION_STATUSES = tuple(s.value for s in ApplicationStatus if s is not ApplicationStatus.draft)
 
 
 class Application(Base, table=True):
@@ -93,7 +84,7 @@ class Grant(Base, table=True):
     id: uuid.UUID = Field(primary_key=True)
     application_id: uuid.UUID = Field(unique=True)
     call_id: uuid.UUID
-    amount: Decimal = Field(sa_column=Column(Numeric(*AMOUNT), nullable=False))
+    amount: Decimal = Field(sa_column=money_column())
     currency: str = Field(max_length=3)
     status: str = Field(max_length=10)
     created_on: date = Field(sa_column=Column(Date, nullable=False))
@@ -114,8 +105,8 @@ class GrantTranche(Base, table=True):
     grant_id: uuid.UUID = Field(sa_column=Column(Uuid, ForeignKey("grants.id"), nullable=False))
     seq: int
     milestone: str = Field(max_length=64)
-    amount: Decimal = Field(sa_column=Column(Numeric(*AMOUNT), nullable=False))
-    paid_amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(*AMOUNT)))
+    amount: Decimal = Field(sa_column=money_column())
+    paid_amount: Decimal | None = Field(default=None, sa_column=money_column(nullable=True))
     paid_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
 
 
