@@ -19,10 +19,10 @@ from sqlmodel import Session, select
 
 from services.disbursement.domain.settlement import InstructionStatus, Outcome, Verdict, alert_kind, judge
 from services.disbursement.domain.states import GrantStatus, TrancheStatus, all_paid
-from services.disbursement.handlers.common import locked, now
 from services.disbursement.models import Grant, Instruction, PaymentAlert, Settlement, Tranche
 from services.disbursement.models.api import SettlementIn, SettlementOut
 from shared.auth import Principal
+from shared.clock import now
 from shared.db import Database
 from shared.errors import Conflict, NotFound
 from shared.events.disbursement import GrantCompletedV1, TranchePaidV1
@@ -30,6 +30,7 @@ from shared.events.envelope import CloudEvent, EventData
 from shared.events.finance import PaymentFailedV1, PaymentSettledV1
 from shared.inbox import UnprocessableEvent
 from shared.money import quantize
+from shared.tables import locked
 from shared.uow import Actor, UnitOfWork
 
 TRANCHE_PAID = "edf.disbursement.tranche.paid.v1"

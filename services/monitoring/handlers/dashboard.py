@@ -14,10 +14,11 @@ from sqlalchemy import ColumnElement, func, select
 from sqlmodel import Session, col
 
 from services.monitoring import domain
-from services.monitoring.handlers.common import IN_MONITORING, today
+from services.monitoring.handlers.access import IN_MONITORING
 from services.monitoring.handlers.reports import DISPLACEMENT, SEXES
 from services.monitoring.models import Call, Grant, GrantTranche, Job, ScheduledVisit, VerifiedMilestone, Visit
 from services.monitoring.models.api import DashboardOut, DashboardVisits, MonthDisbursed, VisitCounts
+from shared.clock import today
 from shared.db import Database
 from shared.errors import NotFound
 from shared.money import exponent_of, quantize

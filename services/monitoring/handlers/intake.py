@@ -9,13 +9,13 @@ from sqlmodel import col, func, select
 
 from services.monitoring import domain
 from services.monitoring.handlers import statuses
-from services.monitoring.handlers.common import locked
 from services.monitoring.models import Application, Call, Grant, GrantTranche, ScheduledVisit
 from shared.events.applications import ApplicationSubmittedV1
 from shared.events.disbursement import GrantCompletedV1, GrantCreatedV1, TranchePaidV1
 from shared.events.envelope import CloudEvent, EventData
 from shared.inbox import NotYetApplicable
 from shared.replicas import call_copy_handlers, upsert_copy
+from shared.tables import locked
 from shared.uow import UnitOfWork
 
 call_opened, call_closed = call_copy_handlers(Call, domain.call_copy)

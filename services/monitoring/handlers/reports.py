@@ -8,7 +8,8 @@ from collections import defaultdict
 from sqlmodel import Session, col, select
 
 from services.monitoring import domain
-from services.monitoring.handlers.common import flag_out, today, visible_grant
+from services.monitoring.handlers.access import visible_grant
+from services.monitoring.handlers.outputs import flag_out
 from services.monitoring.models import (
     Application,
     Flag,
@@ -29,6 +30,7 @@ from services.monitoring.models.api import (
     VisitOut,
 )
 from shared.auth import Principal
+from shared.clock import today
 from shared.db import Database
 
 SEXES = ("female", "male")

@@ -10,7 +10,6 @@ import uuid
 from datetime import datetime
 
 from services.monitoring import domain
-from services.monitoring.handlers.common import locked
 from services.monitoring.models import Application
 from shared.events.applications import (
     ApplicationDecidedV1,
@@ -21,6 +20,7 @@ from shared.events.applications import (
 from shared.events.envelope import CloudEvent, EventData
 from shared.events.scoring import ApplicationAssignedV1
 from shared.inbox import NotYetApplicable
+from shared.tables import locked
 from shared.uow import UnitOfWork
 
 

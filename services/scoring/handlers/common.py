@@ -15,31 +15,28 @@ SQLite has a single writer, which serialises these transactions already.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 from sqlalchemy import text, update
 from sqlmodel import Session, col, select
 
 from services.scoring.domain import ranking, scores
 from services.scoring.domain.assignment import (
-    ApplicationStatus,
     AssignmentReason,
     ReviewStatus,
     Workload,
     choose_reviewers,
 )
 from services.scoring.models import Application, Call, Officer, Review
+from shared.application_status import ApplicationStatus
+from shared.clock import now
 from shared.events.applications import ApplicationScoredV1
 from shared.events.scoring import ApplicationAssignedV1
+from shared.tables import locked
 from shared.uow import UnitOfWork
 
 ASSIGNED = "edf.scoring.application.assigned.v1"
 SCORED = "edf.scoring.application.scored.v1"
 ASSIGNMENT_LOCK = 0x5C0_2164  # pg_advisory_xact_lock key of scoring's assignments
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def lock_assignments(session: Session) -> None:
@@ -49,7 +46,7 @@ def lock_assignments(session: Session) -> None:
 
 
 def locked_application(session: Session, application_id: uuid.UUID) -> Application | None:
-    return session.get(Application, application_id, with_for_update=True, populate_existing=True)
+    return locked(session, Application, application_id)
 
 
 def call_of(session: Session, application: Application) -> Call:

@@ -18,9 +18,9 @@ from services.scoring.handlers.common import (
     count_open,
     lock_assignments,
     locked_application,
-    now,
 )
 from services.scoring.models import Application, Call, Officer, Review
+from shared.clock import now
 from shared.events.applications import ApplicationScreenedV1, ApplicationSubmittedV1, ApplicationWithdrawnV1
 from shared.events.envelope import CloudEvent, EventData
 from shared.events.users import UserCreatedV1

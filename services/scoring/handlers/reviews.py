@@ -21,7 +21,6 @@ from services.scoring.handlers.common import (
     count_open,
     lock_assignments,
     locked_application,
-    now,
     settle,
 )
 from services.scoring.models import Application, Call, Review
@@ -35,6 +34,7 @@ from services.scoring.models.api import (
     ReviewStatusOut,
 )
 from shared.auth import Principal
+from shared.clock import now
 from shared.db import Database
 from shared.errors import Invalid, NotFound
 from shared.http import Page, PageParams, encode_cursor
