@@ -20,6 +20,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from gateway.deps import HttpClientDep
 from gateway.limits import Limit, api_limits
 from gateway.proxy import upstream_for
 from shared.http import REQUEST_ID
@@ -147,8 +148,8 @@ def openapi_router(merger: OpenAPIMerger) -> APIRouter:
     router = APIRouter()
 
     @router.get("/openapi.json", include_in_schema=False)
-    async def openapi(request: Request) -> JSONResponse:
-        return JSONResponse(await merger.document(request.app, request.app.state.http))
+    async def openapi(request: Request, client: HttpClientDep) -> JSONResponse:
+        return JSONResponse(await merger.document(request.app, client))
 
     @router.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
