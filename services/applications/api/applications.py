@@ -9,7 +9,7 @@ from fastapi import APIRouter
 
 from services.applications.api.deps import Applicant, DatabaseDep, IntakeDep, PageDep, SignedIn
 from services.applications.handlers import applications as handlers
-from services.applications.models.application_api import (
+from services.applications.models.api import (
     ApplicationCreate,
     ApplicationOut,
     ApplicationPatch,

@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse
 
 from services.applications.api.deps import Applicant, DatabaseDep, IntakeDep, SignedIn
 from services.applications.handlers import documents as handlers
-from services.applications.models.application_api import DocumentOut
+from services.applications.models.api import DocumentOut
 from shared.downloads import stored_file
 from shared.errors import PayloadTooLarge
 

@@ -14,7 +14,7 @@ from services.applications.domain.identity import keyed_hash, normalise_identifi
 from services.applications.handlers.access import owned_application, visible_application
 from services.applications.handlers.outputs import application_out
 from services.applications.models import Application, Call, CallCounter
-from services.applications.models.application_api import (
+from services.applications.models.api import (
     ApplicationCreate,
     ApplicationOut,
     ApplicationPatch,

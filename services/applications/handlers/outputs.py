@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from services.applications.models import Application, Call, Document
-from services.applications.models.application_api import ApplicationOut, DocumentOut, OwnerOut, ScreeningOut
+from services.applications.models.api import ApplicationOut, DocumentOut, OwnerOut, ScreeningOut
 
 
 def application_out(session: Session, application: Application, *, new: bool = False) -> ApplicationOut:

@@ -9,7 +9,8 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from services.monitoring.api.deps import DatabaseDep, PublisherDep, Staff
-from services.monitoring.handlers import exports, exports_360, exports_iati, indicators
+from services.monitoring.handlers import indicators
+from services.monitoring.handlers.exports import csv_hxl, giving360, iati
 from services.monitoring.models.api import IndicatorsOut
 from shared.downloads import attachment
 
@@ -33,7 +34,7 @@ def call_indicators(call_id: uuid.UUID, db: DatabaseDep, _: Staff) -> Indicators
 )
 def call_export_csv(call_id: uuid.UUID, db: DatabaseDep, _: Staff) -> Response:
     """One row per grant of the call; the second row holds the HXL hashtags."""
-    filename, document = exports.call_csv(db, call_id)
+    filename, document = csv_hxl.call_csv(db, call_id)
     return attachment(document, "text/csv; charset=utf-8", filename)
 
 
@@ -47,7 +48,7 @@ def call_export_csv(call_id: uuid.UUID, db: DatabaseDep, _: Staff) -> Response:
 )
 def call_export_iati(call_id: uuid.UUID, db: DatabaseDep, _: Staff, by: PublisherDep) -> Response:
     """One IATI activity per grant: commitment, disbursements, sector and governorate; grantees by reference."""
-    filename, document = exports_iati.call_iati(db, call_id, by)
+    filename, document = iati.call_iati(db, call_id, by)
     return attachment(document, "application/xml", filename)
 
 
@@ -61,5 +62,5 @@ def call_export_iati(call_id: uuid.UUID, db: DatabaseDep, _: Staff, by: Publishe
 )
 def call_export_360giving(call_id: uuid.UUID, db: DatabaseDep, _: Staff, by: PublisherDep) -> Response:
     """One 360Giving grant per grant of the call; recipients by application reference, not by name."""
-    filename, document = exports_360.call_360giving(db, call_id, by)
+    filename, document = giving360.call_360giving(db, call_id, by)
     return attachment(document, "application/json", filename)

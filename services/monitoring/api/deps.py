@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from services.monitoring.handlers.export_rows import Publisher
+from services.monitoring.handlers.exports.rows import Publisher
 from services.monitoring.settings import Settings
 from shared.auth import STAFF, Principal, Role, require_roles
 from shared.deps import DatabaseDep, SignedIn, settings_getter

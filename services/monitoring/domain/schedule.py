@@ -1,4 +1,4 @@
-"""Pure rules of monitoring: no web framework, session or NATS.
+"""Visit schedules, job retention and locations: pure rules (no web framework, session or NATS).
 
 Rules chosen here (the call carries the parameters, the rules are the fund's):
 - verification visits: one per tranche, due `VERIFICATION_INTERVAL_DAYS × seq` days after the
@@ -16,33 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any
-
-from shared.application_status import ApplicationStatus, next_status
-from shared.events.calls import CallOpenedV1
-from shared.money import exponent_of
 
 VERIFICATION_INTERVAL_DAYS = 30
 RETENTION_DAYS = {"6m": 182, "12m": 365}
 LAT_RANGE = (Decimal("29.0"), Decimal("37.4"))
 LON_RANGE = (Decimal("38.7"), Decimal("48.8"))
 LOCATION_PLACES = Decimal("0.001")
-
-
-def call_copy(call: CallOpenedV1) -> dict[str, Any]:
-    """The parts of a call that visit schedules, indicators and exports depend on."""
-    return {
-        "code": call.code,
-        "status": "open",
-        "currency": call.currency,
-        "currency_exponent": exponent_of(call.currency, call.currency_exponent),
-        "title": call.title.model_dump(mode="json"),
-        "governorates": list(call.eligibility.governorates or []),
-        "tranche_milestones": [step.milestone for step in call.tranche_plan],
-        "monitoring_schedule_days": list(call.monitoring_schedule_days),
-    }
 
 
 def verification_due(created_on: date, seq: int) -> date:
@@ -109,34 +90,3 @@ def retained(first_paid_on: date | None, observations: Iterable[Observation], ho
         return False
     cutoff = retention_cutoff(first_paid_on, horizon)
     return any(o.kind == "follow_up" and o.still_employed and o.observed_on >= cutoff for o in observations)
-
-
-def next_application_status(
-    current: str, current_decided_at: datetime | None, incoming: str, incoming_decided_at: datetime | None = None
-) -> tuple[str, datetime | None]:
-    """(status, decided_at) of monitoring's copy of an application after an event that says
-    `incoming`: only forward (`shared.application_status`); a grant is an award."""
-    status, decided_at = next_status(
-        ApplicationStatus(current), current_decided_at, ApplicationStatus(incoming), incoming_decided_at
-    )
-    return status.value, decided_at
-
-
-# EDF sectors (the application form's list) as OECD DAC CRS purpose codes (5 digit), for IATI
-# and 360Giving. A sector with a purpose code of its own gets it; trade, services, transport and
-# anything else gets 16020 "Employment creation", the purpose of every EDF grant.
-DAC_SECTORS: dict[str, tuple[str, str]] = {
-    "agriculture": ("31120", "Agricultural development"),
-    "food_processing": ("32161", "Agro-industries"),
-    "manufacturing": ("32130", "Small and medium-sized enterprises (SME) development"),
-    "construction": ("32130", "Small and medium-sized enterprises (SME) development"),
-    "handicrafts": ("32140", "Cottage industries and handicraft"),
-    "technology": ("22040", "Information and communication technology (ICT)"),
-    "tourism": ("33210", "Tourism policy and administrative management"),
-}
-DAC_DEFAULT = ("16020", "Employment creation")
-
-
-def dac_sector(sector: str | None) -> tuple[str, str]:
-    """(purpose code, its name) of an EDF sector."""
-    return DAC_SECTORS.get(sector or "", DAC_DEFAULT)

@@ -8,7 +8,7 @@ import uuid
 
 from sqlmodel import Session, col, select
 
-from services.monitoring import domain
+from services.monitoring.domain import schedule
 from services.monitoring.handlers.access import grant_for_update
 from services.monitoring.handlers.outputs import flag_out
 from services.monitoring.models import Flag, GrantTranche, Job, JobObservation, VerifiedMilestone, Visit
@@ -59,8 +59,8 @@ def record_visit(db: Database, principal: Principal, grant_id: uuid.UUID, body: 
             visited_on=body.visited_on,
             kind=body.kind,
             findings=body.findings,
-            lat=domain.rounded(location.lat) if location else None,
-            lon=domain.rounded(location.lon) if location else None,
+            lat=schedule.rounded(location.lat) if location else None,
+            lon=schedule.rounded(location.lon) if location else None,
             recorded_by=principal.id,
             recorded_at=moment,
         )

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from services.scoring.domain.decisions import CallTerms, Decision, Refused, decide
-from services.scoring.handlers.common import locked_application
+from services.scoring.handlers.assignment import locked_application
 from services.scoring.models import Call, DecisionRecord
 from services.scoring.models.api import AcceptedOut, DecisionIn, DecisionsIn, DecisionsOut, RefusedOut
 from shared.application_status import ApplicationStatus

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from services.scoring.domain import calls as call_rules
 from services.scoring.domain.anonymised import reviewer_view
 from services.scoring.domain.assignment import DECIDED, ApplicationStatus, AssignmentReason, ReviewStatus
-from services.scoring.handlers.common import (
+from services.scoring.handlers.assignment import (
     assign_reviewers,
     count_open,
     lock_assignments,
