@@ -161,9 +161,9 @@ def test_use_cases_and_models_import_no_web_framework(name: str) -> None:
         for path in python_files(service_dir(name) / folder):
             web = {m for m in imported_modules(tree(path)) if m.split(".")[0] in WEB}
             assert not web, f"{path.relative_to(ROOT)} imports {web}: the web edge is api/"
-    for path in ("consumers.py", "settings.py"):
-        web = {m for m in imported_modules(tree(service_dir(name) / path)) if m.split(".")[0] in WEB}
-        assert not web, f"services/{name}/{path} imports {web}"
+    for module in ("consumers.py", "settings.py"):
+        web = {m for m in imported_modules(tree(service_dir(name) / module)) if m.split(".")[0] in WEB}
+        assert not web, f"services/{name}/{module} imports {web}"
 
 
 @pytest.mark.parametrize("name", SERVICES)
@@ -203,3 +203,13 @@ def test_the_shape_is_written_down() -> None:
 def test_every_service_is_checked() -> None:
     found = {p.name for p in (ROOT / "services").iterdir() if p.is_dir() and (p / "main.py").exists()}
     assert found == set(SERVICES)
+
+
+def test_the_applications_status_filter_is_the_shared_status_list() -> None:
+    """The query parameter spells the statuses out (its OpenAPI enum); they are the shared list."""
+    from typing import get_args
+
+    from services.applications.api.applications import StatusFilter
+    from shared.application_status import ApplicationStatus
+
+    assert list(get_args(StatusFilter)) == [s.value for s in ApplicationStatus]
