@@ -42,12 +42,13 @@ demo: install ## a realistic call end to end on the stack of `make run` (started
 test: install ## run every test (tests/); PYTEST_ARGS="-k ..." to narrow
 	$(PY) -m pytest -p no:cacheprovider --durations=25 $(PYTEST_ARGS)
 
-check: install ## ruff (lint and format), mypy, the import contracts and the deployment files (compose, Kubernetes)
+check: install ## ruff (lint and format), mypy, the import contracts, the service shape and the deployment files (compose, Kubernetes)
 	@status=0; \
 	echo "== ruff"; $(BIN)/ruff check $(SRC) tests || status=1; \
 	echo "== ruff format"; $(BIN)/ruff format --check $(SRC) tests || status=1; \
 	echo "== mypy"; $(BIN)/mypy $(SRC) || status=1; \
 	echo "== import contracts"; $(BIN)/lint-imports --no-cache || status=1; \
+	echo "== service shape"; $(PY) -m pytest -q -p no:cacheprovider tests/contract/test_service_shape.py || status=1; \
 	echo "== deployment files"; $(PY) deploy/validate.py || status=1; \
 	exit $$status
 

@@ -1,1 +1,1 @@
-"""`make bench`: scenarios measured against DESIGN.md's targets, with yardsticks."""
+"""`make bench`: scenarios measured against the project's targets (docs/benchmarks.md), with yardsticks."""

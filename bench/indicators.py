@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 from bench.load import percentile
 from bench.scoring import bulk_insert, headers
 from devstack.running import Stack
-from services.monitoring import domain
+from services.monitoring.domain import schedule
 from services.monitoring.models import Base
 from shared.auth import Role
 from shared.db import make_engine
@@ -65,8 +65,8 @@ def _grant(call_id: uuid.UUID, n: int, rng: random.Random, rows: dict[str, list[
             "status": "completed" if n % 5 == 0 else "active",
             "created_on": created,
             "first_paid_on": paid_on,
-            "retention_6m_on": domain.retention_cutoff(paid_on, "6m"),
-            "retention_12m_on": domain.retention_cutoff(paid_on, "12m"),
+            "retention_6m_on": schedule.retention_cutoff(paid_on, "6m"),
+            "retention_12m_on": schedule.retention_cutoff(paid_on, "12m"),
         }
     )
     for seq, (milestone, share) in enumerate(zip(MILESTONES, SPLIT, strict=True), start=1):

@@ -297,7 +297,7 @@ def rows(s: dict[str, Any]) -> list[Row]:
 
 def table(all_rows: list[Row]) -> str:
     lines = [
-        "| figure | size | result (medians of the runs) | target (DESIGN.md §6) | | ratio to the yardstick |",
+        "| figure | size | result (medians of the runs) | target | | ratio to the yardstick |",
         "|---|---|---|---|---|---|",
     ]
     for r in all_rows:

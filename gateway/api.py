@@ -4,27 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 
 from gateway import domain, handlers
-from gateway.limits import RateLimiter
+from gateway.deps import Admin, DatabaseDep, LoginLimiterDep, SignedIn, TokenConfigDep
 from gateway.models import RegisteredOut, RegisterIn, TokenOut, User, UserCreateIn, UserOut
-from shared.auth import Principal, Role, TokenConfig, current_principal, issue_token, require_roles
-from shared.db import Database
+from shared.auth import Role, issue_token
 from shared.openapi_responses import problem_responses
 from shared.uow import Actor
 
 router = APIRouter(prefix="/api/v1")
-Admin = Annotated[Principal, Depends(require_roles(Role.admin))]
-SignedIn = Annotated[Principal, Depends(current_principal)]
-
-
-def database(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
-Db = Annotated[Database, Depends(database)]
 
 
 def user_out(user: User) -> UserOut:
@@ -32,7 +21,7 @@ def user_out(user: User) -> UserOut:
 
 
 @router.post("/auth/register", status_code=201, response_model=RegisteredOut, tags=["auth"])
-def register(body: RegisterIn, db: Db) -> RegisteredOut:
+def register(body: RegisterIn, db: DatabaseDep) -> RegisteredOut:
     user = handlers.register(db, body)
     return RegisteredOut(id=user.id, email=user.email, role=Role.applicant)
 
@@ -40,13 +29,14 @@ def register(body: RegisterIn, db: Db) -> RegisteredOut:
 @router.post("/auth/token", response_model=TokenOut, tags=["auth"], responses=problem_responses(401, 429))
 def token(
     request: Request,
-    db: Db,
+    db: DatabaseDep,
+    limiter: LoginLimiterDep,
+    config: TokenConfigDep,
     username: Annotated[str, Form(min_length=1, max_length=domain.EMAIL_MAX, description="The email address")],
     password: Annotated[str, Form(min_length=1, max_length=domain.PASSWORD_MAX)],
     grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
 ) -> TokenOut:
     """Signs in with the OAuth2 password form; rate-limited per client address and email."""
-    limiter: RateLimiter = request.app.state.login_limiter
     client = request.client.host if request.client is not None else "-"
     retry_after = limiter.hit(f"{client} {username.strip().lower()}")
     if retry_after is not None:
@@ -54,16 +44,15 @@ def token(
             429, "Too many sign-in attempts; try again later.", headers={"Retry-After": str(retry_after)}
         )
     user = handlers.authenticate(db, username, password)
-    config: TokenConfig = request.app.state.token_config
     access_token = issue_token(config, user.id, user.email, domain.parse_role(user.role))
     return TokenOut(access_token=access_token, expires_in=int(config.ttl.total_seconds()))
 
 
 @router.get("/auth/me", response_model=UserOut, tags=["auth"])
-def me(db: Db, principal: SignedIn) -> UserOut:
+def me(db: DatabaseDep, principal: SignedIn) -> UserOut:
     return user_out(handlers.get_me(db, principal))
 
 
 @router.post("/users", status_code=201, response_model=UserOut, tags=["users"])
-def create_user(body: UserCreateIn, db: Db, admin: Admin) -> UserOut:
+def create_user(body: UserCreateIn, db: DatabaseDep, admin: Admin) -> UserOut:
     return user_out(handlers.create_user(db, Actor.of(admin), body))

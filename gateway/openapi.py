@@ -20,6 +20,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from gateway.deps import HttpClientDep
 from gateway.limits import Limit, api_limits
 from gateway.proxy import upstream_for
 from shared.http import REQUEST_ID
@@ -53,10 +54,7 @@ class OpenAPIMerger:
                 return self._cached[1]
             names = list(self.upstreams)
             fetched = await asyncio.gather(*(self._fetch(client, name) for name in names))
-            # Every operation's problem answers declared, the gateway's own and those of a service
-            # whose document lacks them (`shared.openapi_responses`), and the gateway's rate limits.
-            merged = declare_problems(merge(_own(app), dict(zip(names, fetched, strict=True))))
-            declare_rate_limits(merged, api_limits(app.state.settings))
+            merged = merged_document(app, dict(zip(names, fetched, strict=True)))
             ttl = self.cache_seconds if not merged["info"]["x-unavailable"] else RETRY_UNAVAILABLE_SECONDS
             self._cached = (time.monotonic() + min(ttl, self.cache_seconds), merged)
             return merged
@@ -71,6 +69,15 @@ class OpenAPIMerger:
             log.warning("upstream OpenAPI unavailable", extra={"upstream": name, "error": type(exc).__name__})
             return None
         return document if isinstance(document, dict) else None
+
+
+def merged_document(app: FastAPI, upstream_docs: dict[str, Document | None]) -> Document:
+    """The gateway's own routes and the services' routed ones, every operation's problem answers
+    declared, the gateway's own and those of a service whose document lacks them
+    (`shared.openapi_responses`), and the gateway's rate limits."""
+    merged = declare_problems(merge(_own(app), upstream_docs))
+    declare_rate_limits(merged, api_limits(app.state.settings))
+    return merged
 
 
 def declare_rate_limits(doc: Document, limits: list[Limit]) -> None:
@@ -147,8 +154,8 @@ def openapi_router(merger: OpenAPIMerger) -> APIRouter:
     router = APIRouter()
 
     @router.get("/openapi.json", include_in_schema=False)
-    async def openapi(request: Request) -> JSONResponse:
-        return JSONResponse(await merger.document(request.app, request.app.state.http))
+    async def openapi(request: Request, client: HttpClientDep) -> JSONResponse:
+        return JSONResponse(await merger.document(request.app, client))
 
     @router.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:

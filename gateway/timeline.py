@@ -7,14 +7,15 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
 import httpx
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from shared.auth import SYSTEM, Principal, TokenConfig, current_principal, issue_token
+from gateway.deps import HttpClientDep, SettingsDep, SignedIn, TokenConfigDep
+from shared.auth import SYSTEM, TokenConfig, issue_token
 from shared.problems import problem
 
 router = APIRouter(prefix="/api/v1/applications", tags=["applications"])
@@ -30,10 +31,14 @@ class TimelineItem(BaseModel):
 
 @router.get("/{application_id}/timeline", response_model=list[TimelineItem])
 async def application_timeline(
-    application_id: uuid.UUID, request: Request, _: Annotated[Principal, Depends(current_principal)]
+    application_id: uuid.UUID,
+    request: Request,
+    _: SignedIn,
+    client: HttpClientDep,
+    settings: SettingsDep,
+    tokens: TokenConfigDep,
 ) -> JSONResponse:
-    client: httpx.AsyncClient = request.app.state.http
-    upstreams: dict[str, str] = request.app.state.settings.upstreams()
+    upstreams = settings.upstreams()
     try:
         visible = await client.get(
             f"{upstreams['applications']}/api/v1/applications/{application_id}",
@@ -43,7 +48,7 @@ async def application_timeline(
         return problem(502, "the applications service is unavailable")
     if visible.status_code != 200:
         return problem(visible.status_code, "no such application" if visible.status_code == 404 else "refused")
-    system = {"Authorization": f"Bearer {_system_token(request.app.state.token_config)}"}
+    system = {"Authorization": f"Bearer {_system_token(tokens)}"}
     parts = await asyncio.gather(
         *(
             _part(client, f"{base}/internal/timeline/applications/{application_id}", system)

@@ -7,9 +7,8 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import JSONResponse
 
 from shared.auth import TokenConfig
@@ -24,14 +23,6 @@ from shared.problems import install_error_handlers, problem
 from shared.relay import OutboxRelay
 from shared.settings import CommonSettings, ServiceSettings
 from shared.timeline import EntityFinder, application_itself, timeline_router
-
-
-def database(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
-Db = Annotated[Database, Depends(database)]
 
 
 def token_config(settings: CommonSettings) -> TokenConfig:
@@ -113,6 +104,7 @@ def create_service_app(
 
     app = FastAPI(title=title, version="1.0.0", lifespan=lifespan, dependencies=[Depends(refuse_unexpected_body)])
     app.state.runtime = runtime
+    app.state.settings = settings  # routes get them typed through their api/deps.py
     app.state.db = db
     app.state.token_config = token_config(settings)
     app.add_middleware(RequestContextMiddleware)

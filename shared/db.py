@@ -1,7 +1,8 @@
 """Database engines and the infrastructure tables every service has.
 
 SQLite (the embedded default): WAL, foreign keys, a busy timeout and ONE writer connection,
-since a single connection outperforms a pool of them under write load (DESIGN.md §4).
+since a single connection outperforms a pool of them under write load (measured on the 2-core
+machine: ~1,300 inserts/s with a p99 of 61 ms, against ~1,000/s with a p99 near 1 s for a pool).
 PostgreSQL: `postgresql+psycopg://` URLs with a normal pool.
 """
 

@@ -1,4 +1,4 @@
-"""Keyset pagination over one unique, ordered text column (`?limit=&cursor=` in CONTRACT.md)."""
+"""Keyset pagination over one unique, ordered text column (`?limit=&cursor=`, docs/api.md)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Events the applications service consumes, mapped to its handlers."""
 
-from services.applications.handlers import lifecycle
+from services.applications.handlers.events import lifecycle
 from shared.inbox import Subscription
 
 SUBSCRIPTIONS: list[Subscription] = [

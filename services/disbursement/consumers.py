@@ -5,7 +5,7 @@ One durable consumer per source stream (`disbursement--EDF_APPLICATIONS`, `--EDF
 (scoring) may arrive before its application (applications): it is retried until that is here.
 """
 
-from services.disbursement.handlers import intake, settlement
+from services.disbursement.handlers.events import intake, payments
 from shared.inbox import Subscription
 
 SUBSCRIPTIONS: list[Subscription] = [
@@ -16,6 +16,6 @@ SUBSCRIPTIONS: list[Subscription] = [
     Subscription("edf.monitoring.milestone.verified.v1", intake.milestone_verified),
     Subscription("edf.monitoring.grant.flagged.v1", intake.grant_flagged),
     Subscription("edf.monitoring.flag.resolved.v1", intake.flag_resolved),
-    Subscription("edf.finance.payment.settled.v1", settlement.payment_settled),
-    Subscription("edf.finance.payment.failed.v1", settlement.payment_failed),
+    Subscription("edf.finance.payment.settled.v1", payments.payment_settled),
+    Subscription("edf.finance.payment.failed.v1", payments.payment_failed),
 ]

@@ -2,6 +2,7 @@ from pydantic import field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 from schwifty import BIC, IBAN
 
+from services.disbursement.domain.pain001 import Debtor
 from shared.settings import ServiceSettings
 
 # The fund's own account, the debtor of pain.001 files. Development values only (the IBAN is
@@ -34,3 +35,6 @@ class Settings(ServiceSettings):
         if self.env == "production" and self.debtor_iban == DEV_DEBTOR_IBAN:
             raise ValueError("DISBURSEMENT_DEBTOR_NAME, _IBAN and _BIC must name the fund's account in production")
         return self
+
+    def debtor(self) -> Debtor:
+        return Debtor(name=self.debtor_name, iban=self.debtor_iban, bic=self.debtor_bic)

@@ -5,7 +5,7 @@ the grant is here. A grant needs no application to be monitored (read views join
 An application's status comes from two streams (applications, scoring) and only moves forward.
 """
 
-from services.monitoring.handlers import intake, statuses
+from services.monitoring.handlers.events import intake, statuses
 from shared.inbox import Subscription
 
 SUBSCRIPTIONS: list[Subscription] = [

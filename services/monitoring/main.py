@@ -1,6 +1,6 @@
 from fastapi import FastAPI
 
-from services.monitoring.api import dashboard, routers
+from services.monitoring.api import routers
 from services.monitoring.consumers import SUBSCRIPTIONS
 from services.monitoring.models import INFRA
 from services.monitoring.settings import Settings
@@ -11,7 +11,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         settings=settings or Settings(),
         infra=INFRA,
-        routers=[*routers, dashboard.router],
+        routers=routers,
         subscriptions=SUBSCRIPTIONS,
         title="EDF Grants — monitoring",
     )

@@ -5,7 +5,7 @@ stream order: a call is opened before its applications are submitted, an applica
 submitted before it is screened or withdrawn. Officers come from the gateway's stream.
 """
 
-from services.scoring.handlers import intake
+from services.scoring.handlers.events import intake
 from shared.inbox import Subscription
 
 SUBSCRIPTIONS: list[Subscription] = [

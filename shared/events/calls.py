@@ -1,4 +1,4 @@
-"""The call (a funding round) as CONTRACT.md gives it, and the call events."""
+"""The call (a funding round) as docs/api.md gives it, and the call events (docs/events.md)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Disbursement's events: grants, tranches and payment instructions.
 
 Money is a decimal string with `currency` beside it. Only `payment.instructed` carries the
-payee's name and account, because a bank needs them to pay (DESIGN.md §3); no other event
+payee's name and account, because a bank needs them to pay; no other event
 carries names or phones.
 """
 

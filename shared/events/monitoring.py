@@ -1,4 +1,4 @@
-"""Monitoring's events that other services consume, exactly as CONTRACT.md names their fields.
+"""Monitoring's events that other services consume, exactly as docs/events.md names their fields.
 
 Disbursement gates tranches on `milestone.verified` and holds payments on `grant.flagged`
 (with `hold_payments`) until `flag.resolved`. Ids only: no names, findings or locations.

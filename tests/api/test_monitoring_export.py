@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from services.monitoring.handlers.exports import COLUMNS
+from services.monitoring.handlers.exports.csv_hxl import COLUMNS
 from shared.auth import Role
 from tests.support.apps import bearer
 from tests.support.monitoring import (

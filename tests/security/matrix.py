@@ -1,5 +1,5 @@
 """Who may call what: the expected answer for every route of the merged OpenAPI document, for
-every principal, on their own and on someone else's objects. CONTRACT.md is the source.
+every principal, on their own and on someone else's objects. docs/api.md lists the routes.
 
 A row is `R(method, path, cells)`, `cells` eight answers in the order of `COLUMNS`:
 

@@ -29,7 +29,7 @@ from gateway.domain import check_password
 from gateway.models import RegisterIn, UserCreateIn
 from services.applications.domain.intake import submission_problems
 from services.applications.domain.screening import Matches, screen
-from services.applications.models.application_api import ApplicationCreate
+from services.applications.models.api import ApplicationCreate
 from services.disbursement.domain.payee import normalise_payee
 from services.disbursement.models.api import PayeeIn
 from services.monitoring.models.api import VisitIn

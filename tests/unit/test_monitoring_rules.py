@@ -8,15 +8,16 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.monitoring import domain
-from services.monitoring.domain import Observation, Slot
+from services.monitoring.domain import applications as application_rules
+from services.monitoring.domain import schedule, sectors
+from services.monitoring.domain.schedule import Observation, Slot
 
 DAY = date(2026, 3, 1)
 dates = st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 1, 1))
 
 
 def test_verification_visits_are_due_every_30_days_per_tranche() -> None:
-    assert [domain.verification_due(DAY, seq) for seq in (1, 2, 3)] == [
+    assert [schedule.verification_due(DAY, seq) for seq in (1, 2, 3)] == [
         date(2026, 3, 31),
         date(2026, 4, 30),
         date(2026, 5, 30),
@@ -24,7 +25,7 @@ def test_verification_visits_are_due_every_30_days_per_tranche() -> None:
 
 
 def test_follow_ups_are_due_after_the_last_payment_once_each_in_order() -> None:
-    assert domain.follow_ups_due(DAY, [365, 90, 180, 90]) == [
+    assert schedule.follow_ups_due(DAY, [365, 90, 180, 90]) == [
         DAY + timedelta(days=90),
         DAY + timedelta(days=180),
         DAY + timedelta(days=365),
@@ -40,7 +41,7 @@ def test_statuses_done_overdue_and_scheduled() -> None:
         Slot("follow_up", 2, date(2026, 2, 20)),
         Slot("follow_up", 3, date(2026, 3, 1)),
     ]
-    assert domain.schedule_statuses(slots, today=DAY, verified={"assets_purchased"}, follow_up_visits=1) == [
+    assert schedule.schedule_statuses(slots, today=DAY, verified={"assets_purchased"}, follow_up_visits=1) == [
         "overdue",
         "done",
         "scheduled",
@@ -61,15 +62,15 @@ def test_retention_needs_a_follow_up_on_or_after_the_cutoff_seeing_the_job(
 ) -> None:
     seen = [Observation(first + timedelta(days=offset), employed, kind)]
     for horizon, days in (("6m", 182), ("12m", 365)):
-        assert domain.retained(first, seen, horizon) is (kind == "follow_up" and employed and offset >= days)
-    assert domain.retained(None, seen, "6m") is False
+        assert schedule.retained(first, seen, horizon) is (kind == "follow_up" and employed and offset >= days)
+    assert schedule.retained(None, seen, "6m") is False
 
 
 @given(first=dates, observations=st.lists(st.tuples(st.integers(0, 800), st.booleans()), max_size=6))
 def test_retained_at_12_months_implies_retained_at_6(first: date, observations: list[tuple[int, bool]]) -> None:
     seen = [Observation(first + timedelta(days=d), e) for d, e in observations]
-    if domain.retained(first, seen, "12m"):
-        assert domain.retained(first, seen, "6m")
+    if schedule.retained(first, seen, "12m"):
+        assert schedule.retained(first, seen, "6m")
 
 
 @given(
@@ -77,15 +78,15 @@ def test_retained_at_12_months_implies_retained_at_6(first: date, observations: 
     lon=st.decimals(min_value=Decimal("38.7"), max_value=Decimal("48.8"), places=6),
 )
 def test_locations_in_iraq_are_kept_to_about_100_m(lat: Decimal, lon: Decimal) -> None:
-    assert domain.in_iraq(lat, lon)
+    assert schedule.in_iraq(lat, lon)
     for value in (lat, lon):
-        kept = domain.rounded(value)
+        kept = schedule.rounded(value)
         assert kept.as_tuple().exponent == -3 and abs(kept - value) <= Decimal("0.0005")
 
 
 def test_outside_iraq() -> None:
-    assert not domain.in_iraq(Decimal("33.3"), Decimal("50.0"))
-    assert not domain.in_iraq(Decimal("28.99"), Decimal("44"))
+    assert not schedule.in_iraq(Decimal("33.3"), Decimal("50.0"))
+    assert not schedule.in_iraq(Decimal("28.99"), Decimal("44"))
 
 
 # An application's status from events of two streams, in any order between them.
@@ -95,7 +96,7 @@ T0 = datetime(2026, 5, 1, 9, tzinfo=UTC)
 def replay(events: list[tuple[str, datetime | None]]) -> str:
     status, decided_at = "submitted", None
     for incoming, at in events:
-        status, decided_at = domain.next_application_status(status, decided_at, incoming, at)
+        status, decided_at = application_rules.next_application_status(status, decided_at, incoming, at)
     return status
 
 
@@ -119,7 +120,10 @@ def test_among_decisions_the_later_one_wins() -> None:
     assert replay([("awarded", later), ("waitlisted", T0)]) == "awarded"
     assert replay([("rejected", later), ("waitlisted", T0), ("scored", None)]) == "rejected"
     # a naive time (as SQLite returns what it stored) is UTC
-    assert domain.next_application_status("waitlisted", T0.replace(tzinfo=None), "awarded", later) == ("awarded", later)
+    assert application_rules.next_application_status("waitlisted", T0.replace(tzinfo=None), "awarded", later) == (
+        "awarded",
+        later,
+    )
 
 
 PATH = [
@@ -140,7 +144,7 @@ def test_any_delivery_order_ends_where_the_in_order_delivery_ends(order: list[in
 
 
 def test_edf_sectors_map_to_dac_purpose_codes() -> None:
-    assert domain.dac_sector("agriculture") == ("31120", "Agricultural development")
-    assert domain.dac_sector("handicrafts")[0] == "32140"
-    assert domain.dac_sector("trade") == domain.dac_sector(None) == ("16020", "Employment creation")
-    assert all(len(code) == 5 and code.isdigit() for code, _ in domain.DAC_SECTORS.values())
+    assert sectors.dac_sector("agriculture") == ("31120", "Agricultural development")
+    assert sectors.dac_sector("handicrafts")[0] == "32140"
+    assert sectors.dac_sector("trade") == sectors.dac_sector(None) == ("16020", "Employment creation")
+    assert all(len(code) == 5 and code.isdigit() for code, _ in sectors.DAC_SECTORS.values())

@@ -4,30 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
+from shared.application_status import DECIDED, ApplicationStatus
+from shared.application_status import moves_forward as moves_forward  # the handlers' forward-only rule
 from shared.errors import Conflict
 from shared.events.calls import CallSpec
 from shared.money import exponent_of, fits_exponent
 
 Sections = dict[str, dict[str, Any]]
-
-
-class Status(StrEnum):
-    draft = "draft"
-    submitted = "submitted"
-    eligible = "eligible"
-    ineligible = "ineligible"
-    under_review = "under_review"
-    scored = "scored"
-    awarded = "awarded"
-    rejected = "rejected"
-    waitlisted = "waitlisted"
-    withdrawn = "withdrawn"
-
-
-DECIDED = frozenset({Status.awarded, Status.rejected, Status.waitlisted})
+Status = ApplicationStatus  # an application's status, as the intake rules name it
 REQUIRED: dict[str, tuple[str, ...]] = {
     "business": ("name", "sector", "governorate", "district", "founded_year", "employees_female", "employees_male"),
     "owner": ("full_name", "phone", "sex", "birth_year", "displacement_status"),
@@ -41,40 +27,6 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     ),
     "consent": ("text_version",),
 }
-
-
-# How far along an application is: scoring's events (on another stream, retried, or handled by
-# another replica) can arrive out of order, and a late one must not move it back.
-PROGRESS: dict[Status, int] = {
-    Status.draft: 0,
-    Status.submitted: 1,
-    Status.eligible: 2,
-    Status.ineligible: 2,
-    Status.under_review: 3,
-    Status.scored: 4,
-    Status.awarded: 5,
-    Status.rejected: 5,
-    Status.waitlisted: 5,
-    Status.withdrawn: 6,
-}
-
-
-def moves_forward(
-    current: Status, current_decided_at: datetime | None, incoming: Status, incoming_decided_at: datetime | None = None
-) -> bool:
-    """Whether an event saying `incoming` applies to an application that is `current`. A
-    withdrawal is final; a decision replaces an earlier decision only (a waitlisted application
-    may be awarded later); a score replaces a score (a third reviewer after a divergence);
-    otherwise only a later stage applies: a `scored` arriving after the decision changes nothing."""
-    if current is Status.withdrawn:
-        return False
-    if current in DECIDED and incoming in DECIDED:
-        if current_decided_at is None:
-            return True
-        return incoming_decided_at is not None and incoming_decided_at > current_decided_at
-    if current is Status.scored and incoming is Status.scored:
-        return True
-    return PROGRESS[incoming] > PROGRESS[current]
 
 
 def merge(current: Sections, patch: Sections) -> Sections:

@@ -11,15 +11,17 @@ from sqlmodel import Session, col, select
 
 from services.applications.domain import intake
 from services.applications.domain.identity import keyed_hash, normalise_identifier
-from services.applications.handlers.common import IntakeConfig, application_out, owned_application, visible_application
+from services.applications.handlers.access import owned_application, visible_application
+from services.applications.handlers.outputs import application_out
 from services.applications.models import Application, Call, CallCounter
-from services.applications.models.application_api import (
+from services.applications.models.api import (
     ApplicationCreate,
     ApplicationOut,
     ApplicationPatch,
     StatusOut,
     SubmitOut,
 )
+from services.applications.settings import IntakeConfig
 from shared.auth import Principal
 from shared.db import Database
 from shared.errors import Invalid, NotFound

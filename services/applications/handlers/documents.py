@@ -13,9 +13,10 @@ from sqlmodel import Session, func, select
 
 from services.applications.domain import intake
 from services.applications.domain.documents import SNIFF_BYTES, content_type_of, display_name
-from services.applications.handlers.common import IntakeConfig, owned_application, visible_application
+from services.applications.handlers.access import owned_application, visible_application
 from services.applications.models import Document
-from services.applications.models.application_api import DocumentOut
+from services.applications.models.api import DocumentOut
+from services.applications.settings import IntakeConfig
 from shared.auth import Principal
 from shared.db import Database
 from shared.errors import Conflict, NotFound, PayloadTooLarge, UnsupportedMediaType

@@ -1,4 +1,4 @@
-"""Calls: the table and its API models."""
+"""Calls: the table."""
 
 from __future__ import annotations
 
@@ -6,13 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy import JSON, Column, DateTime
 from sqlmodel import Field
 
 from services.applications.models.base import Base
-from shared.events.calls import CallSpec
-from shared.fields import Utc
 
 
 class Call(Base, table=True):
@@ -25,16 +22,3 @@ class Call(Base, table=True):
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     opened_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     closed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
-
-
-class CallOut(CallSpec):
-    id: uuid.UUID
-    status: str
-    created_at: Utc
-    opened_at: Utc | None = None
-    closed_at: Utc | None = None
-
-
-class CallStatusOut(BaseModel):
-    id: uuid.UUID
-    status: str

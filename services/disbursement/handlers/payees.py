@@ -6,10 +6,12 @@ import uuid
 
 from services.disbursement.domain.payee import normalise_payee
 from services.disbursement.domain.states import PAYABLE_GRANT, GrantStatus
-from services.disbursement.handlers.common import now, payee_out, visible_grant
+from services.disbursement.handlers.access import visible_grant
+from services.disbursement.handlers.outputs import payee_out
 from services.disbursement.models import Payee
 from services.disbursement.models.api import PayeeIn, PayeeOut
 from shared.auth import Principal
+from shared.clock import now
 from shared.db import Database
 from shared.errors import Conflict, Invalid
 from shared.uow import Actor, UnitOfWork

@@ -16,14 +16,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 
 from services.disbursement.domain.states import GrantStatus, TrancheStatus, ensure_approvable, ensure_requestable
-from services.disbursement.handlers.common import current_payee, locked, now, payee_details
+from services.disbursement.handlers.access import current_payee
+from services.disbursement.handlers.outputs import payee_details
 from services.disbursement.models import Grant, Instruction, Tranche
 from services.disbursement.models.api import TrancheActionOut
 from shared.auth import Principal
+from shared.clock import now
 from shared.db import Database
 from shared.errors import Conflict, NotFound
 from shared.events.disbursement import PayeeFacts, PaymentInstructedV1, TrancheApprovedV1
 from shared.money import quantize
+from shared.tables import locked
 from shared.uow import Actor, UnitOfWork
 
 TRANCHE_APPROVED = "edf.disbursement.tranche.approved.v1"

@@ -12,11 +12,13 @@ from sqlmodel import Session, col, func, select
 from services.disbursement.domain.pain001 import CreditTransfer, Debtor, credit_transfer_file
 from services.disbursement.domain.settlement import InstructionStatus
 from services.disbursement.domain.states import GrantStatus
-from services.disbursement.handlers.common import grant_out, now, payee_out, visible_grant
+from services.disbursement.handlers.access import visible_grant
+from services.disbursement.handlers.outputs import grant_out, payee_out
 from services.disbursement.handlers.settlement import settlement_out
 from services.disbursement.models import Call, Grant, Instruction, Payee, PaymentAlert, Settlement
 from services.disbursement.models.api import AlertOut, GrantOut, LedgerOut, PaymentOut
 from shared.auth import Principal
+from shared.clock import now
 from shared.db import Database
 from shared.errors import Conflict, Invalid, NotFound
 from shared.http import Page, PageParams, encode_cursor

@@ -19,17 +19,15 @@ from sqlmodel import Session, select
 
 from services.disbursement.domain.settlement import InstructionStatus, Outcome, Verdict, alert_kind, judge
 from services.disbursement.domain.states import GrantStatus, TrancheStatus, all_paid
-from services.disbursement.handlers.common import locked, now
 from services.disbursement.models import Grant, Instruction, PaymentAlert, Settlement, Tranche
 from services.disbursement.models.api import SettlementIn, SettlementOut
 from shared.auth import Principal
+from shared.clock import now
 from shared.db import Database
 from shared.errors import Conflict, NotFound
 from shared.events.disbursement import GrantCompletedV1, TranchePaidV1
-from shared.events.envelope import CloudEvent, EventData
-from shared.events.finance import PaymentFailedV1, PaymentSettledV1
-from shared.inbox import UnprocessableEvent
 from shared.money import quantize
+from shared.tables import locked
 from shared.uow import Actor, UnitOfWork
 
 TRANCHE_PAID = "edf.disbursement.tranche.paid.v1"
@@ -194,30 +192,3 @@ def settlement_out(session: Session, instruction_id: uuid.UUID) -> SettlementOut
         tranche_id=tranche.id,
         tranche_status=tranche.status,
     )
-
-
-def payment_settled(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
-    assert isinstance(data, PaymentSettledV1)
-    _settle_event(
-        uow,
-        data.instruction_id,
-        Report(
-            outcome=Outcome.settled, at=data.settled_at, bank_reference=data.bank_reference, reason=None, source="event"
-        ),
-    )
-
-
-def payment_failed(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
-    assert isinstance(data, PaymentFailedV1)
-    _settle_event(
-        uow,
-        data.instruction_id,
-        Report(outcome=Outcome.failed, at=data.failed_at, bank_reference=None, reason=data.reason, source="event"),
-    )
-
-
-def _settle_event(uow: UnitOfWork, instruction_id: uuid.UUID, report: Report) -> None:
-    try:
-        settle(uow, instruction_id, report)
-    except NotFound:
-        raise UnprocessableEvent(f"no payment instruction {instruction_id} here") from None

@@ -9,5 +9,3 @@ class Base(SQLModel, registry=registry()):
 
 
 INFRA = define_infra_tables(Base.metadata)
-
-AMOUNT = (18, 4)  # NUMERIC(18, 4): every amount of every currency this fund pays in

@@ -7,10 +7,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Numeric
+from sqlalchemy import JSON, CheckConstraint, Column, DateTime
 from sqlmodel import Field
 
-from services.disbursement.models.base import AMOUNT, Base
+from services.disbursement.models.base import Base
+from shared.tables import money_column
 
 
 class Call(Base, table=True):
@@ -30,11 +31,9 @@ class Call(Base, table=True):
     status: str = Field(max_length=10)
     currency: str = Field(max_length=3)
     currency_exponent: int
-    budget: Decimal = Field(sa_column=Column(Numeric(*AMOUNT), nullable=False))
+    budget: Decimal = Field(sa_column=money_column())
     tranche_plan: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
-    awarded_total: Decimal = Field(
-        default=Decimal(0), sa_column=Column(Numeric(*AMOUNT), nullable=False, server_default="0")
-    )
+    awarded_total: Decimal = Field(default=Decimal(0), sa_column=money_column(server_default="0"))
 
 
 class Application(Base, table=True):

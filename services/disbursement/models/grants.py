@@ -9,7 +9,8 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, Index, Numeric, UniqueConstraint, Uuid
 from sqlmodel import Field
 
-from services.disbursement.models.base import AMOUNT, Base
+from services.disbursement.models.base import Base
+from shared.tables import money_column
 
 
 class Grant(Base, table=True):
@@ -30,11 +31,11 @@ class Grant(Base, table=True):
     call_id: uuid.UUID = Field(sa_column=Column(Uuid, ForeignKey("calls.id"), nullable=False))
     reference: str = Field(max_length=32, unique=True)
     applicant_id: uuid.UUID | None = None
-    amount: Decimal = Field(sa_column=Column(Numeric(*AMOUNT), nullable=False))
+    amount: Decimal = Field(sa_column=money_column())
     currency: str = Field(max_length=3)
     currency_exponent: int
     status: str = Field(max_length=12)
-    paid_total: Decimal = Field(default=Decimal(0), sa_column=Column(Numeric(*AMOUNT), nullable=False))
+    paid_total: Decimal = Field(default=Decimal(0), sa_column=money_column())
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     completed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
 
@@ -78,7 +79,7 @@ class Tranche(Base, table=True):
     grant_id: uuid.UUID = Field(sa_column=Column(Uuid, ForeignKey("grants.id"), nullable=False))
     seq: int
     percent: Decimal = Field(sa_column=Column(Numeric(7, 4), nullable=False))
-    amount: Decimal = Field(sa_column=Column(Numeric(*AMOUNT), nullable=False))
+    amount: Decimal = Field(sa_column=money_column())
     milestone: str = Field(max_length=64)
     status: str = Field(max_length=12)
     requested_by: uuid.UUID | None = None

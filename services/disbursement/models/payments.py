@@ -11,10 +11,11 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, Index, Numeric, UniqueConstraint, Uuid, text
+from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, Index, UniqueConstraint, Uuid, text
 from sqlmodel import Field
 
-from services.disbursement.models.base import AMOUNT, Base
+from services.disbursement.models.base import Base
+from shared.tables import money_column
 
 LIVE = text("status <> 'failed'")
 
@@ -36,7 +37,7 @@ class Instruction(Base, table=True):
     grant_id: uuid.UUID = Field(sa_column=Column(Uuid, ForeignKey("grants.id"), nullable=False, index=True))
     call_id: uuid.UUID = Field(sa_column=Column(Uuid, ForeignKey("calls.id"), nullable=False))
     attempt: int
-    amount: Decimal = Field(sa_column=Column(Numeric(*AMOUNT), nullable=False))
+    amount: Decimal = Field(sa_column=money_column())
     currency: str = Field(max_length=3)
     status: str = Field(default="instructed", max_length=12)
     payee_id: uuid.UUID = Field(sa_column=Column(Uuid, ForeignKey("payees.id"), nullable=False))

@@ -1,5 +1,5 @@
 """The monitoring service's routes."""
 
-from services.monitoring.api import calls, grants
+from services.monitoring.api import calls, dashboard, grants
 
-routers = [grants.router, grants.flags_router, calls.router]
+routers = [grants.router, grants.flags_router, calls.router, dashboard.router]

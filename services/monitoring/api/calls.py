@@ -3,46 +3,26 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 
-from services.monitoring.handlers import exports, exports_360, exports_iati, indicators
-from services.monitoring.handlers.export_rows import Publisher
+from services.monitoring.api.deps import DatabaseDep, PublisherDep, Staff
+from services.monitoring.handlers import indicators
+from services.monitoring.handlers.exports import csv_hxl, giving360, iati
 from services.monitoring.models.api import IndicatorsOut
-from services.monitoring.settings import Settings
-from shared.app import Db
-from shared.auth import STAFF, Principal, require_roles
+from shared.downloads import attachment
 
 router = APIRouter(prefix="/api/v1/calls", tags=["monitoring"])
-Staff = Annotated[Principal, Depends(require_roles(*STAFF))]
 NO_CALL_OR_GRANT: dict[int | str, dict[str, Any]] = {
     404: {"description": "no such call"},
     409: {"description": "the call has no grants yet (the standard needs at least one)"},
 }
 
 
-def publisher(request: Request) -> Publisher:
-    """Who publishes the exports, from the service's settings."""
-    settings = request.app.state.runtime.settings
-    assert isinstance(settings, Settings)
-    return Publisher.of(settings)
-
-
-Publishing = Annotated[Publisher, Depends(publisher)]
-
-
-def attachment(document: str | bytes, media_type: str, filename: str) -> Response:
-    return Response(
-        document,
-        media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"},
-    )
-
-
 @router.get("/{call_id}/indicators", response_model=IndicatorsOut)
-def call_indicators(call_id: uuid.UUID, db: Db, _: Staff) -> IndicatorsOut:
+def call_indicators(call_id: uuid.UUID, db: DatabaseDep, _: Staff) -> IndicatorsOut:
     """What monitoring knows of a call's applications and grants: counts and sums by SQL aggregates."""
     return indicators.call_indicators(db, call_id)
 
@@ -52,9 +32,9 @@ def call_indicators(call_id: uuid.UUID, db: Db, _: Staff) -> IndicatorsOut:
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "CSV with an HXL hashtag row"}},
 )
-def call_export_csv(call_id: uuid.UUID, db: Db, _: Staff) -> Response:
+def call_export_csv(call_id: uuid.UUID, db: DatabaseDep, _: Staff) -> Response:
     """One row per grant of the call; the second row holds the HXL hashtags."""
-    filename, document = exports.call_csv(db, call_id)
+    filename, document = csv_hxl.call_csv(db, call_id)
     return attachment(document, "text/csv; charset=utf-8", filename)
 
 
@@ -66,9 +46,9 @@ def call_export_csv(call_id: uuid.UUID, db: Db, _: Staff) -> Response:
         **NO_CALL_OR_GRANT,
     },
 )
-def call_export_iati(call_id: uuid.UUID, db: Db, _: Staff, by: Publishing) -> Response:
+def call_export_iati(call_id: uuid.UUID, db: DatabaseDep, _: Staff, by: PublisherDep) -> Response:
     """One IATI activity per grant: commitment, disbursements, sector and governorate; grantees by reference."""
-    filename, document = exports_iati.call_iati(db, call_id, by)
+    filename, document = iati.call_iati(db, call_id, by)
     return attachment(document, "application/xml", filename)
 
 
@@ -80,7 +60,7 @@ def call_export_iati(call_id: uuid.UUID, db: Db, _: Staff, by: Publishing) -> Re
         **NO_CALL_OR_GRANT,
     },
 )
-def call_export_360giving(call_id: uuid.UUID, db: Db, _: Staff, by: Publishing) -> Response:
+def call_export_360giving(call_id: uuid.UUID, db: DatabaseDep, _: Staff, by: PublisherDep) -> Response:
     """One 360Giving grant per grant of the call; recipients by application reference, not by name."""
-    filename, document = exports_360.call_360giving(db, call_id, by)
+    filename, document = giving360.call_360giving(db, call_id, by)
     return attachment(document, "application/json", filename)

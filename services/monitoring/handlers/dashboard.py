@@ -1,6 +1,6 @@
 """The staff dashboard's figures for a call: money paid per month, jobs by displacement status and
 sex, and the visit schedule's state. SQL aggregates (GROUP BY); the schedule's statuses by the
-same rule as a grant's own view (`domain.schedule_statuses`), fed per grant."""
+same rule as a grant's own view (`schedule.schedule_statuses`), fed per grant."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlmodel import Session, col
 
-from services.monitoring import domain
-from services.monitoring.handlers.common import IN_MONITORING, today
+from services.monitoring.domain import schedule
+from services.monitoring.handlers.access import IN_MONITORING
 from services.monitoring.handlers.reports import DISPLACEMENT, SEXES
 from services.monitoring.models import Call, Grant, GrantTranche, Job, ScheduledVisit, VerifiedMilestone, Visit
 from services.monitoring.models.api import DashboardOut, DashboardVisits, MonthDisbursed, VisitCounts
+from shared.clock import today
 from shared.db import Database
 from shared.errors import NotFound
 from shared.money import exponent_of, quantize
@@ -82,7 +83,7 @@ def _jobs(session: Session, call_id: uuid.UUID) -> dict[str, dict[str, int]]:
 
 def _visits(session: Session, call_id: uuid.UUID, on: date) -> DashboardVisits:
     monitored = (col(Grant.call_id) == call_id) & col(Grant.status).in_(IN_MONITORING)
-    slots: dict[uuid.UUID, list[domain.Slot]] = defaultdict(list)
+    slots: dict[uuid.UUID, list[schedule.Slot]] = defaultdict(list)
     for grant_id, kind, slot, due_on, milestone in session.execute(
         select(
             col(ScheduledVisit.grant_id),
@@ -94,7 +95,7 @@ def _visits(session: Session, call_id: uuid.UUID, on: date) -> DashboardVisits:
         .join(Grant, col(Grant.id) == col(ScheduledVisit.grant_id))
         .where(monitored)
     ).all():
-        slots[grant_id].append(domain.Slot(kind=kind, slot=slot, due_on=due_on, milestone=milestone))
+        slots[grant_id].append(schedule.Slot(kind=kind, slot=slot, due_on=due_on, milestone=milestone))
     verified: dict[uuid.UUID, set[str]] = defaultdict(set)
     for grant_id, milestone in session.execute(
         select(col(VerifiedMilestone.grant_id), col(VerifiedMilestone.milestone))
@@ -113,7 +114,7 @@ def _visits(session: Session, call_id: uuid.UUID, on: date) -> DashboardVisits:
     }
     tally: Counter[tuple[str, str]] = Counter()
     for grant_id, grant_slots in slots.items():
-        statuses = domain.schedule_statuses(
+        statuses = schedule.schedule_statuses(
             grant_slots, today=on, verified=verified[grant_id], follow_up_visits=visits.get((grant_id, "follow_up"), 0)
         )
         tally.update((s.kind, STATUS_NAMES[status]) for s, status in zip(grant_slots, statuses, strict=True))

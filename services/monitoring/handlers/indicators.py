@@ -17,7 +17,7 @@ from sqlmodel import Session, col, func
 from services.monitoring.handlers.reports import DISPLACEMENT, SEXES
 from services.monitoring.models import Application, Call, Grant, GrantTranche, Job, JobObservation
 from services.monitoring.models.api import ApplicationCounts, Breakdown, IndicatorsOut, MoneyBreakdown
-from services.monitoring.models.tables import APPLICATION_STATUSES
+from services.monitoring.models.copies import APPLICATION_STATUSES
 from shared.db import Database
 from shared.errors import NotFound
 from shared.money import exponent_of, quantize
@@ -129,7 +129,7 @@ def _grants(session: Session, call_id: uuid.UUID, exponent: int) -> tuple[Breakd
 
 def last_seen_employed(call_id: uuid.UUID) -> Any:
     """(job_id, last_on): the last follow-up visit that saw each of the call's jobs employed. A job
-    is retained at a horizon when `last_on` is on or after its grant's cutoff (domain.retained)."""
+    is retained at a horizon when `last_on` is on or after its grant's cutoff (schedule.retained)."""
     last_on = func.max(col(JobObservation.observed_on)).label("last_on")
     return (
         select(col(JobObservation.job_id).label("job_id"), last_on)

@@ -7,8 +7,9 @@ from collections import defaultdict
 
 from sqlmodel import Session, col, select
 
-from services.monitoring import domain
-from services.monitoring.handlers.common import flag_out, today, visible_grant
+from services.monitoring.domain import schedule
+from services.monitoring.handlers.access import visible_grant
+from services.monitoring.handlers.outputs import flag_out
 from services.monitoring.models import (
     Application,
     Flag,
@@ -29,6 +30,7 @@ from services.monitoring.models.api import (
     VisitOut,
 )
 from shared.auth import Principal
+from shared.clock import today
 from shared.db import Database
 
 SEXES = ("female", "male")
@@ -62,15 +64,15 @@ def grant_monitoring(db: Database, principal: Principal, grant_id: uuid.UUID) ->
             .order_by(col(JobObservation.observed_on), col(Visit.recorded_at))
         ).all()
         flags = session.exec(select(Flag).where(Flag.grant_id == grant.id).order_by(col(Flag.raised_at))).all()
-    domain_slots = [domain.Slot(kind=s.kind, slot=s.slot, due_on=s.due_on, milestone=s.milestone) for s in slots]
+    domain_slots = [schedule.Slot(kind=s.kind, slot=s.slot, due_on=s.due_on, milestone=s.milestone) for s in slots]
     follow_up_visits = sum(1 for v in visits if v.kind == "follow_up")
-    statuses = domain.schedule_statuses(
+    statuses = schedule.schedule_statuses(
         domain_slots, today=today(), verified=set(verified), follow_up_visits=follow_up_visits
     )
-    by_job: dict[uuid.UUID, list[domain.Observation]] = defaultdict(list)
+    by_job: dict[uuid.UUID, list[schedule.Observation]] = defaultdict(list)
     by_visit: dict[uuid.UUID, list[JobOut]] = defaultdict(list)
     for o in observations:
-        by_job[o.job_id].append(domain.Observation(o.observed_on, o.still_employed, o.visit_kind))
+        by_job[o.job_id].append(schedule.Observation(o.observed_on, o.still_employed, o.visit_kind))
         job = jobs[o.job_id]
         by_visit[o.visit_id].append(
             JobOut(
@@ -87,8 +89,8 @@ def grant_monitoring(db: Database, principal: Principal, grant_id: uuid.UUID) ->
         planned=planned,
         verified=len(jobs),
         retained=sum(1 for seen in by_job.values() if seen[-1].still_employed),
-        retained_6m=sum(1 for seen in by_job.values() if domain.retained(grant.first_paid_on, seen, "6m")),
-        retained_12m=sum(1 for seen in by_job.values() if domain.retained(grant.first_paid_on, seen, "12m")),
+        retained_6m=sum(1 for seen in by_job.values() if schedule.retained(grant.first_paid_on, seen, "6m")),
+        retained_12m=sum(1 for seen in by_job.values() if schedule.retained(grant.first_paid_on, seen, "12m")),
     )
     by_visit_milestones: dict[uuid.UUID, list[str]] = defaultdict(list)
     for m in verified.values():

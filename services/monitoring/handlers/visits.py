@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import uuid
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from services.monitoring import domain
-from services.monitoring.handlers.common import flag_out, grant_for_update, locked, milestones_of, now, today
-from services.monitoring.models import Flag, Job, JobObservation, VerifiedMilestone, Visit
+from services.monitoring.domain import schedule
+from services.monitoring.handlers.access import grant_for_update
+from services.monitoring.handlers.outputs import flag_out
+from services.monitoring.models import Flag, GrantTranche, Job, JobObservation, VerifiedMilestone, Visit
 from services.monitoring.models.api import (
     FlagIn,
     FlagOut,
@@ -22,15 +23,22 @@ from services.monitoring.models.api import (
     VisitOut,
 )
 from shared.auth import Principal
+from shared.clock import now, today
 from shared.db import Database
 from shared.errors import Conflict, Invalid, NotFound
 from shared.events.monitoring import FlagResolvedV1, GrantFlaggedV1, MilestoneVerifiedV1, VisitRecordedV1
+from shared.tables import locked
 from shared.uow import Actor, UnitOfWork
 
 VISIT_RECORDED = "edf.monitoring.visit.recorded.v1"
 MILESTONE_VERIFIED = "edf.monitoring.milestone.verified.v1"
 GRANT_FLAGGED = "edf.monitoring.grant.flagged.v1"
 FLAG_RESOLVED = "edf.monitoring.flag.resolved.v1"
+
+
+def milestones_of(session: Session, grant_id: uuid.UUID) -> list[str]:
+    query = select(GrantTranche.milestone).where(GrantTranche.grant_id == grant_id).order_by(col(GrantTranche.seq))
+    return list(session.exec(query).all())
 
 
 def record_visit(db: Database, principal: Principal, grant_id: uuid.UUID, body: VisitIn) -> VisitOut:
@@ -51,8 +59,8 @@ def record_visit(db: Database, principal: Principal, grant_id: uuid.UUID, body: 
             visited_on=body.visited_on,
             kind=body.kind,
             findings=body.findings,
-            lat=domain.rounded(location.lat) if location else None,
-            lon=domain.rounded(location.lon) if location else None,
+            lat=schedule.rounded(location.lat) if location else None,
+            lon=schedule.rounded(location.lon) if location else None,
             recorded_by=principal.id,
             recorded_at=moment,
         )

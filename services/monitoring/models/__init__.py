@@ -1,23 +1,10 @@
 """Tables and API models of the monitoring service."""
 
-from services.monitoring.models.tables import (
-    AMOUNT,
-    INFRA,
-    Application,
-    Base,
-    Call,
-    Flag,
-    Grant,
-    GrantTranche,
-    Job,
-    JobObservation,
-    ScheduledVisit,
-    VerifiedMilestone,
-    Visit,
-)
+from services.monitoring.models.base import INFRA, Base
+from services.monitoring.models.copies import Application, Call, Grant, GrantTranche
+from services.monitoring.models.visits import Flag, Job, JobObservation, ScheduledVisit, VerifiedMilestone, Visit
 
 __all__ = [
-    "AMOUNT",
     "INFRA",
     "Application",
     "Base",

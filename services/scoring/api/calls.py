@@ -3,33 +3,27 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
+from services.scoring.api.deps import Committee, DatabaseDep, PageDep, Reader
 from services.scoring.handlers import decisions, results
 from services.scoring.models.api import DecisionsIn, DecisionsOut, RankingItem, SelectionOut
-from shared.app import Db
-from shared.auth import Principal, Role, require_roles
-from shared.http import Page, PageParams, page_params
+from shared.http import Page
 from shared.uow import Actor
 
 router = APIRouter(prefix="/api/v1/calls", tags=["selection"])
-Reader = Annotated[Principal, Depends(require_roles(Role.officer, Role.committee))]
-Committee = Annotated[Principal, Depends(require_roles(Role.committee))]
 
 
 @router.get("/{call_id}/ranking", response_model=Page[RankingItem])
-def ranking(
-    call_id: uuid.UUID, db: Db, _: Reader, page: Annotated[PageParams, Depends(page_params)]
-) -> Page[RankingItem]:
+def ranking(call_id: uuid.UUID, db: DatabaseDep, _: Reader, page: PageDep) -> Page[RankingItem]:
     """Scored applications best first: score, then more jobs planned per dollar, then the
     earlier submission (then the id)."""
     return results.ranking_page(db, call_id, page)
 
 
 @router.get("/{call_id}/selection", response_model=SelectionOut)
-def selection(call_id: uuid.UUID, db: Db, _: Committee) -> SelectionOut:
+def selection(call_id: uuid.UUID, db: DatabaseDep, _: Committee) -> SelectionOut:
     """The best-ranked scored or waitlisted applications, each at its requested amount capped at
     grant_max, that fit the budget left after the awards made. A quota below its minimum share
     (by number of grants, awards made included) swaps the lowest-ranked proposed application
@@ -39,7 +33,7 @@ def selection(call_id: uuid.UUID, db: Db, _: Committee) -> SelectionOut:
 
 
 @router.post("/{call_id}/decisions", response_model=DecisionsOut)
-def decide(call_id: uuid.UUID, body: DecisionsIn, db: Db, committee: Committee) -> DecisionsOut:
+def decide(call_id: uuid.UUID, body: DecisionsIn, db: DatabaseDep, committee: Committee) -> DecisionsOut:
     """Item by item, in the order given: each accepted decision is applied, audited and published
     (`application.decided.v1`) at once; each refused one is listed with its reason and changes
     nothing (`unknown_application`, `not_scored`, `withdrawn`, `already_awarded`, `unchanged`,

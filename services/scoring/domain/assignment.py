@@ -8,6 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from shared.application_status import DECIDED as DECIDED  # re-exported: scoring's rules use it
+from shared.application_status import ApplicationStatus
 from shared.errors import Conflict
 
 
@@ -18,22 +20,7 @@ class ReviewStatus(StrEnum):
     cancelled = "cancelled"  # the application was withdrawn: out of the queue
 
 
-class ApplicationStatus(StrEnum):
-    """Scoring's view of an application (the applications service keeps the applicant's)."""
-
-    submitted = "submitted"
-    ineligible = "ineligible"
-    eligible = "eligible"  # eligible, waiting for a first officer
-    under_review = "under_review"
-    scored = "scored"
-    awarded = "awarded"
-    rejected = "rejected"
-    waitlisted = "waitlisted"
-    withdrawn = "withdrawn"
-
-
 REVIEWABLE = frozenset({ApplicationStatus.eligible, ApplicationStatus.under_review})
-DECIDED = frozenset({ApplicationStatus.awarded, ApplicationStatus.rejected, ApplicationStatus.waitlisted})
 
 
 class AssignmentReason(StrEnum):

@@ -24,7 +24,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
-from services.scoring.domain.assignment import DECIDED, ApplicationStatus
+from shared.application_status import DECIDED, ApplicationStatus
 from shared.money import fits_exponent
 
 Outcome = Literal["awarded", "rejected", "waitlisted"]

@@ -12,11 +12,12 @@ import uuid
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from services.scoring.domain.assignment import ApplicationStatus
 from services.scoring.domain.decisions import CallTerms, Decision, Refused, decide
-from services.scoring.handlers.common import locked_application, now
+from services.scoring.handlers.assignment import locked_application
 from services.scoring.models import Call, DecisionRecord
 from services.scoring.models.api import AcceptedOut, DecisionIn, DecisionsIn, DecisionsOut, RefusedOut
+from shared.application_status import ApplicationStatus
+from shared.clock import now
 from shared.db import Database
 from shared.errors import NotFound
 from shared.events.applications import ApplicationDecidedV1

@@ -11,9 +11,10 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from services.scoring.domain import ranking, selection
-from services.scoring.domain.assignment import ApplicationStatus, ReviewStatus
+from services.scoring.domain.assignment import ReviewStatus
 from services.scoring.models import Application, Call, Review
 from services.scoring.models.api import ProposedOut, QuotaOut, RankingItem, SelectionOut
+from shared.application_status import ApplicationStatus
 from shared.db import Database
 from shared.errors import NotFound
 from shared.http import Page, PageParams, encode_cursor

@@ -15,15 +15,13 @@ from sqlmodel import Session, col, select
 
 from services.scoring.domain import scores
 from services.scoring.domain.assignment import AssignmentReason, ReviewStatus, ensure_pending
-from services.scoring.handlers.common import (
+from services.scoring.handlers.assignment import (
     assign_reviewers,
-    call_of,
     count_open,
     lock_assignments,
     locked_application,
-    now,
-    settle,
 )
+from services.scoring.handlers.review_outcome import settle
 from services.scoring.models import Application, Call, Review
 from services.scoring.models.api import (
     CriterionOut,
@@ -35,6 +33,7 @@ from services.scoring.models.api import (
     ReviewStatusOut,
 )
 from shared.auth import Principal
+from shared.clock import now
 from shared.db import Database
 from shared.errors import Invalid, NotFound
 from shared.http import Page, PageParams, encode_cursor
@@ -274,3 +273,9 @@ def _review_out(session: Session, review: Review) -> ReviewOut:
             else None
         ),
     )
+
+
+def call_of(session: Session, application: Application) -> Call:
+    call = session.get(Call, application.call_id)
+    assert call is not None  # an application is only kept for a known call
+    return call

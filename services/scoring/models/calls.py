@@ -11,6 +11,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Numeric
 from sqlmodel import Field
 
 from services.scoring.models.base import Base
+from shared.tables import money_column
 
 
 class Call(Base, table=True):
@@ -30,14 +31,12 @@ class Call(Base, table=True):
     status: str = Field(max_length=10)
     currency: str = Field(max_length=3)
     currency_exponent: int
-    budget: Decimal = Field(sa_column=Column(Numeric(18, 4), nullable=False))
-    grant_min: Decimal = Field(sa_column=Column(Numeric(18, 4), nullable=False))
-    grant_max: Decimal = Field(sa_column=Column(Numeric(18, 4), nullable=False))
+    budget: Decimal = Field(sa_column=money_column())
+    grant_min: Decimal = Field(sa_column=money_column())
+    grant_max: Decimal = Field(sa_column=money_column())
     rubric: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     reviewers_per_application: int
     divergence_threshold: Decimal = Field(sa_column=Column(Numeric(6, 2), nullable=False))
     quotas: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     closes_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    awarded_total: Decimal = Field(
-        default=Decimal(0), sa_column=Column(Numeric(18, 4), nullable=False, server_default="0")
-    )
+    awarded_total: Decimal = Field(default=Decimal(0), sa_column=money_column(server_default="0"))

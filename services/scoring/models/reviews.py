@@ -11,6 +11,7 @@ from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, LargeBinary, N
 from sqlmodel import Field
 
 from services.scoring.models.base import Base
+from shared.tables import money_column
 
 
 class Officer(Base, table=True):
@@ -44,7 +45,7 @@ class Application(Base, table=True):
     submitted_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     facts: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))  # what reviewers are shown
     currency: str = Field(max_length=3)
-    requested_amount: Decimal = Field(sa_column=Column(Numeric(18, 4), nullable=False))
+    requested_amount: Decimal = Field(sa_column=money_column())
     jobs_planned: int
     owner_sex: str = Field(max_length=6)
     displacement_status: str = Field(max_length=10)
@@ -58,7 +59,7 @@ class Application(Base, table=True):
     criteria: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     scored_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     rank_key: bytes | None = Field(default=None, sa_column=Column(LargeBinary(64)))  # null: not in the ranking
-    decided_amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(18, 4)))
+    decided_amount: Decimal | None = Field(default=None, sa_column=money_column(nullable=True))
     decided_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
@@ -98,7 +99,7 @@ class DecisionRecord(Base, table=True):
     application_id: uuid.UUID = Field(sa_column=Column(Uuid, ForeignKey("applications.id"), nullable=False, index=True))
     call_id: uuid.UUID = Field(sa_column=Column(Uuid, ForeignKey("calls.id"), nullable=False, index=True))
     decision: str = Field(max_length=12)  # awarded, rejected, waitlisted
-    amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(18, 4)))
+    amount: Decimal | None = Field(default=None, sa_column=money_column(nullable=True))
     reason: str | None = Field(default=None, sa_column=Column(Text))
     decided_by: uuid.UUID
     decided_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

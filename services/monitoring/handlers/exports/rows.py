@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from services.monitoring import domain
+from services.monitoring.domain import sectors
 from services.monitoring.models import Application, Call, Grant, GrantTranche
 from services.monitoring.settings import Settings
 from shared.db import Database
@@ -165,7 +165,7 @@ def title(call: Call, grant: GrantFacts) -> dict[str, str]:
 def description(publisher: Publisher, call: Call, grant: GrantFacts) -> dict[str, str]:
     place_en = governorate_name(grant.governorate, "en")
     place_ar = governorate_name(grant.governorate, "ar")
-    sector = domain.dac_sector(grant.sector)[1]
+    sector = sectors.dac_sector(grant.sector)[1]
     jobs = "" if grant.jobs_planned is None else f" {grant.jobs_planned} jobs are planned."
     texts = {
         "en": f"A grant of {publisher.name} (call {call.code}) to a small business"

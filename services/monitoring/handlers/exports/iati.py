@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from xml.etree import ElementTree as ET
 
-from services.monitoring import domain
-from services.monitoring.handlers import export_rows
-from services.monitoring.handlers.export_rows import GrantFacts, Publisher
+from services.monitoring.domain import sectors
+from services.monitoring.handlers.exports import rows
+from services.monitoring.handlers.exports.rows import GrantFacts, Publisher
 from services.monitoring.models import Call
 from shared.db import Database
 
@@ -70,20 +70,18 @@ def activity(root: ET.Element, publisher: Publisher, call: Call, grant: GrantFac
     node = _sub(root, "iati-activity", last_updated_datetime=updated, default_currency=grant.currency, **{LANG: "en"})
     _sub(node, "iati-identifier", f"{publisher.org_ref}-{grant.id}")
     _narratives(node, "reporting-org", {"en": publisher.name}, ref=publisher.org_ref, type=publisher.org_type)
-    _narratives(node, "title", export_rows.title(call, grant))
-    _narratives(node, "description", export_rows.description(publisher, call, grant), type="1")
+    _narratives(node, "title", rows.title(call, grant))
+    _narratives(node, "description", rows.description(publisher, call, grant), type="1")
     _narratives(
         node, "participating-org", {"en": publisher.name}, ref=publisher.org_ref, type=publisher.org_type, role="1"
     )
-    _narratives(node, "participating-org", {"en": export_rows.grantee(grant)}, type=PRIVATE_SECTOR, role="4")
+    _narratives(node, "participating-org", {"en": rows.grantee(grant)}, type=PRIVATE_SECTOR, role="4")
     _sub(node, "activity-status", code=ACTIVITY_STATUS.get(grant.status, "2"))
     _sub(node, "activity-date", type="2", iso_date=grant.created_on.isoformat())  # actual start
     _sub(node, "recipient-country", code="IQ", percentage="100")
     if grant.governorate:
         names = {
-            lang: name
-            for lang in ("en", "ar")
-            if (name := export_rows.governorate_name(grant.governorate, lang)) is not None
+            lang: name for lang in ("en", "ar") if (name := rows.governorate_name(grant.governorate, lang)) is not None
         }
         location = _sub(node, "location", ref=grant.governorate)  # ISO 3166-2:IQ
         if names:
@@ -92,14 +90,14 @@ def activity(root: ET.Element, publisher: Publisher, call: Call, grant: GrantFac
         _sub(location, "exactness", code="2")  # approximate: the governorate, not the premises
         _sub(location, "location-class", code="1")  # administrative region
         _sub(location, "feature-designation", code="ADM1")
-    code, name = domain.dac_sector(grant.sector)
+    code, name = sectors.dac_sector(grant.sector)
     _narratives(node, "sector", {"en": name}, vocabulary=DAC_VOCABULARY, code=code, percentage="100")
     if grant.sector:
         _narratives(
             node, "sector", {"en": grant.sector}, vocabulary=OWN_VOCABULARY, code=grant.sector, percentage="100"
         )
     _sub(node, "default-finance-type", code=STANDARD_GRANT)
-    grantee = export_rows.grantee(grant)
+    grantee = rows.grantee(grant)
     awarded_on = grant.award_date.isoformat()
     _transaction(node, "2", awarded_on, grant.amount, grant.currency, "Grant awarded", publisher, grantee)
     for payment in grant.payments:
@@ -128,5 +126,5 @@ def activities_file(publisher: Publisher, call: Call, grants: Sequence[GrantFact
 
 def call_iati(db: Database, call_id: uuid.UUID, publisher: Publisher) -> tuple[str, bytes]:
     """(file name, XML document)."""
-    call, grants = export_rows.call_grants(db, call_id)
+    call, grants = rows.call_grants(db, call_id)
     return f"edf-{call.code.lower()}-iati.xml", activities_file(publisher, call, grants, datetime.now(UTC))

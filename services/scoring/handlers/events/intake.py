@@ -13,14 +13,14 @@ from sqlmodel import col, select
 from services.scoring.domain import calls as call_rules
 from services.scoring.domain.anonymised import reviewer_view
 from services.scoring.domain.assignment import DECIDED, ApplicationStatus, AssignmentReason, ReviewStatus
-from services.scoring.handlers.common import (
+from services.scoring.handlers.assignment import (
     assign_reviewers,
     count_open,
     lock_assignments,
     locked_application,
-    now,
 )
 from services.scoring.models import Application, Call, Officer, Review
+from shared.clock import now
 from shared.events.applications import ApplicationScreenedV1, ApplicationSubmittedV1, ApplicationWithdrawnV1
 from shared.events.envelope import CloudEvent, EventData
 from shared.events.users import UserCreatedV1

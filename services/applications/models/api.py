@@ -1,4 +1,4 @@
-"""Request and response models of applications and documents."""
+"""Request and response models of calls, applications and documents."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, Field, StrictBool, StringConstra
 
 from services.applications.domain.identity import normalise_identifier, normalise_phone
 from shared.events.applications import DisplacementStatus, Sex
-from shared.events.calls import GovernorateCode, Sector
+from shared.events.calls import CallSpec, GovernorateCode, Sector
 from shared.fields import Input, Utc
 from shared.money import Money
 
@@ -138,5 +138,18 @@ class SubmitOut(BaseModel):
 
 
 class StatusOut(BaseModel):
+    id: uuid.UUID
+    status: str
+
+
+class CallOut(CallSpec):
+    id: uuid.UUID
+    status: str
+    created_at: Utc
+    opened_at: Utc | None = None
+    closed_at: Utc | None = None
+
+
+class CallStatusOut(BaseModel):
     id: uuid.UUID
     status: str

@@ -1,7 +1,7 @@
 """Event handlers: an application's status as screening, withdrawal and scoring report it.
 
 The applications and scoring streams reach monitoring in any order between them, so each event
-moves the copy's status only forward (`domain.next_application_status`); an event for an
+moves the copy's status only forward (`domain.applications`); an event for an
 application not copied here yet is retried until `application.submitted` has arrived."""
 
 from __future__ import annotations
@@ -9,8 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from services.monitoring import domain
-from services.monitoring.handlers.common import locked
+from services.monitoring.domain import applications as application_rules
 from services.monitoring.models import Application
 from shared.events.applications import (
     ApplicationDecidedV1,
@@ -21,13 +20,14 @@ from shared.events.applications import (
 from shared.events.envelope import CloudEvent, EventData
 from shared.events.scoring import ApplicationAssignedV1
 from shared.inbox import NotYetApplicable
+from shared.tables import locked
 from shared.uow import UnitOfWork
 
 
 def advance(uow: UnitOfWork, application: Application, status: str, decided_at: datetime | None = None) -> None:
     """Moves the (locked) copy to `status` if the rules let it; an audit row when it moved."""
     before = application.status
-    application.status, application.decided_at = domain.next_application_status(
+    application.status, application.decided_at = application_rules.next_application_status(
         before, application.decided_at, status, decided_at
     )
     if application.status != before:

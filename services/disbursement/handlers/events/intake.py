@@ -13,8 +13,8 @@ from sqlmodel import col, select
 from services.disbursement.domain import calls as call_rules
 from services.disbursement.domain.split import CannotSplit, grant_id_for, split_award, tranche_id_for
 from services.disbursement.domain.states import GrantStatus, TrancheStatus, after_holds, after_milestone
-from services.disbursement.handlers.common import locked, now
 from services.disbursement.models import Application, Call, Grant, Hold, Tranche, VerifiedMilestone
+from shared.clock import now
 from shared.events.applications import ApplicationDecidedV1, ApplicationSubmittedV1
 from shared.events.disbursement import GrantCreatedV1, TrancheFacts
 from shared.events.envelope import CloudEvent, EventData
@@ -22,6 +22,7 @@ from shared.events.monitoring import FlagResolvedV1, GrantFlaggedV1, MilestoneVe
 from shared.inbox import NotYetApplicable, UnprocessableEvent
 from shared.money import fits_exponent, quantize
 from shared.replicas import call_copy_handlers, upsert_copy
+from shared.tables import locked
 from shared.uow import UnitOfWork
 
 GRANT_CREATED = "edf.disbursement.grant.created.v1"

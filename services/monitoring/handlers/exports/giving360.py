@@ -15,9 +15,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from services.monitoring import domain
-from services.monitoring.handlers import export_rows
-from services.monitoring.handlers.export_rows import GrantFacts, Publisher
+from services.monitoring.domain import sectors
+from services.monitoring.handlers.exports import rows
+from services.monitoring.handlers.exports.rows import GrantFacts, Publisher
 from services.monitoring.models import Call
 from shared.db import Database
 
@@ -33,15 +33,15 @@ def number(amount: Decimal) -> int | float:
 
 
 def grant_record(publisher: Publisher, call: Call, grant: GrantFacts) -> dict[str, Any]:
-    prefix, grantee = publisher.grant_id_prefix, export_rows.grantee(grant)
-    code, name = domain.dac_sector(grant.sector)
+    prefix, grantee = publisher.grant_id_prefix, rows.grantee(grant)
+    code, name = sectors.dac_sector(grant.sector)
     classifications = [{"vocabulary": DAC_VOCABULARY, "code": code, "title": name}]
     if grant.sector:
         classifications.append({"vocabulary": EDF_VOCABULARY, "code": grant.sector, "title": grant.sector})
     record: dict[str, Any] = {
         "id": f"{prefix}-{grant.id}",
-        "title": export_rows.title(call, grant)["en"],
-        "description": export_rows.description(publisher, call, grant)["en"],
+        "title": rows.title(call, grant)["en"],
+        "description": rows.description(publisher, call, grant)["en"],
         "currency": grant.currency,
         "amountAwarded": number(grant.amount),
         "amountDisbursed": number(grant.disbursed),
@@ -56,7 +56,7 @@ def grant_record(publisher: Publisher, call: Call, grant: GrantFacts) -> dict[st
     if grant.governorate:
         record["beneficiaryLocation"] = [
             {
-                "name": export_rows.governorate_name(grant.governorate, "en") or grant.governorate,
+                "name": rows.governorate_name(grant.governorate, "en") or grant.governorate,
                 "countryCode": "IQ",
                 "geoCode": grant.governorate,
             }
@@ -88,6 +88,6 @@ def package(publisher: Publisher, call: Call, grants: Sequence[GrantFacts], issu
 
 def call_360giving(db: Database, call_id: uuid.UUID, publisher: Publisher) -> tuple[str, bytes]:
     """(file name, JSON document)."""
-    call, grants = export_rows.call_grants(db, call_id)
+    call, grants = rows.call_grants(db, call_id)
     document = package(publisher, call, grants, datetime.now(UTC).date())
     return (f"edf-{call.code.lower()}-360giving.json", json.dumps(document, ensure_ascii=False).encode("utf-8"))

@@ -7,18 +7,19 @@ from datetime import UTC, date, datetime, time
 
 from sqlmodel import col, func, select
 
-from services.monitoring import domain
-from services.monitoring.handlers import statuses
-from services.monitoring.handlers.common import locked
+from services.monitoring.domain import calls as call_rules
+from services.monitoring.domain import schedule
+from services.monitoring.handlers.events import statuses
 from services.monitoring.models import Application, Call, Grant, GrantTranche, ScheduledVisit
 from shared.events.applications import ApplicationSubmittedV1
 from shared.events.disbursement import GrantCompletedV1, GrantCreatedV1, TranchePaidV1
 from shared.events.envelope import CloudEvent, EventData
 from shared.inbox import NotYetApplicable
 from shared.replicas import call_copy_handlers, upsert_copy
+from shared.tables import locked
 from shared.uow import UnitOfWork
 
-call_opened, call_closed = call_copy_handlers(Call, domain.call_copy)
+call_opened, call_closed = call_copy_handlers(Call, call_rules.call_copy)
 
 
 def application_submitted(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
@@ -92,7 +93,7 @@ def grant_created(uow: UnitOfWork, event: CloudEvent, data: EventData) -> None:
                 grant_id=data.grant_id,
                 kind="verification",
                 slot=tranche.seq,
-                due_on=domain.verification_due(created_on, tranche.seq),
+                due_on=schedule.verification_due(created_on, tranche.seq),
                 milestone=tranche.milestone,
             )
         )
@@ -134,15 +135,15 @@ def tranche_paid(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
             .where(ScheduledVisit.grant_id == grant.id, col(ScheduledVisit.kind) == "follow_up")
         ).one()
         if not existing:
-            for slot, due in enumerate(domain.follow_ups_due(paid_on, call.monitoring_schedule_days), start=1):
+            for slot, due in enumerate(schedule.follow_ups_due(paid_on, call.monitoring_schedule_days), start=1):
                 session.add(ScheduledVisit(grant_id=grant.id, kind="follow_up", slot=slot, due_on=due))
     tranche.paid_at = data.paid_at
     tranche.paid_amount = data.amount
     session.add(tranche)
     if grant.first_paid_on is None or paid_on < grant.first_paid_on:
         grant.first_paid_on = paid_on
-        grant.retention_6m_on = domain.retention_cutoff(paid_on, "6m")
-        grant.retention_12m_on = domain.retention_cutoff(paid_on, "12m")
+        grant.retention_6m_on = schedule.retention_cutoff(paid_on, "6m")
+        grant.retention_12m_on = schedule.retention_cutoff(paid_on, "12m")
         session.add(grant)
     uow.audit("tranche.paid", "tranche", tranche.id, after={"seq": tranche.seq, "amount": str(data.amount)})
 

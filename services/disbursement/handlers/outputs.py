@@ -1,27 +1,20 @@
-"""What the disbursement use cases share: loading with visibility rules and locks, output shapes.
-
-Lock order, everywhere: the call's row (a grant is created), then the grant's, then its
-tranche's, then the instruction's; so that concurrent requests, approvals, settlements and
-event handlers (two replicas) wait for each other and never deadlock.
-"""
+"""The API's output models of grants and payees, built from their rows."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
 from services.disbursement.domain.payee import masked
+from services.disbursement.handlers.access import current_payee
 from services.disbursement.models import Grant, Instruction, Payee, Tranche
 from services.disbursement.models.api import GrantOut, PayeeOut, TrancheOut
 from shared.auth import Principal, Role
-from shared.errors import NotFound
 from shared.money import quantize
 
-M = TypeVar("M", bound=SQLModel)
 PAYEE_FIELDS = (
     "method",
     "account_holder",
@@ -34,34 +27,10 @@ PAYEE_FIELDS = (
 )
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
 def plain(value: Decimal) -> Decimal:
     """`50.0000` -> `50`, `33.3300` -> `33.33` (no exponent notation)."""
     normal = value.normalize()
     return normal.quantize(Decimal(1)) if normal == normal.to_integral_value() else normal
-
-
-def locked(session: Session, model: type[M], key: Any) -> M | None:
-    """The row, locked until the transaction ends (`SELECT … FOR UPDATE`; SQLite has one writer)."""
-    return session.get(model, key, with_for_update=True, populate_existing=True)
-
-
-def visible_grant(session: Session, principal: Principal, grant_id: uuid.UUID, *, lock: bool = False) -> Grant:
-    """The grant if the caller may see it (staff, or its grantee); 404 otherwise."""
-    grant = locked(session, Grant, grant_id) if lock else session.get(Grant, grant_id)
-    if grant is None or not (
-        principal.is_staff or (grant.applicant_id is not None and grant.applicant_id == principal.id)
-    ):
-        raise NotFound("no such grant")
-    return grant
-
-
-def current_payee(session: Session, grant_id: uuid.UUID) -> Payee | None:
-    query = select(Payee).where(Payee.grant_id == grant_id).order_by(col(Payee.recorded_at).desc()).limit(1)
-    return session.exec(query).first()
 
 
 def payee_details(payee: Payee) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""What the scoring use cases share: locking, assigning reviewers, settling a result.
+"""Locking and assigning reviewers.
 
 Lock order, everywhere: the assignment lock (whatever may assign reviewers or add an officer),
 or the call's row (awards); then the application's row, its reviews, and officers' counters in
@@ -15,31 +15,25 @@ SQLite has a single writer, which serialises these transactions already.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 from sqlalchemy import text, update
 from sqlmodel import Session, col, select
 
-from services.scoring.domain import ranking, scores
 from services.scoring.domain.assignment import (
-    ApplicationStatus,
     AssignmentReason,
     ReviewStatus,
     Workload,
     choose_reviewers,
 )
-from services.scoring.models import Application, Call, Officer, Review
-from shared.events.applications import ApplicationScoredV1
+from services.scoring.models import Application, Officer, Review
+from shared.application_status import ApplicationStatus
+from shared.clock import now
 from shared.events.scoring import ApplicationAssignedV1
+from shared.tables import locked
 from shared.uow import UnitOfWork
 
 ASSIGNED = "edf.scoring.application.assigned.v1"
-SCORED = "edf.scoring.application.scored.v1"
 ASSIGNMENT_LOCK = 0x5C0_2164  # pg_advisory_xact_lock key of scoring's assignments
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def lock_assignments(session: Session) -> None:
@@ -49,13 +43,7 @@ def lock_assignments(session: Session) -> None:
 
 
 def locked_application(session: Session, application_id: uuid.UUID) -> Application | None:
-    return session.get(Application, application_id, with_for_update=True, populate_existing=True)
-
-
-def call_of(session: Session, application: Application) -> Call:
-    call = session.get(Call, application.call_id)
-    assert call is not None  # an application is only kept for a known call
-    return call
+    return locked(session, Application, application_id)
 
 
 def count_open(session: Session, officer_ids: list[uuid.UUID], step: int, assigned: int = 0) -> None:
@@ -146,78 +134,3 @@ def assign_reviewers(
             },
         )
     return len(chosen)
-
-
-def settle(uow: UnitOfWork, application: Application, call: Call) -> None:
-    """After a review is submitted: nothing while reviews are outstanding; one more reviewer
-    when the reviews diverge (once); else the result, ranked and published."""
-    reviews = list(uow.session.exec(select(Review).where(Review.application_id == application.id)).all())
-    submitted = [r for r in reviews if r.status == ReviewStatus.submitted.value]
-    outstanding = application.unassigned + sum(1 for r in reviews if r.status == ReviewStatus.pending.value)
-    rubric = scores.rubric_of(call.rubric)
-    values = [scores.reviewer_score(rubric, r.scores) for r in submitted]
-    result = scores.outcome(
-        values, application.reviewers_required, outstanding, call.divergence_threshold, application.extra_assigned
-    )
-    if isinstance(result, scores.NeedsAnotherReviewer):
-        application.extra_assigned = application.diverged = True
-        application.reviewers_required += 1
-        application.unassigned += 1
-        uow.audit(
-            "application.diverged",
-            "application",
-            application.id,
-            after={
-                "status": application.status,
-                "spread": str(scores.rounded(result.spread, 2)),
-                "threshold": str(call.divergence_threshold),
-            },
-        )
-        assign_reviewers(uow, application, AssignmentReason.divergence)
-        uow.session.add(application)
-    elif isinstance(result, scores.Result):
-        _record_result(uow, application, rubric, submitted, result)
-
-
-def _record_result(
-    uow: UnitOfWork,
-    application: Application,
-    rubric: list[scores.Criterion],
-    submitted: list[Review],
-    result: scores.Result,
-) -> None:
-    moment = now()
-    before = application.status
-    application.status = ApplicationStatus.scored.value
-    application.score, application.score_shown = result.stored, result.shown
-    application.reviewers, application.diverged = result.reviewers, result.diverged
-    application.criteria = {k: str(v) for k, v in scores.criteria_means(rubric, [r.scores for r in submitted]).items()}
-    application.scored_at = application.updated_at = moment
-    application.rank_key = ranking.rank_key(
-        result.stored, application.jobs_planned, application.requested_amount, application.submitted_at, application.id
-    )
-    uow.session.add(application)
-    uow.emit(
-        SCORED,
-        application.id,
-        ApplicationScoredV1(
-            application_id=application.id,
-            call_id=application.call_id,
-            score=result.shown,
-            criteria=application.criteria,
-            reviewers=result.reviewers,
-            diverged=result.diverged,
-        ),
-    )
-    uow.audit(
-        "application.scored",
-        "application",
-        application.id,
-        before={"status": before},
-        after={
-            "status": application.status,
-            "score": str(result.shown),
-            "reviewers": result.reviewers,
-            "diverged": result.diverged,
-        },
-    )

@@ -1,0 +1,1 @@
+"""Use cases of the applications service: one unit of work each."""

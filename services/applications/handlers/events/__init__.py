@@ -1,0 +1,1 @@
+"""The applications service's event handlers, the only ones consumers.py subscribes."""

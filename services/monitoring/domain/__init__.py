@@ -1,0 +1,1 @@
+"""Pure rules of monitoring: no web framework, session or NATS."""

@@ -1,0 +1,1 @@
+"""The monitoring service's event handlers, the only ones consumers.py subscribes."""

@@ -1,0 +1,1 @@
+"""The scoring service's event handlers, the only ones consumers.py subscribes."""
