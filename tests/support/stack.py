@@ -22,6 +22,7 @@ from tests.support.natsd import free_port
 ADMIN_EMAIL = "admin@e2e.example"
 ADMIN_PASSWORD = "e2e admin password"
 PORT_VARIABLES = ("EDF_GATEWAY_PORT", "APPLICATIONS_PORT", "SCORING_PORT", "DISBURSEMENT_PORT", "MONITORING_PORT")
+OTHER_PORTS = ("EDF_NATS_PORT", "EDF_NATS_MONITOR_PORT", "GATEWAY_METRICS_PORT")
 
 
 @dataclass
@@ -47,7 +48,7 @@ def distinct_ports(names: tuple[str, ...]) -> dict[str, str]:
 
 @contextmanager
 def running_stack(var_dir: Path, extra_env: dict[str, str] | None = None, timeout: float = 90.0) -> Iterator[Stack]:
-    ports = distinct_ports((*PORT_VARIABLES, "EDF_NATS_PORT"))
+    ports = distinct_ports((*PORT_VARIABLES, *OTHER_PORTS))
     env = {
         **os.environ,
         **ports,
