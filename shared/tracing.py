@@ -27,8 +27,14 @@ if TYPE_CHECKING:
 ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
 TRACE_HEADERS = ("traceparent", "tracestate")
 PROPAGATOR = TraceContextTextMapPropagator()
-_state: dict[str, bool] = {"enabled": False}
 E = TypeVar("E", bound="CloudEvent")
+
+
+class _Tracing:
+    """The process's own tracer provider (None: off). Not installed as the global provider:
+    a library's built-in instrumentation (FastAPI's records raw paths) stays off."""
+
+    tracer: trace.Tracer | None = None
 
 
 def wanted(env: dict[str, str] | None = None) -> bool:
@@ -39,8 +45,8 @@ def wanted(env: dict[str, str] | None = None) -> bool:
 
 
 def configure_tracing(service: str) -> None:
-    """Installs the exporting tracer provider, once per process, when the environment asks for it."""
-    if _state["enabled"] or not wanted():
+    """Makes the exporting tracer provider, once per process, when the environment asks for it."""
+    if _Tracing.tracer is not None or not wanted():
         return
     # Imported here: a process without an endpoint never loads the SDK or the exporter.
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -48,18 +54,22 @@ def configure_tracing(service: str) -> None:
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-    provider = TracerProvider(resource=Resource.create({"service.name": service}))
+    provider = TracerProvider(resource=Resource.create({"service.name": service}))  # flushed at exit
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
-    trace.set_tracer_provider(provider)
-    _state["enabled"] = True
+    use_tracer(provider.get_tracer("edf"))
+
+
+def use_tracer(tracer: trace.Tracer | None) -> None:
+    """Turns tracing on with `tracer` (off with None); `configure_tracing` and tests call it."""
+    _Tracing.tracer = tracer
 
 
 def enabled() -> bool:
-    return _state["enabled"]
+    return _Tracing.tracer is not None
 
 
 def tracer() -> trace.Tracer:
-    return trace.get_tracer("edf")
+    return _Tracing.tracer or trace.NoOpTracer()
 
 
 def incoming_context(headers: dict[str, str]) -> Context:
@@ -134,4 +144,3 @@ def mark_server_span(route: str, method: str, status: int) -> None:
     span.set_attribute("http.response.status_code", status)
     if status >= 500:
         span.set_status(Status(StatusCode.ERROR))
-
