@@ -47,6 +47,7 @@ class ConsumerLag:
     consumers: Sequence[ConsumerRef]
     pending: dict[str, int] = field(default_factory=dict)  # not yet delivered
     unacked: dict[str, int] = field(default_factory=dict)  # delivered, not acknowledged yet
+    ack_floor: dict[str, int] = field(default_factory=dict)  # stream sequence acknowledged up to
 
     async def refresh(self, bus: Bus) -> None:
         await asyncio.gather(*(self._refresh_one(bus, consumer) for consumer in self.consumers))
@@ -55,11 +56,13 @@ class ConsumerLag:
         try:
             info = await bus.js.consumer_info(consumer.stream, consumer.durable, timeout=CONSUMER_INFO_TIMEOUT)
         except Exception:  # noqa: BLE001  (NATS away, consumer not made yet: no sample rather than a stale one)
-            self.pending.pop(consumer.durable, None)
-            self.unacked.pop(consumer.durable, None)
+            for values in (self.pending, self.unacked, self.ack_floor):
+                values.pop(consumer.durable, None)
             return
         self.pending[consumer.durable] = int(info.num_pending or 0)
         self.unacked[consumer.durable] = int(info.num_ack_pending or 0)
+        floor = info.ack_floor.stream_seq if info.ack_floor is not None else 0
+        self.ack_floor[consumer.durable] = int(floor or 0)
 
 
 def reading_engine(engine: Engine) -> Engine:
@@ -98,18 +101,19 @@ class StateCollector(Collector):
             yield _gauge("edf_db_pool_size", "Connections the pool keeps (more may overflow)", size())
 
     def _lag(self) -> Iterator[GaugeMetricFamily]:
-        pending = GaugeMetricFamily(
-            "edf_inbox_pending_messages", "Events on the stream not yet delivered to the consumer", labels=["consumer"]
-        )
-        unacked = GaugeMetricFamily(
-            "edf_inbox_unacked_messages", "Events delivered to the consumer, not acknowledged yet", labels=["consumer"]
-        )
-        for name, value in sorted(self.lag.pending.items()):
-            pending.add_metric([name], value)
-        for name, value in sorted(self.lag.unacked.items()):
-            unacked.add_metric([name], value)
-        yield pending
-        yield unacked
+        for name, documentation, values in (
+            ("edf_inbox_pending_messages", "Events on the stream not yet delivered to the consumer", self.lag.pending),
+            ("edf_inbox_unacked_messages", "Events delivered to the consumer, not acknowledged yet", self.lag.unacked),
+            (
+                "edf_inbox_ack_floor",
+                "Stream sequence up to which the consumer has acknowledged all",
+                self.lag.ack_floor,
+            ),
+        ):
+            family = GaugeMetricFamily(name, documentation, labels=["consumer"])
+            for consumer, value in sorted(values.items()):
+                family.add_metric([consumer], value)
+            yield family
 
     def _tables(self) -> Iterator[GaugeMetricFamily]:
         try:

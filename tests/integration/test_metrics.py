@@ -143,6 +143,7 @@ def test_the_consumer_lag_is_what_jetstream_reports(tmp_path: Path) -> None:
         server.stop()
     assert lag.pending == {"tests--EDF_SCORING": 3}
     assert lag.unacked == {"tests--EDF_SCORING": 0}
+    assert lag.ack_floor == {"tests--EDF_SCORING": 0}
 
 
 async def lag_of(url: str, consumer: ConsumerRef) -> ConsumerLag:
