@@ -23,6 +23,7 @@ from devstack.stack import APPS, ROOT
 ADMIN_EMAIL = "admin@e2e.example"
 ADMIN_PASSWORD = "e2e admin password"  # noqa: S105  (a throw-away stack's admin on loopback)
 PORT_VARIABLES = tuple(app.port_variable for app in APPS)  # EDF_GATEWAY_PORT, APPLICATIONS_PORT, ...
+OTHER_PORTS = ("EDF_NATS_PORT", "EDF_NATS_MONITOR_PORT", "GATEWAY_METRICS_PORT")
 
 
 @dataclass
@@ -40,7 +41,7 @@ class Stack:
 
 @contextmanager
 def running_stack(var_dir: Path, extra_env: dict[str, str] | None = None, timeout: float = 90.0) -> Iterator[Stack]:
-    ports = distinct_ports((*PORT_VARIABLES, "EDF_NATS_PORT"))
+    ports = distinct_ports((*PORT_VARIABLES, *OTHER_PORTS))
     env = {
         **os.environ,
         **ports,

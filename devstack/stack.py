@@ -40,6 +40,8 @@ from shared import migrate
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
 DEFAULT_NATS_PORT = 14222
+DEFAULT_NATS_MONITOR_PORT = 18222  # NATS's HTTP monitoring (/healthz, /varz, /jsz), loopback only
+DEFAULT_GATEWAY_METRICS_PORT = 8010  # the gateway's Prometheus metrics (gateway.settings)
 DEFAULT_ADMIN_EMAIL = "admin@edf.local"
 ADMIN_PASSWORD_FILE = "admin-password"  # noqa: S105  (a file name, not a password)
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -82,6 +84,8 @@ class Config:
     ports: dict[str, int]
     nats_url: str
     nats_port: int | None  # None: external NATS (EDF_NATS_URL), none started here
+    nats_monitor_port: int  # -1: any free port
+    gateway_metrics_port: int  # 0: none
     ready_timeout: float
     admin_email: str
     admin_password_given: bool  # EDF_BOOTSTRAP_ADMIN_PASSWORD set by the caller
@@ -115,16 +119,26 @@ def load_config(env: Mapping[str, str]) -> Config:
         ports=ports,
         nats_url=external or f"nats://{HOST}:{nats_port}",
         nats_port=nats_port,
+        nats_monitor_port=_int(env, "EDF_NATS_MONITOR_PORT", _monitor_port_for(nats_port)),
+        gateway_metrics_port=_int(env, "GATEWAY_METRICS_PORT", DEFAULT_GATEWAY_METRICS_PORT),
         ready_timeout=float(_int(env, "EDF_STACK_READY_TIMEOUT", 60)),
         admin_email=env.get("EDF_BOOTSTRAP_ADMIN_EMAIL") or DEFAULT_ADMIN_EMAIL,
         admin_password_given=bool(env.get("EDF_BOOTSTRAP_ADMIN_PASSWORD")),
     )
 
 
+def _monitor_port_for(nats_port: int | None) -> int:
+    """NATS's monitoring port beside the default client port; beside another one (a test's, the
+    chaos run's) any free port (-1), so that two stacks on one machine never share one."""
+    return DEFAULT_NATS_MONITOR_PORT if nats_port == DEFAULT_NATS_PORT else -1
+
+
 def check_ports(config: Config) -> None:
     wanted = [(a.name, config.ports[a.name], a.port_variable) for a in config.apps]
     if config.nats_port is not None:
         wanted.append(("nats", config.nats_port, "EDF_NATS_PORT (or EDF_NATS_URL for an external NATS)"))
+        if config.nats_monitor_port > 0:
+            wanted.append(("nats monitoring", config.nats_monitor_port, "EDF_NATS_MONITOR_PORT"))
     seen: dict[int, str] = {}
     for name, port, variable in wanted:
         if port in seen:
@@ -156,6 +170,7 @@ def common_environment(config: Config, base: Mapping[str, str]) -> dict[str, str
         env[app.port_variable] = str(config.ports[app.name])
         if app.name != "gateway":
             env[f"GATEWAY_{app.name.upper()}_URL"] = f"http://{HOST}:{config.ports[app.name]}"
+    env["GATEWAY_METRICS_PORT"] = str(config.gateway_metrics_port)
     env["EDF_BOOTSTRAP_ADMIN_EMAIL"] = config.admin_email
     # Every client of a local stack is 127.0.0.1: the API's per-address limits of sign-up and
     # sign-in would throttle the demo's hundreds of applicants. Set either to keep it.
@@ -226,6 +241,7 @@ def build_children(config: Config, env: dict[str, str]) -> list[Child]:
         store = config.var_dir / "nats"
         store.mkdir(parents=True, exist_ok=True)
         argv = [nats_server_binary(), "-js", "-a", HOST, "-p", str(config.nats_port), "-sd", str(store)]
+        argv += ["-m", str(config.nats_monitor_port)]  # monitoring, on HOST (loopback) too
         children.append(Child("nats", argv, env=env, cwd=ROOT, ready=tcp_open(HOST, config.nats_port)))
     service_env = {k: v for k, v in env.items() if k != "EDF_BOOTSTRAP_ADMIN_PASSWORD"}
     for app in config.apps:
@@ -248,6 +264,10 @@ def summary(config: Config, env: Mapping[str, str], seconds: float) -> str:
     lines += [f"  {a.name:<13} http://{HOST}:{config.ports[a.name]}" for a in config.apps if a is not gateway]
     store = f"   store {config.var_dir / 'nats'}" if config.nats_port is not None else "   (external)"
     lines.append(f"  nats          {config.nats_url}{store}")
+    if config.nats_port is not None and config.nats_monitor_port > 0:
+        lines.append(f"  nats monitor  http://{HOST}:{config.nats_monitor_port}/varz")
+    if gateway is not None and config.gateway_metrics_port:
+        lines.append(f"  metrics       http://{HOST}:{config.gateway_metrics_port}/metrics (gateway)")
     lines.append(f"  data          {config.var_dir}")
     urls = [make_url(env[v]) for v in sorted({f"{a.name.upper()}_DATABASE_URL" for a in config.apps}) if env.get(v)]
     if urls:

@@ -21,16 +21,23 @@ from shared.bus import Bus
 from shared.db import Database, make_engine, ping
 from shared.http import RequestContextMiddleware
 from shared.logs import configure_logging
+from shared.metrics import MetricsListener, ProcessMetrics
 from shared.problems import install_error_handlers
 from shared.relay import OutboxRelay
+from shared.telemetry import install_telemetry
+from shared.tracing import configure_tracing
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.service_name, settings.log_level)
+    configure_tracing(settings.service_name)
     db = Database(engine=make_engine(settings.database_url), infra=INFRA, source=f"/edf/{settings.service_name}")
     bus = Bus(settings.nats_url, settings.service_name, settings.stream_replicas)
     relay = OutboxRelay(db, bus)
+    metrics = ProcessMetrics(db, bus)
+    # The gateway's metrics on a port of their own: its public listener serves none.
+    metrics_listener = MetricsListener(metrics, settings.metrics_host, settings.metrics_port)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -38,12 +45,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.upstream = proxy.make_upstream_session(settings)  # the proxy's
         bus.start()
         relay.start()  # publishes user events (other services keep e.g. the list of officers)
+        metrics_listener.start()
         try:
             email, password = settings.bootstrap_admin_email, settings.bootstrap_admin_password
             if email and password is not None:
                 await asyncio.to_thread(handlers.bootstrap_admin, db, email, password.get_secret_value())
             yield
         finally:
+            metrics_listener.stop()
             await app.state.http.aclose()
             await app.state.upstream.close()
             await relay.stop()
@@ -68,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodyLimitMiddleware, max_bytes=settings.max_request_bytes, max_json_bytes=settings.max_json_bytes
     )
     app.add_middleware(RequestContextMiddleware)
+    install_telemetry(app, metrics, serve_metrics=False)
     install_error_handlers(app)
     app.include_router(health_router(_readiness(db)))
     app.include_router(openapi_router(OpenAPIMerger(settings.upstreams(), settings.openapi_cache_seconds)))

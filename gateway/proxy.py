@@ -4,8 +4,8 @@ One pooled `aiohttp.ClientSession` (made in the lifespan) carries every upstream
 connection pool costs little per request, where httpx's scanned every pooled connection on each
 request and was most of the gateway's CPU under load (docs/benchmarks.md). Small bodies are
 sent and returned whole, larger ones stream both ways; hop-by-hop headers stay on their hop;
-`Authorization` passes as is (the services verify tokens themselves) and `X-Request-ID` carries
-the gateway's request id.
+`Authorization` passes as is (the services verify tokens themselves), `X-Request-ID` carries
+the gateway's request id and `traceparent` the gateway's span (tracing on: one trace).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from shared.errors import NotFound
 from shared.http import CORRELATION_ID, REQUEST_ID
 from shared.logs import correlation_id_var, request_id_var
 from shared.problems import problem
+from shared.tracing import TRACE_HEADERS, current_trace_headers
 
 log = logging.getLogger("edf.gateway.proxy")
 
@@ -63,7 +64,9 @@ HOP_BY_HOP = frozenset(
 )
 # Set by this hop: the gateway's middleware and server add their own.
 RESPONSE_OWN = frozenset({"x-request-id", "date", "server"})
-REQUEST_OWN = frozenset({REQUEST_ID, CORRELATION_ID, "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"})
+REQUEST_OWN = frozenset(
+    {REQUEST_ID, CORRELATION_ID, "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", *TRACE_HEADERS}
+)
 PROXIED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 # An idle pooled connection is dropped before the service's own keep-alive (uvicorn: 5 s) ends it,
 # so that a request is never sent on a connection the service is closing (a 502 otherwise).
@@ -153,6 +156,7 @@ def _request_headers(request: Request) -> list[tuple[bytes, bytes]]:
         headers.append((REQUEST_ID.encode(), request_id.encode()))
     if correlation_id:
         headers.append((CORRELATION_ID.encode(), correlation_id.encode()))
+    headers += [(name.encode(), value.encode("latin-1")) for name, value in current_trace_headers().items()]
     if request.client is not None:
         headers.append((b"x-forwarded-for", request.client.host.encode("latin-1")))
     headers.append((b"x-forwarded-proto", request.url.scheme.encode("latin-1")))

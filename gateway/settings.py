@@ -17,6 +17,10 @@ class Settings(ServiceSettings):
     service_name: str = "gateway"
     port: int = Field(default=8000, ge=1, le=65535, validation_alias=AliasChoices("EDF_GATEWAY_PORT", "GATEWAY_PORT"))
 
+    # Prometheus metrics of the gateway, on this address only (never on the public port); 0: none.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=8010, ge=0, le=65535)
+
     applications_url: str = "http://127.0.0.1:8001"
     scoring_url: str = "http://127.0.0.1:8002"
     disbursement_url: str = "http://127.0.0.1:8003"

@@ -17,12 +17,15 @@ from shared.db import Database, InfraTables, make_engine, ping
 from shared.http import RequestContextMiddleware, refuse_unexpected_body
 from shared.inbox import ConsumerPolicy, InboxConsumer, Subscription, consumers_for
 from shared.logs import configure_logging
+from shared.metrics import ConsumerRef, ProcessMetrics
 from shared.openapi_responses import install_problem_responses
 from shared.ops import ops_router
 from shared.problems import install_error_handlers, problem
 from shared.relay import OutboxRelay
 from shared.settings import CommonSettings, ServiceSettings
+from shared.telemetry import install_telemetry
 from shared.timeline import EntityFinder, application_itself, timeline_router
+from shared.tracing import configure_tracing
 
 
 def token_config(settings: CommonSettings) -> TokenConfig:
@@ -72,6 +75,7 @@ def create_service_app(
     """`timeline_entities` names the audited entities of an application in this service (its
     part of the application's timeline); by default the application itself."""
     configure_logging(settings.service_name, settings.log_level)
+    configure_tracing(settings.service_name)
     db = Database(engine=make_engine(settings.database_url), infra=infra, source=f"/edf/{settings.service_name}")
     bus = Bus(settings.nats_url, settings.service_name, settings.stream_replicas)
     policy = ConsumerPolicy(
@@ -108,6 +112,7 @@ def create_service_app(
     app.state.db = db
     app.state.token_config = token_config(settings)
     app.add_middleware(RequestContextMiddleware)
+    install_telemetry(app, ProcessMetrics(db, bus, [ConsumerRef(c.stream, c.name) for c in runtime.consumers]))
     install_error_handlers(app)
 
     async def database_ok() -> tuple[str, bool]:

@@ -39,6 +39,7 @@ from shared.events.registry import data_model_for
 from shared.logs import correlation_id_var
 from shared.tasks import cancel_and_wait
 from shared.topology import stream_for_subject
+from shared.tracing import traced
 from shared.uow import UnitOfWork
 
 log = logging.getLogger("edf.inbox")
@@ -103,7 +104,7 @@ class InboxConsumer:
     ) -> None:
         self.db = db
         self.bus = bus
-        self.handlers = {s.subject: s.handler for s in subscriptions}
+        self.handlers = {s.subject: traced(durable_name(service, stream), s.handler) for s in subscriptions}
         self.policy = policy
         self.stream = stream
         self.name = durable_name(service, stream)

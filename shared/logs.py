@@ -1,4 +1,4 @@
-"""JSON logs carrying the request id and correlation id.
+"""JSON logs carrying the request id, the correlation id and, inside a span, the trace id.
 
 Log records carry ids and codes only; personal data is never passed to a logger.
 """
@@ -10,6 +10,8 @@ import logging
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
+
+from shared.tracing import trace_ids
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 correlation_id_var: ContextVar[str | None] = ContextVar("correlation_id", default=None)
@@ -37,6 +39,8 @@ class JsonFormatter(logging.Formatter):
             entry["request_id"] = rid
         if (cid := correlation_id_var.get()) is not None:
             entry["correlation_id"] = cid
+        if (ids := trace_ids()) is not None:
+            entry["trace_id"], entry["span_id"] = ids
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
                 entry[key] = value

@@ -20,6 +20,7 @@ from shared.auth import SYSTEM, Principal
 from shared.db import Database
 from shared.events.envelope import CloudEvent, EventData, make_event
 from shared.logs import correlation_id_var
+from shared.tracing import stamped
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class UnitOfWork:
             correlation_id=self.correlation_id,
             causation_id=self.causation_id,
         )
+        event = stamped(event)  # the CloudEvents `traceparent` of the span emitting it, if any
         self._events.append(event)
         return event
 

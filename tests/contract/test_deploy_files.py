@@ -60,7 +60,11 @@ def test_every_referenced_file_exists() -> None:
 
 
 def test_only_the_gateway_is_published_and_apps_are_healthy_and_restarted() -> None:
-    assert [n for n, s in SERVICES.items() if s.get("ports")] == ["gateway"]
+    published = {n: s["ports"] for n, s in SERVICES.items() if s.get("ports")}
+    assert [n for n in published if "profiles" not in SERVICES[n]] == ["gateway"]
+    # Prometheus, only with `--profile observability`, and on the host's loopback only.
+    assert SERVICES["prometheus"]["profiles"] == ["observability"]
+    assert all(port.startswith("127.0.0.1:") for port in published["prometheus"])
     for app in APPS:
         service = SERVICES[app]
         assert service["command"] == [app]

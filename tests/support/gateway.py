@@ -16,11 +16,13 @@ PROBLEM = "application/problem+json"
 
 
 def gateway_settings(database_url: str, **overrides: Any) -> Settings:
-    """Every upstream on a port nobody listens on unless given; no bootstrap admin unless given."""
+    """Every upstream on a port nobody listens on unless given; no bootstrap admin and no metrics
+    listener unless given."""
     values: dict[str, Any] = {
         "database_url": database_url,
         "bootstrap_admin_email": None,
         "bootstrap_admin_password": None,
+        "metrics_port": 0,  # no metrics listener unless a test asks for one
         **{f"{name}_url": f"http://127.0.0.1:{free_port()}" for name in UPSTREAMS},
     }
     values.update(overrides)
