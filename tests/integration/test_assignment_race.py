@@ -45,7 +45,7 @@ from shared.roles import Role
 from tests.support.samples import call_body
 from tests.support.scoring import OPENED, SCREENED, SUBMITTED, USER_CREATED, WITHDRAWN, submitted_data
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300)]
 ROUNDS = 60  # per test; each round races 3 transactions
 REVIEWERS = 2
 Event = tuple[CloudEvent, EventData]
