@@ -156,11 +156,15 @@ def tcp_open(host: str, port: int) -> Callable[[], bool]:
     return check
 
 
-def http_ok(url: str) -> Callable[[], bool]:
+def ready_and_connected(url: str) -> Callable[[], bool]:
+    """An app's `/readyz` answers 200 and says it is connected to NATS: `/readyz` stays 200
+    while NATS alone is away, but a stack that starts waits for the broker as well."""
+
     def check() -> bool:
         try:
-            return httpx.get(url, timeout=1.0).status_code == 200
-        except httpx.HTTPError:
+            response = httpx.get(url, timeout=1.0)
+            return response.status_code == 200 and response.json().get("nats") == "connected"
+        except (httpx.HTTPError, ValueError):
             return False
 
     return check

@@ -3,8 +3,9 @@
 Makes `var/`, migrates every app's database, starts a JetStream-enabled `nats-server` (store in
 `var/nats/`) unless `EDF_NATS_URL` names one, then the four services and the gateway, each as a
 `uvicorn` process whose output lines are prefixed with its name. It waits until every process
-answers 200 on `/readyz`, prints the addresses, and on Ctrl-C or SIGTERM stops them all (the
-gateway first, NATS last) and exits 0. Data stays in `var/` between runs (`make clean` drops it).
+answers 200 on `/readyz` and is connected to NATS, prints the addresses, and on Ctrl-C or
+SIGTERM stops them all (the gateway first, NATS last) and exits 0. Data stays in `var/` between
+runs (`make clean` drops it).
 
 The bootstrap admin's password is generated once into `var/admin-password` (mode 0600) unless
 `EDF_BOOTSTRAP_ADMIN_PASSWORD` is set; it is never printed, only where it is.
@@ -34,7 +35,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from devstack.procs import Child, http_ok, port_in_use, say, stop_all, tcp_open, wait_until_ready
+from devstack.procs import Child, port_in_use, ready_and_connected, say, stop_all, tcp_open, wait_until_ready
 from shared import migrate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -249,7 +250,9 @@ def build_children(config: Config, env: dict[str, str]) -> list[Child]:
         argv = [sys.executable, "-m", "uvicorn", f"{app.package}.main:create_app", "--factory"]
         argv += ["--host", HOST, "--port", str(port), "--timeout-graceful-shutdown", "5"]
         app_env = env if app.name == "gateway" else service_env
-        children.append(Child(app.name, argv, env=app_env, cwd=ROOT, ready=http_ok(f"http://{HOST}:{port}/readyz")))
+        children.append(
+            Child(app.name, argv, env=app_env, cwd=ROOT, ready=ready_and_connected(f"http://{HOST}:{port}/readyz"))
+        )
     return children
 
 

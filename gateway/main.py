@@ -16,9 +16,9 @@ from gateway.openapi import OpenAPIMerger, openapi_router
 from gateway.settings import Settings
 from gateway.timeline import router as timeline_router
 from gateway.web import install_web
-from shared.app import health_router, token_config
+from shared.app import database_probe, health_router, nats_probe, token_config
 from shared.bus import Bus
-from shared.db import Database, make_engine, ping
+from shared.db import Database, make_engine
 from shared.http import RequestContextMiddleware
 from shared.logs import configure_logging
 from shared.metrics import MetricsListener, ProcessMetrics
@@ -79,25 +79,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware)
     install_telemetry(app, metrics, serve_metrics=False)
     install_error_handlers(app)
-    app.include_router(health_router(_readiness(db)))
+    # The gateway's own database only: a service that is down makes its routes answer 502 (and
+    # its own `/readyz` fail), not the whole API, so sign-in and the other services stay in the
+    # load balancer and the stack can start before every service exists. NATS is reported
+    # (the relay publishes user events) but, as for the services, does not fail readiness.
+    app.include_router(health_router([database_probe(db)], [nats_probe(bus)]))
     app.include_router(openapi_router(OpenAPIMerger(settings.upstreams(), settings.openapi_cache_seconds)))
     app.include_router(api_router)
     app.include_router(timeline_router)
     install_web(app, settings)  # the applicants' pages: /, /apply/{code}, /status, /static
     app.include_router(proxy.proxy_router(settings))  # last: the gateway's own routes win
     return app
-
-
-def _readiness(db: Database) -> list[object]:
-    """The gateway's own database only. A service that is down makes its routes answer 502
-    (and its own `/readyz` fail), not the whole API: sign-in and the other services stay
-    in the load balancer, and the stack can start before every service exists."""
-
-    async def database_ok() -> tuple[str, bool]:
-        try:
-            await asyncio.to_thread(ping, db.engine)
-            return "database", True
-        except Exception:  # noqa: BLE001
-            return "database", False
-
-    return [database_ok]

@@ -4,7 +4,7 @@ lifespan (database, NATS, outbox relay, inbox consumers)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -36,8 +36,33 @@ def token_config(settings: CommonSettings) -> TokenConfig:
     )
 
 
-def health_router(readiness: list[object]) -> APIRouter:
-    """`/healthz`: the process is alive. `/readyz`: its database and NATS are reachable."""
+Probe = Callable[[], Awaitable[tuple[str, str]]]
+"""A readiness check: its name and what it found (`ok` when a required one passes)."""
+OK = "ok"
+
+
+def database_probe(db: Database) -> Probe:
+    async def database() -> tuple[str, str]:
+        try:
+            await asyncio.to_thread(ping, db.engine)
+        except Exception:  # noqa: BLE001  (any failure: not reachable)
+            return "database", "unreachable"
+        return "database", OK
+
+    return database
+
+
+def nats_probe(bus: Bus) -> Probe:
+    async def nats() -> tuple[str, str]:
+        return "nats", bus.state
+
+    return nats
+
+
+def health_router(required: Sequence[Probe], reported: Sequence[Probe] = ()) -> APIRouter:
+    """`/healthz`: the process is alive. `/readyz`: 503 while a `required` check fails (the
+    database); the `reported` ones (NATS) are in its body and never fail it, since while NATS
+    is away the outbox keeps the events and the API serves (docs/architecture.md)."""
     router = APIRouter(tags=["health"])
 
     @router.get("/healthz", include_in_schema=False)
@@ -46,10 +71,12 @@ def health_router(readiness: list[object]) -> APIRouter:
 
     @router.get("/readyz", include_in_schema=False)
     async def readyz() -> JSONResponse:
-        failing = [name for name, ok in [await check() for check in readiness] if not ok]  # type: ignore[operator]
+        needed = dict([await probe() for probe in required])
+        states = {**needed, **dict([await probe() for probe in reported])}
+        failing = [name for name, state in needed.items() if state != OK]
         if failing:
-            return problem(503, f"not ready: {', '.join(failing)}")
-        return JSONResponse({"status": "ready"})
+            return problem(503, f"not ready: {', '.join(failing)}", members=states)
+        return JSONResponse({"status": "ready", **states})
 
     return router
 
@@ -115,17 +142,7 @@ def create_service_app(
     install_telemetry(app, ProcessMetrics(db, bus, [ConsumerRef(c.stream, c.name) for c in runtime.consumers]))
     install_error_handlers(app)
 
-    async def database_ok() -> tuple[str, bool]:
-        try:
-            await asyncio.to_thread(ping, db.engine)
-            return "database", True
-        except Exception:  # noqa: BLE001
-            return "database", False
-
-    async def nats_ok() -> tuple[str, bool]:
-        return "nats", bus.connected
-
-    app.include_router(health_router([database_ok, nats_ok]))
+    app.include_router(health_router([database_probe(db)], [nats_probe(bus)]))
     app.include_router(ops_router(settings.service_name))
     app.include_router(timeline_router(settings.service_name, timeline_entities))
     for router in routers:

@@ -36,6 +36,17 @@ class Bus:
     def connected(self) -> bool:
         return self._nc is not None and self._nc.is_connected
 
+    @property
+    def state(self) -> str:
+        """`connected` (and the streams ensured), `reconnecting` (the connection was lost: the
+        client retries it for ever) or `connecting` (not connected yet since the start)."""
+        nc = self._nc
+        if nc is not None and nc.is_connected and self._ready.is_set():
+            return "connected"
+        if nc is not None and self._ready.is_set():
+            return "reconnecting"
+        return "connecting"
+
     def start(self) -> None:
         self._task = asyncio.create_task(self._connect_forever(), name=f"{self.name}-nats-connect")
 
@@ -57,6 +68,8 @@ class Bus:
                     max_reconnect_attempts=-1,
                     reconnect_time_wait=0.5,
                     error_cb=_quiet_error,
+                    disconnected_cb=self._disconnected,
+                    reconnected_cb=_reconnected,
                 )
                 self._nc.options["allow_reconnect"] = True
                 await ensure_streams(self.js, self.stream_replicas)
@@ -71,6 +84,10 @@ class Bus:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
+    async def _disconnected(self) -> None:
+        if not self._closing and self._ready.is_set():
+            log.warning("NATS connection lost; reconnecting (events wait in the outbox)")
+
     async def close(self) -> None:
         self._closing = True
         await cancel_and_wait(self._task)
@@ -78,6 +95,10 @@ class Bus:
             # nats-py's own drain timeout is 30 s with pull subscriptions: do not hold up a stop.
             await run_bounded(self._nc.drain(), 2.0)
             await run_bounded(self._nc.close(), 2.0)
+
+
+async def _reconnected() -> None:
+    log.info("reconnected to NATS")
 
 
 async def _quiet_error(exc: Exception) -> None:

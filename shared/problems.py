@@ -44,8 +44,11 @@ def problem(
     detail: str,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    members: dict[str, Any] | None = None,
 ) -> JSONResponse:
+    """A problem body; `members` are extension members (e.g. the checks of `/readyz`)."""
     body: dict[str, Any] = {
+        **(members or {}),
         "type": "about:blank",
         "title": TITLES.get(status, "Error"),
         "status": status,

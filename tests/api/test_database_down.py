@@ -22,4 +22,5 @@ def test_a_service_without_its_database_answers_503_with_retry_after() -> None:
         assert response.headers["retry-after"] == "5"
         assert "database" in problem["detail"] and "postgres" not in response.text
         assert client.get("/healthz").status_code == 200
-        assert client.get("/readyz").status_code == 503
+        ready = assert_problem(client.get("/readyz"), 503)  # NATS is away too, but only reported
+        assert ready["database"] == "unreachable" and ready["nats"] in ("connecting", "reconnecting")

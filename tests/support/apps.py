@@ -90,9 +90,12 @@ class AppProcess:
             self.process = subprocess.Popen(command, cwd=REPO, env={**os.environ, **self.env}, stdout=log, stderr=log)
 
     def wait_ready(self, timeout: float = 30.0) -> None:
+        """Until `/readyz` answers 200 and says the app is connected to NATS (its consumers run)."""
+
         def ready() -> bool:
             try:
-                return httpx.get(f"http://127.0.0.1:{self.port}/readyz", timeout=1).status_code == 200
+                response = httpx.get(f"http://127.0.0.1:{self.port}/readyz", timeout=1)
+                return response.status_code == 200 and response.json()["nats"] == "connected"
             except httpx.HTTPError:
                 return False
 

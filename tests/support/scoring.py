@@ -41,6 +41,44 @@ USER_CREATED = "edf.gateway.user.created.v1"
 COMMITTEE = bearer(Role.committee)
 
 
+def submitted_data(
+    call_id: uuid.UUID,
+    *,
+    sex: str = "female",
+    requested: str = "18000.00",
+    jobs: tuple[int, int] = (2, 2),
+    submitted_at: datetime | None = None,
+    displacement_status: str = "returnee",
+) -> ApplicationSubmittedV1:
+    """What `application.submitted` tells scoring about a new application (anonymised facts)."""
+    application_id = uuid.uuid4()
+    amount = Decimal(requested)
+    return ApplicationSubmittedV1(
+        application_id=application_id,
+        reference=f"EDF-T-{application_id.hex[:6].upper()}",
+        call_id=call_id,
+        submitted_at=submitted_at or datetime.now(UTC),
+        currency="USD",
+        business=BusinessFacts(
+            sector="agriculture",
+            governorate="IQ-NI",
+            district="Mosul",
+            founded_year=2016,
+            employees_female=2,
+            employees_male=5,
+        ),
+        owner=OwnerFacts(sex=sex, birth_year=1988, displacement_status=displacement_status),
+        plan=PlanFacts(
+            summary="A second milk cooler and two new jobs.",
+            jobs_planned_female=jobs[0],
+            jobs_planned_male=jobs[1],
+            requested_amount=amount,
+            co_contribution=Decimal("3000.00"),
+            budget_lines=[BudgetLineFacts(item="Milk cooler", quantity=1, unit_cost=amount + Decimal("3000.00"))],
+        ),
+    )
+
+
 @dataclass
 class Scoring:
     app: FastAPI
@@ -71,44 +109,11 @@ class Scoring:
         self.screen(call_id, application_id, eligible)
         return application_id
 
-    def receive(
-        self,
-        call_id: uuid.UUID,
-        *,
-        sex: str = "female",
-        requested: str = "18000.00",
-        jobs: tuple[int, int] = (2, 2),
-        submitted_at: datetime | None = None,
-        displacement_status: str = "returnee",
-    ) -> uuid.UUID:
-        application_id = uuid.uuid4()
-        amount = Decimal(requested)
-        data = ApplicationSubmittedV1(
-            application_id=application_id,
-            reference=f"EDF-T-{application_id.hex[:6].upper()}",
-            call_id=call_id,
-            submitted_at=submitted_at or datetime.now(UTC),
-            currency="USD",
-            business=BusinessFacts(
-                sector="agriculture",
-                governorate="IQ-NI",
-                district="Mosul",
-                founded_year=2016,
-                employees_female=2,
-                employees_male=5,
-            ),
-            owner=OwnerFacts(sex=sex, birth_year=1988, displacement_status=displacement_status),
-            plan=PlanFacts(
-                summary="A second milk cooler and two new jobs.",
-                jobs_planned_female=jobs[0],
-                jobs_planned_male=jobs[1],
-                requested_amount=amount,
-                co_contribution=Decimal("3000.00"),
-                budget_lines=[BudgetLineFacts(item="Milk cooler", quantity=1, unit_cost=amount + Decimal("3000.00"))],
-            ),
-        )
-        self.deliver(SUBMITTED, application_id, data)
-        return application_id
+    def receive(self, call_id: uuid.UUID, **facts: Any) -> uuid.UUID:
+        """Submitted, as the applications service would tell it (`facts`: see `submitted_data`)."""
+        data = submitted_data(call_id, **facts)
+        self.deliver(SUBMITTED, data.application_id, data)
+        return data.application_id
 
     def screen(self, call_id: uuid.UUID, application_id: uuid.UUID, eligible: bool = True) -> None:
         self.deliver(

@@ -1,9 +1,13 @@
 """Locking and assigning reviewers.
 
-Lock order, everywhere: the assignment lock (whatever may assign reviewers or add an officer),
-or the call's row (awards); then the application's row, its reviews, and officers' counters in
-officer-id order; so that concurrent requests and event handlers (two replicas, two durable
-consumers) wait for each other and never deadlock.
+Lock order, everywhere: the assignment lock (whatever may assign reviewers, add an officer or
+move officers' counters), or the call's row (awards); then the application's row, its reviews,
+and officers' counters in officer-id order; so that concurrent requests and event handlers (two
+replicas, two durable consumers) wait for each other and never deadlock. Taking the lock first
+matters in a fetched batch too (one transaction for several events, shared/inbox.py): a
+withdrawal that locked its application and officers before the lock, followed by a screening
+that waits for it, deadlocked with an officer's arrival holding the lock and waiting for that
+application (PostgreSQL aborted one after a second and it was retried: the work was late).
 
 The assignment lock closes a race between the two consumers: without it an application
 screened while an officer is being added could read the officers before the new one commits
@@ -37,7 +41,8 @@ ASSIGNMENT_LOCK = 0x5C0_2164  # pg_advisory_xact_lock key of scoring's assignmen
 
 
 def lock_assignments(session: Session) -> None:
-    """Taken first by every transaction that may assign reviewers or add an officer."""
+    """Taken first by every transaction that may assign reviewers, add an officer or move
+    officers' counters."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ASSIGNMENT_LOCK})
 

@@ -91,6 +91,7 @@ def application_screened(uow: UnitOfWork, _: CloudEvent, data: EventData) -> Non
 def application_withdrawn(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
     """Its pending reviews leave the officers' queues (kept, as `cancelled`); it leaves the ranking."""
     assert isinstance(data, ApplicationWithdrawnV1)
+    lock_assignments(uow.session)  # first: it moves officers' counters (see the lock order)
     application = locked_application(uow.session, data.application_id)
     if application is None:
         raise NotYetApplicable("the withdrawn application is not known here (yet)")
