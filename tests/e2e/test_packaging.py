@@ -22,9 +22,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from devstack.ports import distinct_ports
 from tests.e2e.test_make_run import fresh_clone
 from tests.support.apps import wait_until
-from tests.support.stack import distinct_ports
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
 
