@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -74,7 +74,7 @@ def create_service_app(
     settings: ServiceSettings,
     infra: InfraTables,
     routers: Sequence[APIRouter],
-    subscriptions: Sequence[Subscription],
+    subscriptions: Sequence[Subscription[Any]],
     title: str,
     timeline_entities: EntityFinder = application_itself,
 ) -> FastAPI:

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
 
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
@@ -35,7 +36,6 @@ from sqlalchemy.exc import IntegrityError
 from shared.bus import Bus
 from shared.db import Database
 from shared.events.envelope import CloudEvent, EventData
-from shared.events.registry import data_model_for
 from shared.logs import correlation_id_var
 from shared.tasks import cancel_and_wait
 from shared.topology import stream_for_subject
@@ -43,7 +43,8 @@ from shared.uow import UnitOfWork
 
 log = logging.getLogger("edf.inbox")
 
-Handler = Callable[[UnitOfWork, CloudEvent, EventData], None]
+E = TypeVar("E", bound=EventData)
+Handler = Callable[[UnitOfWork, CloudEvent, E], None]
 # Fault injection for the reliability tests: the named consumer kills its own process
 # after committing an effect and before acking it.
 KILL_AFTER_COMMIT_ENV = "EDF_FAULT_KILL_AFTER_COMMIT"
@@ -59,9 +60,17 @@ class NotYetApplicable(Exception):
 
 
 @dataclass(frozen=True)
-class Subscription:
-    subject: str
-    handler: Handler
+class Subscription(Generic[E]):
+    """An event class and its handler: mypy checks that the handler accepts that class. Keep a
+    service's subscriptions in a tuple without an annotation (`SUBSCRIPTIONS = (...)`): one such
+    as `list[Subscription[Any]]` would give each row `Any` and switch the check off."""
+
+    event: type[E]
+    handler: Handler[E]
+
+    @property
+    def subject(self) -> str:
+        return self.event.subject
 
 
 @dataclass(frozen=True)
@@ -82,10 +91,10 @@ def durable_name(service: str, stream: str) -> str:
 
 
 def consumers_for(
-    db: Database, bus: Bus, service: str, subscriptions: Sequence[Subscription], policy: ConsumerPolicy
+    db: Database, bus: Bus, service: str, subscriptions: Sequence[Subscription[Any]], policy: ConsumerPolicy
 ) -> list[InboxConsumer]:
     """One durable consumer per source stream, so that a stream's events arrive in order."""
-    by_stream: dict[str, list[Subscription]] = {}
+    by_stream: dict[str, list[Subscription[Any]]] = {}
     for subscription in subscriptions:
         by_stream.setdefault(stream_for_subject(subscription.subject), []).append(subscription)
     return [InboxConsumer(db, bus, service, stream, subs, policy) for stream, subs in by_stream.items()]
@@ -98,12 +107,12 @@ class InboxConsumer:
         bus: Bus,
         service: str,
         stream: str,
-        subscriptions: Sequence[Subscription],
+        subscriptions: Sequence[Subscription[Any]],
         policy: ConsumerPolicy,
     ) -> None:
         self.db = db
         self.bus = bus
-        self.handlers = {s.subject: s.handler for s in subscriptions}
+        self.subscriptions = {s.subject: s for s in subscriptions}
         self.policy = policy
         self.stream = stream
         self.name = durable_name(service, stream)
@@ -118,7 +127,7 @@ class InboxConsumer:
     def _config(self) -> ConsumerConfig:
         return ConsumerConfig(
             durable_name=self.name,
-            filter_subjects=sorted(self.handlers),
+            filter_subjects=sorted(self.subscriptions),
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
             # No server-side `backoff`: JetStream would take its first step (1 s) as the ack
@@ -225,10 +234,10 @@ class InboxConsumer:
         event = CloudEvent.model_validate_json(payload)
         if event.type != subject:
             raise ValueError(f"envelope type {event.type!r} differs from subject")
-        model = data_model_for(event.type)
-        if model is None or event.type not in self.handlers:
-            raise ValueError(f"no data model registered for {event.type}")
-        return event, model.model_validate(event.data, extra="ignore")
+        subscription = self.subscriptions.get(event.type)
+        if subscription is None:
+            raise ValueError(f"no subscription to {event.type}")
+        return event, subscription.event.model_validate(event.data, extra="ignore")
 
     def apply(self, event: CloudEvent, data: EventData) -> bool:
         """Returns False when the event had already been applied (a duplicate)."""
@@ -238,7 +247,7 @@ class InboxConsumer:
             try:
                 if not uow.claim_inbox(self.name, event_id, event.type):
                     return False
-                self.handlers[event.type](uow, event, data)
+                self.subscriptions[event.type].handler(uow, event, data)
                 uow.commit()
             except IntegrityError:
                 # Checked on the same session: SQLite has one connection, and a second session
@@ -261,7 +270,7 @@ class InboxConsumer:
                 uow.correlation_id, uow.causation_id = event.correlationid, event_id
                 fresh = uow.claim_inbox(self.name, event_id, event.type)
                 if fresh:
-                    self.handlers[event.type](uow, event, data)
+                    self.subscriptions[event.type].handler(uow, event, data)
                     uow.session.flush()  # the next event's handler and Core statements see it,
                     uow.session.expire_all()  # and reads it again rather than trusting loaded objects
                 applied.append(fresh)

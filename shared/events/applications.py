@@ -11,7 +11,6 @@ from pydantic import Field, StringConstraints
 
 from shared.events.calls import GovernorateCode, Sector
 from shared.events.envelope import EventData
-from shared.events.registry import register
 from shared.money import Money
 
 Sex = Literal["female", "male"]
@@ -49,8 +48,7 @@ class PlanFacts(EventData):
     budget_lines: list[BudgetLineFacts]
 
 
-@register("edf.applications.application.submitted.v1")
-class ApplicationSubmittedV1(EventData):
+class ApplicationSubmittedV1(EventData, subject="edf.applications.application.submitted.v1"):
     application_id: uuid.UUID
     reference: str
     call_id: uuid.UUID
@@ -63,8 +61,7 @@ class ApplicationSubmittedV1(EventData):
     applicant_id: uuid.UUID | None = None
 
 
-@register("edf.applications.application.screened.v1")
-class ApplicationScreenedV1(EventData):
+class ApplicationScreenedV1(EventData, subject="edf.applications.application.screened.v1"):
     application_id: uuid.UUID
     call_id: uuid.UUID
     eligible: bool
@@ -73,15 +70,13 @@ class ApplicationScreenedV1(EventData):
     screened_at: datetime | None = None
 
 
-@register("edf.applications.application.withdrawn.v1")
-class ApplicationWithdrawnV1(EventData):
+class ApplicationWithdrawnV1(EventData, subject="edf.applications.application.withdrawn.v1"):
     application_id: uuid.UUID
     call_id: uuid.UUID
     withdrawn_at: datetime | None = None
 
 
-@register("edf.scoring.application.scored.v1")
-class ApplicationScoredV1(EventData):
+class ApplicationScoredV1(EventData, subject="edf.scoring.application.scored.v1"):
     application_id: uuid.UUID
     call_id: uuid.UUID
     score: Money
@@ -90,8 +85,7 @@ class ApplicationScoredV1(EventData):
     diverged: bool
 
 
-@register("edf.scoring.application.decided.v1")
-class ApplicationDecidedV1(EventData):
+class ApplicationDecidedV1(EventData, subject="edf.scoring.application.decided.v1"):
     application_id: uuid.UUID
     call_id: uuid.UUID
     decision: Literal["awarded", "rejected", "waitlisted"]

@@ -15,7 +15,6 @@ from pydantic import Field, StringConstraints
 
 from shared.events.calls import Key
 from shared.events.envelope import EventData
-from shared.events.registry import register
 from shared.money import Money
 
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
@@ -30,8 +29,7 @@ class TrancheFacts(EventData):
     percent: Money | None = None
 
 
-@register("edf.disbursement.grant.created.v1")
-class GrantCreatedV1(EventData):
+class GrantCreatedV1(EventData, subject="edf.disbursement.grant.created.v1"):
     grant_id: uuid.UUID
     application_id: uuid.UUID
     call_id: uuid.UUID
@@ -42,8 +40,7 @@ class GrantCreatedV1(EventData):
     created_at: datetime | None = None
 
 
-@register("edf.disbursement.tranche.approved.v1")
-class TrancheApprovedV1(EventData):
+class TrancheApprovedV1(EventData, subject="edf.disbursement.tranche.approved.v1"):
     tranche_id: uuid.UUID
     grant_id: uuid.UUID
     amount: Money
@@ -67,8 +64,7 @@ class PayeeFacts(EventData):
     wallet_provider: str | None = None
 
 
-@register("edf.disbursement.payment.instructed.v1")
-class PaymentInstructedV1(EventData):
+class PaymentInstructedV1(EventData, subject="edf.disbursement.payment.instructed.v1"):
     """`instruction_id` is the idempotency key: pay each instruction at most once."""
 
     instruction_id: uuid.UUID
@@ -84,8 +80,7 @@ class PaymentInstructedV1(EventData):
     attempt: int | None = None  # 1, then 2, … after a failed payment of the same tranche
 
 
-@register("edf.disbursement.tranche.paid.v1")
-class TranchePaidV1(EventData):
+class TranchePaidV1(EventData, subject="edf.disbursement.tranche.paid.v1"):
     tranche_id: uuid.UUID
     grant_id: uuid.UUID
     amount: Money
@@ -94,8 +89,7 @@ class TranchePaidV1(EventData):
     instruction_id: uuid.UUID | None = None
 
 
-@register("edf.disbursement.grant.completed.v1")
-class GrantCompletedV1(EventData):
+class GrantCompletedV1(EventData, subject="edf.disbursement.grant.completed.v1"):
     grant_id: uuid.UUID
     application_id: uuid.UUID | None = None
     call_id: uuid.UUID | None = None

@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from shared.events.catalogue import EVENTS, data_model_for
 from shared.events.envelope import CloudEvent
-from shared.events.registry import EVENTS, data_model_for
 from shared.topology import stream_for_subject
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
@@ -35,7 +35,6 @@ def event_schema(subject: str) -> dict[str, Any]:
 
 
 def asyncapi() -> dict[str, Any]:
-    data_model_for("")  # loads the catalogue
     channels = {
         subject: {
             "address": subject,
@@ -53,7 +52,6 @@ def asyncapi() -> dict[str, Any]:
 
 
 def rendered() -> dict[Path, str]:
-    data_model_for("")
     files = {SCHEMA_DIR / f"{s}.json": _dump(event_schema(s)) for s in sorted(EVENTS)}
     files[ASYNCAPI_PATH] = _dump(asyncapi())
     return files

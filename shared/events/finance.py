@@ -14,21 +14,18 @@ from typing import Annotated
 from pydantic import StringConstraints
 
 from shared.events.envelope import EventData
-from shared.events.registry import register
 
 BankReference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=140)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
-@register("edf.finance.payment.settled.v1")
-class PaymentSettledV1(EventData):
+class PaymentSettledV1(EventData, subject="edf.finance.payment.settled.v1"):
     instruction_id: uuid.UUID
     settled_at: datetime
     bank_reference: BankReference
 
 
-@register("edf.finance.payment.failed.v1")
-class PaymentFailedV1(EventData):
+class PaymentFailedV1(EventData, subject="edf.finance.payment.failed.v1"):
     instruction_id: uuid.UUID
     failed_at: datetime
     reason: Reason

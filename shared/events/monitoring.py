@@ -12,11 +12,9 @@ from typing import Literal
 
 from shared.events.calls import Key
 from shared.events.envelope import EventData
-from shared.events.registry import register
 
 
-@register("edf.monitoring.visit.recorded.v1")
-class VisitRecordedV1(EventData):
+class VisitRecordedV1(EventData, subject="edf.monitoring.visit.recorded.v1"):
     visit_id: uuid.UUID
     grant_id: uuid.UUID
     visited_on: date
@@ -24,22 +22,19 @@ class VisitRecordedV1(EventData):
     jobs_verified: int  # jobs seen at this visit (new and already known)
 
 
-@register("edf.monitoring.milestone.verified.v1")
-class MilestoneVerifiedV1(EventData):
+class MilestoneVerifiedV1(EventData, subject="edf.monitoring.milestone.verified.v1"):
     grant_id: uuid.UUID
     milestone: Key  # a key of the call's tranche plan, e.g. `assets_purchased`
     verified_at: datetime
 
 
-@register("edf.monitoring.grant.flagged.v1")
-class GrantFlaggedV1(EventData):
+class GrantFlaggedV1(EventData, subject="edf.monitoring.grant.flagged.v1"):
     flag_id: uuid.UUID
     grant_id: uuid.UUID
     hold_payments: bool
 
 
-@register("edf.monitoring.flag.resolved.v1")
-class FlagResolvedV1(EventData):
+class FlagResolvedV1(EventData, subject="edf.monitoring.flag.resolved.v1"):
     flag_id: uuid.UUID
     grant_id: uuid.UUID
     hold_payments: bool

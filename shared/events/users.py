@@ -6,12 +6,10 @@ import uuid
 from datetime import datetime
 
 from shared.events.envelope import EventData
-from shared.events.registry import register
 from shared.roles import Role
 
 
-@register("edf.gateway.user.created.v1")
-class UserCreatedV1(EventData):
+class UserCreatedV1(EventData, subject="edf.gateway.user.created.v1"):
     user_id: uuid.UUID
     role: Role
     active: bool = True

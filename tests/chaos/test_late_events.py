@@ -35,9 +35,10 @@ def intake(database_url: str, own_nats: NatsServer, tmp_path: Path) -> Iterator[
 
 def deliver(intake: Intake, subject: str, application: dict[str, Any], data: EventData) -> bool:
     """As the inbox consumer applies a delivery (the same code path, without waiting for one)."""
-    event = make_event(source="/edf/scoring", type_=subject, subject=str(application["id"]), data=data)
+    assert subject == data.subject
+    event = make_event(source="/edf/scoring", subject=str(application["id"]), data=data)
     consumers: list[InboxConsumer] = intake.client.app.state.runtime.consumers  # type: ignore[attr-defined]
-    consumer = next(c for c in consumers if subject in c.handlers)
+    consumer = next(c for c in consumers if subject in c.subscriptions)
     return consumer.apply(*consumer.parse(subject, event.model_dump_json().encode()))
 
 

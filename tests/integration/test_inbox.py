@@ -19,14 +19,14 @@ from tests.support.natsd import NatsServer, free_port
 from tests.support.samples import call_body
 
 CONSUMERS = ("scoring", "disbursement", "monitoring")
-OPENED = "edf.applications.call.opened.v1"
+OPENED = CallOpenedV1.subject
 
 
 def call_opened_event() -> tuple[uuid.UUID, bytes]:
     call_id = uuid.uuid4()
     spec = CallSpec.model_validate(call_body())
     data = CallOpenedV1(**spec.model_dump(), call_id=call_id, opened_at=datetime.now(UTC))
-    event = make_event(source="/edf/applications", type_=OPENED, subject=str(call_id), data=data)
+    event = make_event(source="/edf/applications", subject=str(call_id), data=data)
     return call_id, event.model_dump_json().encode()
 
 
@@ -136,7 +136,6 @@ def test_operators_see_dead_letters_and_replay_them_once_they_can_apply(
     call_id, opened = call_opened_event()
     closed = make_event(
         source="/edf/applications",
-        type_="edf.applications.call.closed.v1",
         subject=str(call_id),
         data=CallClosedV1(call_id=call_id, closed_at=datetime.now(UTC)),
     )

@@ -52,7 +52,8 @@ SPLIT = (Decimal("0.5"), Decimal("0.3"), Decimal("0.2"))
 
 
 def event(subject: str, aggregate: object, data: EventData) -> CloudEvent:
-    return make_event(source="/edf/tests", type_=subject, subject=str(aggregate), data=data)
+    assert subject == data.subject, f"{type(data).__name__} is {data.subject}, not {subject}"
+    return make_event(source="/edf/tests", subject=str(aggregate), data=data)
 
 
 @dataclass
@@ -72,7 +73,7 @@ class Monitoring:
 
     def deliver_event(self, cloud_event: CloudEvent) -> bool:
         consumers: list[InboxConsumer] = self.app.state.runtime.consumers
-        consumer = next(c for c in consumers if cloud_event.type in c.handlers)
+        consumer = next(c for c in consumers if cloud_event.type in c.subscriptions)
         parsed, payload = consumer.parse(cloud_event.type, cloud_event.model_dump_json().encode())
         return consumer.apply(parsed, payload)
 

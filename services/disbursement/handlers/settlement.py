@@ -26,14 +26,12 @@ from shared.auth import Principal
 from shared.db import Database
 from shared.errors import Conflict, NotFound
 from shared.events.disbursement import GrantCompletedV1, TranchePaidV1
-from shared.events.envelope import CloudEvent, EventData
+from shared.events.envelope import CloudEvent
 from shared.events.finance import PaymentFailedV1, PaymentSettledV1
 from shared.inbox import UnprocessableEvent
 from shared.money import quantize
 from shared.uow import Actor, UnitOfWork
 
-TRANCHE_PAID = "edf.disbursement.tranche.paid.v1"
-GRANT_COMPLETED = "edf.disbursement.grant.completed.v1"
 log = logging.getLogger("edf.disbursement.settlement")
 
 
@@ -98,8 +96,6 @@ def _paid(uow: UnitOfWork, grant: Grant, tranche: Tranche, instruction: Instruct
     tranche.status, tranche.paid_at = TrancheStatus.paid.value, at
     grant.paid_total = grant.paid_total + amount  # CHECK paid_total <= amount
     uow.emit(
-        TRANCHE_PAID,
-        tranche.id,
         TranchePaidV1(
             tranche_id=tranche.id,
             grant_id=grant.id,
@@ -108,6 +104,7 @@ def _paid(uow: UnitOfWork, grant: Grant, tranche: Tranche, instruction: Instruct
             paid_at=at,
             instruction_id=instruction.id,
         ),
+        tranche.id,
     )
     uow.audit("payment.settled", "payment", instruction.id, after={"status": "settled"})
     uow.audit(
@@ -124,14 +121,13 @@ def _paid(uow: UnitOfWork, grant: Grant, tranche: Tranche, instruction: Instruct
         before = grant.status
         grant.status, grant.completed_at = GrantStatus.completed.value, now()
         uow.emit(
-            GRANT_COMPLETED,
-            grant.id,
             GrantCompletedV1(
                 grant_id=grant.id,
                 application_id=grant.application_id,
                 call_id=grant.call_id,
                 completed_at=grant.completed_at,
             ),
+            grant.id,
         )
         uow.audit("grant.completed", "grant", grant.id, before={"status": before}, after={"status": grant.status})
     session.add(grant)
@@ -196,8 +192,7 @@ def settlement_out(session: Session, instruction_id: uuid.UUID) -> SettlementOut
     )
 
 
-def payment_settled(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
-    assert isinstance(data, PaymentSettledV1)
+def payment_settled(uow: UnitOfWork, _: CloudEvent, data: PaymentSettledV1) -> None:
     _settle_event(
         uow,
         data.instruction_id,
@@ -207,8 +202,7 @@ def payment_settled(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
     )
 
 
-def payment_failed(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
-    assert isinstance(data, PaymentFailedV1)
+def payment_failed(uow: UnitOfWork, _: CloudEvent, data: PaymentFailedV1) -> None:
     _settle_event(
         uow,
         data.instruction_id,

@@ -33,8 +33,6 @@ from shared.events.applications import ApplicationScoredV1
 from shared.events.scoring import ApplicationAssignedV1
 from shared.uow import UnitOfWork
 
-ASSIGNED = "edf.scoring.application.assigned.v1"
-SCORED = "edf.scoring.application.scored.v1"
 ASSIGNMENT_LOCK = 0x5C0_2164  # pg_advisory_xact_lock key of scoring's assignments
 
 
@@ -111,8 +109,6 @@ def assign_reviewers(
     session.add(application)
     reviewers = sum(1 for r in [*reviews, *added] if r.status in (ReviewStatus.pending, ReviewStatus.submitted))
     uow.emit(
-        ASSIGNED,
-        application.id,
         ApplicationAssignedV1(
             application_id=application.id,
             call_id=application.call_id,
@@ -120,6 +116,7 @@ def assign_reviewers(
             required=application.reviewers_required,
             assigned_at=moment,
         ),
+        application.id,
     )
     uow.audit(
         "application.assigned",
@@ -198,8 +195,6 @@ def _record_result(
     )
     uow.session.add(application)
     uow.emit(
-        SCORED,
-        application.id,
         ApplicationScoredV1(
             application_id=application.id,
             call_id=application.call_id,
@@ -208,6 +203,7 @@ def _record_result(
             reviewers=result.reviewers,
             diverged=result.diverged,
         ),
+        application.id,
     )
     uow.audit(
         "application.scored",

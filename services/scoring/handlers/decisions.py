@@ -23,7 +23,6 @@ from shared.events.applications import ApplicationDecidedV1
 from shared.money import quantize
 from shared.uow import Actor, UnitOfWork
 
-DECIDED = "edf.scoring.application.decided.v1"
 log = logging.getLogger("edf.scoring.decisions")
 
 
@@ -85,8 +84,6 @@ def _decide_one(db: Database, actor: Actor, call_id: uuid.UUID, item: DecisionIn
             )
         )
         uow.emit(
-            DECIDED,
-            application.id,
             ApplicationDecidedV1(
                 application_id=application.id,
                 call_id=call_id,
@@ -96,6 +93,7 @@ def _decide_one(db: Database, actor: Actor, call_id: uuid.UUID, item: DecisionIn
                 decided_at=moment,
                 reference=application.reference,
             ),
+            application.id,
         )
         uow.audit(
             "application.decided",
