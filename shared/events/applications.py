@@ -49,6 +49,9 @@ class PlanFacts(EventData):
 
 
 class ApplicationSubmittedV1(EventData, subject="edf.applications.application.submitted.v1"):
+    """An applicant submitted an application: the facts that screening, scoring, disbursement
+    and monitoring need, without names, national ids or phones."""
+
     application_id: uuid.UUID
     reference: str
     call_id: uuid.UUID
@@ -62,6 +65,9 @@ class ApplicationSubmittedV1(EventData, subject="edf.applications.application.su
 
 
 class ApplicationScreenedV1(EventData, subject="edf.applications.application.screened.v1"):
+    """The application was screened against its call's eligibility rules: `reasons` say why it
+    is not eligible, `flags` what reviewers should know (e.g. `prior_beneficiary`)."""
+
     application_id: uuid.UUID
     call_id: uuid.UUID
     eligible: bool
@@ -71,12 +77,17 @@ class ApplicationScreenedV1(EventData, subject="edf.applications.application.scr
 
 
 class ApplicationWithdrawnV1(EventData, subject="edf.applications.application.withdrawn.v1"):
+    """The applicant withdrew the application after submitting it."""
+
     application_id: uuid.UUID
     call_id: uuid.UUID
     withdrawn_at: datetime | None = None
 
 
 class ApplicationScoredV1(EventData, subject="edf.scoring.application.scored.v1"):
+    """Every review the application needs is in: its score, the mean of each criterion, how many
+    reviewers scored it and whether their scores diverged."""
+
     application_id: uuid.UUID
     call_id: uuid.UUID
     score: Money
@@ -86,6 +97,8 @@ class ApplicationScoredV1(EventData, subject="edf.scoring.application.scored.v1"
 
 
 class ApplicationDecidedV1(EventData, subject="edf.scoring.application.decided.v1"):
+    """The committee decided the application: awarded (with the amount), rejected or waitlisted."""
+
     application_id: uuid.UUID
     call_id: uuid.UUID
     decision: Literal["awarded", "rejected", "waitlisted"]

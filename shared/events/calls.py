@@ -95,11 +95,16 @@ class CallSpec(EventData):
 
 
 class CallOpenedV1(CallSpec, subject="edf.applications.call.opened.v1"):
+    """A call opened for applications. It carries the whole call (eligibility, rubric, tranche
+    plan), so that each consuming service keeps its own copy."""
+
     call_id: uuid.UUID
     status: Literal["open"] = "open"
     opened_at: datetime
 
 
 class CallClosedV1(EventData, subject="edf.applications.call.closed.v1"):
+    """A call closed: it takes no more applications."""
+
     call_id: uuid.UUID
     closed_at: datetime | None = None

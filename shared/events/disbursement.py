@@ -30,6 +30,8 @@ class TrancheFacts(EventData):
 
 
 class GrantCreatedV1(EventData, subject="edf.disbursement.grant.created.v1"):
+    """An award became a grant, with its tranches (the amount and gating milestone of each)."""
+
     grant_id: uuid.UUID
     application_id: uuid.UUID
     call_id: uuid.UUID
@@ -41,6 +43,9 @@ class GrantCreatedV1(EventData, subject="edf.disbursement.grant.created.v1"):
 
 
 class TrancheApprovedV1(EventData, subject="edf.disbursement.tranche.approved.v1"):
+    """Finance approved a requested tranche (who requested it, who approved it); its payment
+    instruction follows."""
+
     tranche_id: uuid.UUID
     grant_id: uuid.UUID
     amount: Money
@@ -65,7 +70,8 @@ class PayeeFacts(EventData):
 
 
 class PaymentInstructedV1(EventData, subject="edf.disbursement.payment.instructed.v1"):
-    """`instruction_id` is the idempotency key: pay each instruction at most once."""
+    """A finance system is told to pay a tranche to its payee. `instruction_id` is the
+    idempotency key: pay each instruction at most once."""
 
     instruction_id: uuid.UUID
     tranche_id: uuid.UUID
@@ -81,6 +87,8 @@ class PaymentInstructedV1(EventData, subject="edf.disbursement.payment.instructe
 
 
 class TranchePaidV1(EventData, subject="edf.disbursement.tranche.paid.v1"):
+    """A tranche was paid: its payment settled."""
+
     tranche_id: uuid.UUID
     grant_id: uuid.UUID
     amount: Money
@@ -90,6 +98,8 @@ class TranchePaidV1(EventData, subject="edf.disbursement.tranche.paid.v1"):
 
 
 class GrantCompletedV1(EventData, subject="edf.disbursement.grant.completed.v1"):
+    """Every tranche of the grant is paid."""
+
     grant_id: uuid.UUID
     application_id: uuid.UUID | None = None
     call_id: uuid.UUID | None = None

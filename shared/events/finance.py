@@ -20,12 +20,17 @@ Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 
 
 class PaymentSettledV1(EventData, subject="edf.finance.payment.settled.v1"):
+    """A finance system reports an instruction paid, with the bank's reference."""
+
     instruction_id: uuid.UUID
     settled_at: datetime
     bank_reference: BankReference
 
 
 class PaymentFailedV1(EventData, subject="edf.finance.payment.failed.v1"):
+    """A finance system reports that an instruction could not be paid, and why; the tranche may
+    be paid again under a new instruction."""
+
     instruction_id: uuid.UUID
     failed_at: datetime
     reason: Reason

@@ -15,6 +15,8 @@ from shared.events.envelope import EventData
 
 
 class VisitRecordedV1(EventData, subject="edf.monitoring.visit.recorded.v1"):
+    """A monitor recorded a visit to a grantee's business and the jobs verified there."""
+
     visit_id: uuid.UUID
     grant_id: uuid.UUID
     visited_on: date
@@ -23,18 +25,26 @@ class VisitRecordedV1(EventData, subject="edf.monitoring.visit.recorded.v1"):
 
 
 class MilestoneVerifiedV1(EventData, subject="edf.monitoring.milestone.verified.v1"):
+    """A milestone of a grant's tranche plan was verified (at a visit or by an officer):
+    disbursement releases the tranches it gates."""
+
     grant_id: uuid.UUID
     milestone: Key  # a key of the call's tranche plan, e.g. `assets_purchased`
     verified_at: datetime
 
 
 class GrantFlaggedV1(EventData, subject="edf.monitoring.grant.flagged.v1"):
+    """A flag was raised on a grant; with `hold_payments`, disbursement holds the grant's payments
+    until the flag is resolved."""
+
     flag_id: uuid.UUID
     grant_id: uuid.UUID
     hold_payments: bool
 
 
 class FlagResolvedV1(EventData, subject="edf.monitoring.flag.resolved.v1"):
+    """A flag on a grant was resolved: the payments it held are released."""
+
     flag_id: uuid.UUID
     grant_id: uuid.UUID
     hold_payments: bool

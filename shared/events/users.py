@@ -10,6 +10,9 @@ from shared.roles import Role
 
 
 class UserCreatedV1(EventData, subject="edf.gateway.user.created.v1"):
+    """An account was created (a sign-up, or a staff account made by an admin); scoring takes
+    officers into its pool of reviewers."""
+
     user_id: uuid.UUID
     role: Role
     active: bool = True
