@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 from shared.events.calls import CallOpenedV1, CallSpec
 from shared.events.envelope import make_event
 from tests.support.apps import AppProcess, running_app, wait_until
+from tests.support.faulty_service import KilledAfterCommit
 from tests.support.jetstream import consumer_settled, create_streams, publish, redelivered_count
 from tests.support.natsd import NatsServer, free_port
 from tests.support.samples import call_body
@@ -97,9 +98,7 @@ def test_a_consumer_killed_after_commit_before_ack_does_not_apply_twice(
         "EDF_NATS_URL": own_nats.url,
         "SCORING_CONSUMER_ACK_WAIT_SECONDS": "1",
     }
-    doomed = AppProcess(
-        "scoring", port, {**env, "EDF_FAULT_KILL_AFTER_COMMIT": "scoring--EDF_APPLICATIONS"}, tmp_path / "scoring.log"
-    )
+    doomed = KilledAfterCommit("scoring", port, env, tmp_path / "scoring.log", consumer="scoring--EDF_APPLICATIONS")
     doomed.start()
     try:
         doomed.wait_ready()

@@ -64,9 +64,9 @@ class Disbursement:
     def deliver_event(self, cloud_event: CloudEvent) -> bool:
         """Applies the event as its inbox consumer would; False when it was a duplicate."""
         consumers: list[InboxConsumer] = self.app.state.runtime.consumers
-        consumer = next(c for c in consumers if cloud_event.type in c.subscriptions)
-        parsed, payload = consumer.parse(cloud_event.type, cloud_event.model_dump_json().encode())
-        return consumer.apply(parsed, payload)
+        applier = next(c.applier for c in consumers if cloud_event.type in c.applier.subscriptions)
+        parsed, payload = applier.parse(cloud_event.type, cloud_event.model_dump_json().encode())
+        return applier.apply(parsed, payload)
 
     def deliver(self, subject: str, aggregate: object, data: EventData) -> bool:
         return self.deliver_event(event(subject, aggregate, data))
