@@ -58,6 +58,10 @@ def make_event(
     correlation_id: str | None = None,
     causation_id: str | None = None,
 ) -> CloudEvent:
+    """The envelope of `data` about the aggregate `subject`; its `type` is the subject that
+    `data`'s class names."""
+    if not hasattr(type(data), "subject"):
+        raise TypeError(f"{type(data).__name__} is not an event: its class names no subject")
     event_id = uuid.uuid4()
     return CloudEvent(
         id=event_id,

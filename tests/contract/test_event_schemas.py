@@ -72,3 +72,8 @@ def test_events_with_nested_models_validate_against_their_published_schema() -> 
     for data in (opened, submitted):
         event = make_event(source="/edf/tests", subject=str(call_id), data=data)
         validator(data.subject).validate(json.loads(event.model_dump_json()))
+
+
+def test_a_model_nested_in_events_is_no_event() -> None:
+    with pytest.raises(TypeError, match="names no subject"):
+        make_event(source="/edf/tests", subject="x", data=CallSpec.model_validate(call_body()))
