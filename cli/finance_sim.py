@@ -33,9 +33,7 @@ from shared.events.finance import PaymentFailedV1, PaymentSettledV1
 from shared.settings import DEFAULT_NATS_URL
 
 STREAM = "EDF_DISBURSEMENT"
-INSTRUCTED = "edf.disbursement.payment.instructed.v1"
-SETTLED = "edf.finance.payment.settled.v1"
-FAILED = "edf.finance.payment.failed.v1"
+INSTRUCTED = PaymentInstructedV1.subject
 SOURCE = "/finance/sim"
 REPORTS = uuid.UUID("5f0e7c1a-93d2-4b8e-8c1f-2a6d0b9e4f37")  # namespace of report ids
 
@@ -86,16 +84,14 @@ def report_of(payment: dict[str, Any]) -> CloudEvent:
     at = datetime.fromisoformat(payment["at"])
     data: EventData
     if payment["outcome"] == "settled":
-        subject = SETTLED
         data = PaymentSettledV1(instruction_id=instruction_id, settled_at=at, bank_reference=payment["bank_reference"])
     else:
-        subject = FAILED
         data = PaymentFailedV1(instruction_id=instruction_id, failed_at=at, reason=payment["reason"])
-    event_id = uuid.uuid5(REPORTS, f"{subject}:{instruction_id}")
+    event_id = uuid.uuid5(REPORTS, f"{data.subject}:{instruction_id}")
     return CloudEvent(
         id=event_id,
         source=SOURCE,
-        type=subject,
+        type=data.subject,
         subject=str(instruction_id),
         time=at,
         data=data.model_dump(mode="json"),

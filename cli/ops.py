@@ -9,6 +9,7 @@ causes are committed to the service's outbox, which the running service publishe
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -111,7 +112,7 @@ def replay_dead_letter(
     """Applies a dead letter's event again, once its cause is fixed (it is then marked replayed)."""
     app = chosen(service)[0]
     try:
-        subscriptions: list[Subscription] = importlib.import_module(f"{APPS[app]}.consumers").SUBSCRIPTIONS
+        subscriptions: Sequence[Subscription[Any]] = importlib.import_module(f"{APPS[app]}.consumers").SUBSCRIPTIONS
     except ModuleNotFoundError as exc:
         if exc.name != f"{APPS[app]}.consumers":
             raise

@@ -28,7 +28,6 @@ log = logging.getLogger("edf.gateway.accounts")
 hasher = PasswordHasher()
 EMAIL_TAKEN = "An account with this email address exists already."
 BAD_CREDENTIALS = "Wrong email or password."
-USER_CREATED = "edf.gateway.user.created.v1"
 
 
 @cache
@@ -56,9 +55,7 @@ def _add(db: Database, actor: Actor | None, user: User, action: str) -> User:
             raise Conflict(EMAIL_TAKEN)
         uow.session.add(user)
         uow.audit(action, "user", user.id, after={"role": user.role})
-        uow.emit(
-            USER_CREATED, user.id, UserCreatedV1(user_id=user.id, role=Role(user.role), created_at=user.created_at)
-        )
+        uow.emit(UserCreatedV1(user_id=user.id, role=Role(user.role), created_at=user.created_at), user.id)
         try:
             uow.commit()
         except IntegrityError:

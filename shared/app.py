@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import JSONResponse
@@ -95,7 +96,7 @@ def create_service_app(
     settings: ServiceSettings,
     infra: InfraTables,
     routers: Sequence[APIRouter],
-    subscriptions: Sequence[Subscription],
+    subscriptions: Sequence[Subscription[Any]],
     title: str,
     timeline_entities: EntityFinder = application_itself,
 ) -> FastAPI:

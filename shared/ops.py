@@ -98,8 +98,8 @@ def replay(db: Database, consumers: list[InboxConsumer], letter_id: int) -> dict
     if consumer is None:
         raise Conflict(f"this service no longer runs consumer {row.consumer}")
     try:
-        event, data = consumer.parse(row.subject, row.payload.encode())
-        consumer.apply(event, data)
+        event, data = consumer.applier.parse(row.subject, row.payload.encode())
+        consumer.applier.apply(event, data)
     except (ValueError, ValidationError, UnprocessableEvent, NotYetApplicable) as exc:
         raise Conflict(f"the event still cannot be applied: {type(exc).__name__}") from None
     with db.engine.begin() as connection:

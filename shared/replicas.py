@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session, SQLModel
 
 from shared.events.calls import CallClosedV1, CallOpenedV1
-from shared.events.envelope import CloudEvent, EventData
+from shared.events.envelope import CloudEvent
 from shared.inbox import Handler, NotYetApplicable
 from shared.uow import UnitOfWork
 
@@ -50,15 +50,13 @@ def record_call_closed(uow: UnitOfWork, model: type[SQLModel], closed: CallClose
 
 def call_copy_handlers(
     model: type[SQLModel], copy: Callable[[CallOpenedV1], dict[str, Any]]
-) -> tuple[Handler, Handler]:
+) -> tuple[Handler[CallOpenedV1], Handler[CallClosedV1]]:
     """The `call.opened` and `call.closed` handlers of a service that keeps `model` as its copy."""
 
-    def call_opened(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
-        assert isinstance(data, CallOpenedV1)
+    def call_opened(uow: UnitOfWork, _: CloudEvent, data: CallOpenedV1) -> None:
         record_call_opened(uow, model, data, copy)
 
-    def call_closed(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
-        assert isinstance(data, CallClosedV1)
+    def call_closed(uow: UnitOfWork, _: CloudEvent, data: CallClosedV1) -> None:
         record_call_closed(uow, model, data)
 
     return call_opened, call_closed

@@ -69,10 +69,10 @@ class UnitOfWork:
             self.session.rollback()
         self.session.close()
 
-    def emit(self, subject: str, aggregate_id: object, data: EventData) -> CloudEvent:
+    def emit(self, data: EventData, aggregate_id: object) -> CloudEvent:
+        """Queues the event `data` (its class names the subject) about `aggregate_id` for the outbox."""
         event = make_event(
             source=self.db.source,
-            type_=subject,
             subject=str(aggregate_id),
             data=data,
             correlation_id=self.correlation_id,

@@ -1,11 +1,13 @@
 """Events the applications service consumes, mapped to its handlers."""
 
 from services.applications.handlers.events import lifecycle
+from shared.events.applications import ApplicationDecidedV1, ApplicationScoredV1, ApplicationSubmittedV1
+from shared.events.scoring import ApplicationAssignedV1
 from shared.inbox import Subscription
 
-SUBSCRIPTIONS: list[Subscription] = [
-    Subscription("edf.applications.application.submitted.v1", lifecycle.screen_submitted),
-    Subscription("edf.scoring.application.assigned.v1", lifecycle.record_assigned),
-    Subscription("edf.scoring.application.scored.v1", lifecycle.record_scored),
-    Subscription("edf.scoring.application.decided.v1", lifecycle.record_decided),
-]
+SUBSCRIPTIONS = (  # no annotation: see shared/inbox/subscription.py
+    Subscription(ApplicationSubmittedV1, lifecycle.screen_submitted),
+    Subscription(ApplicationAssignedV1, lifecycle.record_assigned),
+    Subscription(ApplicationScoredV1, lifecycle.record_scored),
+    Subscription(ApplicationDecidedV1, lifecycle.record_decided),
+)

@@ -6,16 +6,20 @@ One durable consumer per source stream (`disbursement--EDF_APPLICATIONS`, `--EDF
 """
 
 from services.disbursement.handlers.events import intake, payments
+from shared.events.applications import ApplicationDecidedV1, ApplicationSubmittedV1
+from shared.events.calls import CallClosedV1, CallOpenedV1
+from shared.events.finance import PaymentFailedV1, PaymentSettledV1
+from shared.events.monitoring import FlagResolvedV1, GrantFlaggedV1, MilestoneVerifiedV1
 from shared.inbox import Subscription
 
-SUBSCRIPTIONS: list[Subscription] = [
-    Subscription("edf.applications.call.opened.v1", intake.call_opened),
-    Subscription("edf.applications.call.closed.v1", intake.call_closed),
-    Subscription("edf.applications.application.submitted.v1", intake.application_submitted),
-    Subscription("edf.scoring.application.decided.v1", intake.application_decided),
-    Subscription("edf.monitoring.milestone.verified.v1", intake.milestone_verified),
-    Subscription("edf.monitoring.grant.flagged.v1", intake.grant_flagged),
-    Subscription("edf.monitoring.flag.resolved.v1", intake.flag_resolved),
-    Subscription("edf.finance.payment.settled.v1", payments.payment_settled),
-    Subscription("edf.finance.payment.failed.v1", payments.payment_failed),
-]
+SUBSCRIPTIONS = (  # no annotation: see shared/inbox/subscription.py
+    Subscription(CallOpenedV1, intake.call_opened),
+    Subscription(CallClosedV1, intake.call_closed),
+    Subscription(ApplicationSubmittedV1, intake.application_submitted),
+    Subscription(ApplicationDecidedV1, intake.application_decided),
+    Subscription(MilestoneVerifiedV1, intake.milestone_verified),
+    Subscription(GrantFlaggedV1, intake.grant_flagged),
+    Subscription(FlagResolvedV1, intake.flag_resolved),
+    Subscription(PaymentSettledV1, payments.payment_settled),
+    Subscription(PaymentFailedV1, payments.payment_failed),
+)

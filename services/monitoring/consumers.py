@@ -6,18 +6,28 @@ An application's status comes from two streams (applications, scoring) and only 
 """
 
 from services.monitoring.handlers.events import intake, statuses
+from shared.events.applications import (
+    ApplicationDecidedV1,
+    ApplicationScoredV1,
+    ApplicationScreenedV1,
+    ApplicationSubmittedV1,
+    ApplicationWithdrawnV1,
+)
+from shared.events.calls import CallClosedV1, CallOpenedV1
+from shared.events.disbursement import GrantCompletedV1, GrantCreatedV1, TranchePaidV1
+from shared.events.scoring import ApplicationAssignedV1
 from shared.inbox import Subscription
 
-SUBSCRIPTIONS: list[Subscription] = [
-    Subscription("edf.applications.call.opened.v1", intake.call_opened),
-    Subscription("edf.applications.call.closed.v1", intake.call_closed),
-    Subscription("edf.applications.application.submitted.v1", intake.application_submitted),
-    Subscription("edf.applications.application.screened.v1", statuses.screened),
-    Subscription("edf.applications.application.withdrawn.v1", statuses.withdrawn),
-    Subscription("edf.scoring.application.assigned.v1", statuses.assigned),
-    Subscription("edf.scoring.application.scored.v1", statuses.scored),
-    Subscription("edf.scoring.application.decided.v1", statuses.decided),
-    Subscription("edf.disbursement.grant.created.v1", intake.grant_created),
-    Subscription("edf.disbursement.tranche.paid.v1", intake.tranche_paid),
-    Subscription("edf.disbursement.grant.completed.v1", intake.grant_completed),
-]
+SUBSCRIPTIONS = (  # no annotation: see shared/inbox/subscription.py
+    Subscription(CallOpenedV1, intake.call_opened),
+    Subscription(CallClosedV1, intake.call_closed),
+    Subscription(ApplicationSubmittedV1, intake.application_submitted),
+    Subscription(ApplicationScreenedV1, statuses.screened),
+    Subscription(ApplicationWithdrawnV1, statuses.withdrawn),
+    Subscription(ApplicationAssignedV1, statuses.assigned),
+    Subscription(ApplicationScoredV1, statuses.scored),
+    Subscription(ApplicationDecidedV1, statuses.decided),
+    Subscription(GrantCreatedV1, intake.grant_created),
+    Subscription(TranchePaidV1, intake.tranche_paid),
+    Subscription(GrantCompletedV1, intake.grant_completed),
+)

@@ -6,13 +6,16 @@ submitted before it is screened or withdrawn. Officers come from the gateway's s
 """
 
 from services.scoring.handlers.events import intake
+from shared.events.applications import ApplicationScreenedV1, ApplicationSubmittedV1, ApplicationWithdrawnV1
+from shared.events.calls import CallClosedV1, CallOpenedV1
+from shared.events.users import UserCreatedV1
 from shared.inbox import Subscription
 
-SUBSCRIPTIONS: list[Subscription] = [
-    Subscription("edf.applications.call.opened.v1", intake.call_opened),
-    Subscription("edf.applications.call.closed.v1", intake.call_closed),
-    Subscription("edf.applications.application.submitted.v1", intake.application_submitted),
-    Subscription("edf.applications.application.screened.v1", intake.application_screened),
-    Subscription("edf.applications.application.withdrawn.v1", intake.application_withdrawn),
-    Subscription("edf.gateway.user.created.v1", intake.user_created),
-]
+SUBSCRIPTIONS = (  # no annotation: see shared/inbox/subscription.py
+    Subscription(CallOpenedV1, intake.call_opened),
+    Subscription(CallClosedV1, intake.call_closed),
+    Subscription(ApplicationSubmittedV1, intake.application_submitted),
+    Subscription(ApplicationScreenedV1, intake.application_screened),
+    Subscription(ApplicationWithdrawnV1, intake.application_withdrawn),
+    Subscription(UserCreatedV1, intake.user_created),
+)

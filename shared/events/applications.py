@@ -11,7 +11,6 @@ from pydantic import Field, StringConstraints
 
 from shared.events.calls import GovernorateCode, Sector
 from shared.events.envelope import EventData
-from shared.events.registry import register
 from shared.money import Money
 
 Sex = Literal["female", "male"]
@@ -49,8 +48,10 @@ class PlanFacts(EventData):
     budget_lines: list[BudgetLineFacts]
 
 
-@register("edf.applications.application.submitted.v1")
-class ApplicationSubmittedV1(EventData):
+class ApplicationSubmittedV1(EventData, subject="edf.applications.application.submitted.v1"):
+    """An applicant submitted an application: the facts that screening, scoring, disbursement
+    and monitoring need, without names, national ids or phones."""
+
     application_id: uuid.UUID
     reference: str
     call_id: uuid.UUID
@@ -63,8 +64,10 @@ class ApplicationSubmittedV1(EventData):
     applicant_id: uuid.UUID | None = None
 
 
-@register("edf.applications.application.screened.v1")
-class ApplicationScreenedV1(EventData):
+class ApplicationScreenedV1(EventData, subject="edf.applications.application.screened.v1"):
+    """The application was screened against its call's eligibility rules: `reasons` say why it
+    is not eligible, `flags` what reviewers should know (e.g. `prior_beneficiary`)."""
+
     application_id: uuid.UUID
     call_id: uuid.UUID
     eligible: bool
@@ -73,15 +76,18 @@ class ApplicationScreenedV1(EventData):
     screened_at: datetime | None = None
 
 
-@register("edf.applications.application.withdrawn.v1")
-class ApplicationWithdrawnV1(EventData):
+class ApplicationWithdrawnV1(EventData, subject="edf.applications.application.withdrawn.v1"):
+    """The applicant withdrew the application after submitting it."""
+
     application_id: uuid.UUID
     call_id: uuid.UUID
     withdrawn_at: datetime | None = None
 
 
-@register("edf.scoring.application.scored.v1")
-class ApplicationScoredV1(EventData):
+class ApplicationScoredV1(EventData, subject="edf.scoring.application.scored.v1"):
+    """Every review the application needs is in: its score, the mean of each criterion, how many
+    reviewers scored it and whether their scores diverged."""
+
     application_id: uuid.UUID
     call_id: uuid.UUID
     score: Money
@@ -90,8 +96,9 @@ class ApplicationScoredV1(EventData):
     diverged: bool
 
 
-@register("edf.scoring.application.decided.v1")
-class ApplicationDecidedV1(EventData):
+class ApplicationDecidedV1(EventData, subject="edf.scoring.application.decided.v1"):
+    """The committee decided the application: awarded (with the amount), rejected or waitlisted."""
+
     application_id: uuid.UUID
     call_id: uuid.UUID
     decision: Literal["awarded", "rejected", "waitlisted"]

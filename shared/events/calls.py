@@ -10,7 +10,6 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, AwareDatetime, Field, StrictBool, StringConstraints, WithJsonSchema
 
 from shared.events.envelope import EventData
-from shared.events.registry import register
 from shared.iraq import GOVERNORATES
 from shared.money import Money
 
@@ -95,14 +94,17 @@ class CallSpec(EventData):
     monitoring_schedule_days: list[Annotated[int, Field(ge=1, le=3650)]] = Field(default_factory=list, max_length=20)
 
 
-@register("edf.applications.call.opened.v1")
-class CallOpenedV1(CallSpec):
+class CallOpenedV1(CallSpec, subject="edf.applications.call.opened.v1"):
+    """A call opened for applications. It carries the whole call (eligibility, rubric, tranche
+    plan), so that each consuming service keeps its own copy."""
+
     call_id: uuid.UUID
     status: Literal["open"] = "open"
     opened_at: datetime
 
 
-@register("edf.applications.call.closed.v1")
-class CallClosedV1(EventData):
+class CallClosedV1(EventData, subject="edf.applications.call.closed.v1"):
+    """A call closed: it takes no more applications."""
+
     call_id: uuid.UUID
     closed_at: datetime | None = None

@@ -15,7 +15,6 @@ from pydantic import Field, StringConstraints
 
 from shared.events.calls import Key
 from shared.events.envelope import EventData
-from shared.events.registry import register
 from shared.money import Money
 
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
@@ -30,8 +29,9 @@ class TrancheFacts(EventData):
     percent: Money | None = None
 
 
-@register("edf.disbursement.grant.created.v1")
-class GrantCreatedV1(EventData):
+class GrantCreatedV1(EventData, subject="edf.disbursement.grant.created.v1"):
+    """An award became a grant, with its tranches (the amount and gating milestone of each)."""
+
     grant_id: uuid.UUID
     application_id: uuid.UUID
     call_id: uuid.UUID
@@ -42,8 +42,10 @@ class GrantCreatedV1(EventData):
     created_at: datetime | None = None
 
 
-@register("edf.disbursement.tranche.approved.v1")
-class TrancheApprovedV1(EventData):
+class TrancheApprovedV1(EventData, subject="edf.disbursement.tranche.approved.v1"):
+    """Finance approved a requested tranche (who requested it, who approved it); its payment
+    instruction follows."""
+
     tranche_id: uuid.UUID
     grant_id: uuid.UUID
     amount: Money
@@ -67,9 +69,9 @@ class PayeeFacts(EventData):
     wallet_provider: str | None = None
 
 
-@register("edf.disbursement.payment.instructed.v1")
-class PaymentInstructedV1(EventData):
-    """`instruction_id` is the idempotency key: pay each instruction at most once."""
+class PaymentInstructedV1(EventData, subject="edf.disbursement.payment.instructed.v1"):
+    """A finance system is told to pay a tranche to its payee. `instruction_id` is the
+    idempotency key: pay each instruction at most once."""
 
     instruction_id: uuid.UUID
     tranche_id: uuid.UUID
@@ -84,8 +86,9 @@ class PaymentInstructedV1(EventData):
     attempt: int | None = None  # 1, then 2, … after a failed payment of the same tranche
 
 
-@register("edf.disbursement.tranche.paid.v1")
-class TranchePaidV1(EventData):
+class TranchePaidV1(EventData, subject="edf.disbursement.tranche.paid.v1"):
+    """A tranche was paid: its payment settled."""
+
     tranche_id: uuid.UUID
     grant_id: uuid.UUID
     amount: Money
@@ -94,8 +97,9 @@ class TranchePaidV1(EventData):
     instruction_id: uuid.UUID | None = None
 
 
-@register("edf.disbursement.grant.completed.v1")
-class GrantCompletedV1(EventData):
+class GrantCompletedV1(EventData, subject="edf.disbursement.grant.completed.v1"):
+    """Every tranche of the grant is paid."""
+
     grant_id: uuid.UUID
     application_id: uuid.UUID | None = None
     call_id: uuid.UUID | None = None

@@ -1,61 +1,54 @@
-"""Writes the JSON Schema of every event and an AsyncAPI document of the catalogue.
+"""Writes the JSON Schema of every event, the AsyncAPI document and `docs/events.md`, all from
+the catalogue.
 
-`python -m shared.events.export` regenerates them; `tests/contract` fails when the files
-in the repo differ from what the code generates.
+`python -m shared.events.export` regenerates them; `tests/contract` fails when the files in the
+repo differ from what the code generates.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from shared.events.envelope import CloudEvent
-from shared.events.registry import EVENTS, data_model_for
-from shared.topology import stream_for_subject
+from shared.events.catalogue import CATALOGUE
+from shared.events.catalogue_doc import events_markdown
+from shared.events.disbursement import PaymentInstructedV1
+from shared.events.json_schema import asyncapi, event_schema
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
-ASYNCAPI_PATH = Path(__file__).resolve().parents[2] / "docs" / "asyncapi.json"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+ASYNCAPI_PATH = DOCS / "asyncapi.json"
+EVENTS_DOC_PATH = DOCS / "events.md"
+# Consumers outside this repo's services (docs/finance-integration.md).
+OUTSIDE_CONSUMERS = {PaymentInstructedV1.subject: ["finance systems (`edf finance-sim` is the reference one)"]}
 
 
-def event_schema(subject: str) -> dict[str, Any]:
-    model = data_model_for(subject)
-    assert model is not None
-    envelope = CloudEvent.model_json_schema()
-    data = model.model_json_schema(mode="serialization")
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": f"https://edf-grants.org/schemas/events/{subject}.json",
-        "title": subject,
-        "description": f"CloudEvents 1.0 envelope of {subject}; `type` is the subject.",
-        **envelope,
-        "properties": {**envelope["properties"], "type": {"const": subject}, "data": data},
-    }
+def consumers_by_subject() -> dict[str, list[str]]:
+    """Subject -> the apps that subscribe to it, read from each app's `consumers.SUBSCRIPTIONS`
+    (by name, as `shared.migrate` finds their migrations: the library imports no service)."""
+    from shared.migrate import APPS
 
-
-def asyncapi() -> dict[str, Any]:
-    data_model_for("")  # loads the catalogue
-    channels = {
-        subject: {
-            "address": subject,
-            "description": f"JetStream stream {stream_for_subject(subject)}; header Nats-Msg-Id = event id.",
-            "messages": {"event": {"payload": {"$ref": f"../shared/events/schemas/{subject}.json"}}},
-        }
-        for subject in sorted(EVENTS)
-    }
-    return {
-        "asyncapi": "3.0.0",
-        "info": {"title": "EDF Grants events", "version": "1.0.0"},
-        "defaultContentType": "application/cloudevents+json",
-        "channels": channels,
-    }
+    consumers: dict[str, list[str]] = {subject: list(apps) for subject, apps in OUTSIDE_CONSUMERS.items()}
+    for app, package in APPS.items():
+        try:
+            module = importlib.import_module(f"{package}.consumers")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{package}.consumers":
+                raise
+            continue  # this app consumes no events
+        for subscription in module.SUBSCRIPTIONS:
+            consumers.setdefault(subscription.subject, []).append(app)
+    return consumers
 
 
 def rendered() -> dict[Path, str]:
-    data_model_for("")
-    files = {SCHEMA_DIR / f"{s}.json": _dump(event_schema(s)) for s in sorted(EVENTS)}
-    files[ASYNCAPI_PATH] = _dump(asyncapi())
+    consumers = consumers_by_subject()
+    files = {SCHEMA_DIR / f"{event.subject}.json": _dump(event_schema(event)) for event in CATALOGUE}
+    files[ASYNCAPI_PATH] = _dump(asyncapi(CATALOGUE, consumers))
+    files[EVENTS_DOC_PATH] = events_markdown(CATALOGUE, consumers)
     return files
 
 
@@ -70,7 +63,7 @@ def main() -> int:
     for path, text in rendered().items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    print(f"wrote {len(EVENTS)} event schemas and {ASYNCAPI_PATH.name}", file=sys.stderr)
+    print(f"wrote {len(CATALOGUE)} event schemas, {ASYNCAPI_PATH.name} and {EVENTS_DOC_PATH.name}", file=sys.stderr)
     return 0
 
 

@@ -14,21 +14,23 @@ from typing import Annotated
 from pydantic import StringConstraints
 
 from shared.events.envelope import EventData
-from shared.events.registry import register
 
 BankReference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=140)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
-@register("edf.finance.payment.settled.v1")
-class PaymentSettledV1(EventData):
+class PaymentSettledV1(EventData, subject="edf.finance.payment.settled.v1"):
+    """A finance system reports an instruction paid, with the bank's reference."""
+
     instruction_id: uuid.UUID
     settled_at: datetime
     bank_reference: BankReference
 
 
-@register("edf.finance.payment.failed.v1")
-class PaymentFailedV1(EventData):
+class PaymentFailedV1(EventData, subject="edf.finance.payment.failed.v1"):
+    """A finance system reports that an instruction could not be paid, and why; the tranche may
+    be paid again under a new instruction."""
+
     instruction_id: uuid.UUID
     failed_at: datetime
     reason: Reason

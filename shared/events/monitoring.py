@@ -12,11 +12,11 @@ from typing import Literal
 
 from shared.events.calls import Key
 from shared.events.envelope import EventData
-from shared.events.registry import register
 
 
-@register("edf.monitoring.visit.recorded.v1")
-class VisitRecordedV1(EventData):
+class VisitRecordedV1(EventData, subject="edf.monitoring.visit.recorded.v1"):
+    """A monitor recorded a visit to a grantee's business and the jobs verified there."""
+
     visit_id: uuid.UUID
     grant_id: uuid.UUID
     visited_on: date
@@ -24,22 +24,27 @@ class VisitRecordedV1(EventData):
     jobs_verified: int  # jobs seen at this visit (new and already known)
 
 
-@register("edf.monitoring.milestone.verified.v1")
-class MilestoneVerifiedV1(EventData):
+class MilestoneVerifiedV1(EventData, subject="edf.monitoring.milestone.verified.v1"):
+    """A milestone of a grant's tranche plan was verified (at a visit or by an officer):
+    disbursement releases the tranches it gates."""
+
     grant_id: uuid.UUID
     milestone: Key  # a key of the call's tranche plan, e.g. `assets_purchased`
     verified_at: datetime
 
 
-@register("edf.monitoring.grant.flagged.v1")
-class GrantFlaggedV1(EventData):
+class GrantFlaggedV1(EventData, subject="edf.monitoring.grant.flagged.v1"):
+    """A flag was raised on a grant; with `hold_payments`, disbursement holds the grant's payments
+    until the flag is resolved."""
+
     flag_id: uuid.UUID
     grant_id: uuid.UUID
     hold_payments: bool
 
 
-@register("edf.monitoring.flag.resolved.v1")
-class FlagResolvedV1(EventData):
+class FlagResolvedV1(EventData, subject="edf.monitoring.flag.resolved.v1"):
+    """A flag on a grant was resolved: the payments it held are released."""
+
     flag_id: uuid.UUID
     grant_id: uuid.UUID
     hold_payments: bool

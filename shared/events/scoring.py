@@ -10,13 +10,11 @@ from typing import Annotated
 from pydantic import Field
 
 from shared.events.envelope import EventData
-from shared.events.registry import register
 
 Reviewers = Annotated[int, Field(ge=0, le=100)]
 
 
-@register("edf.scoring.application.assigned.v1")
-class ApplicationAssignedV1(EventData):
+class ApplicationAssignedV1(EventData, subject="edf.scoring.application.assigned.v1"):
     """Reviewers were assigned to an application (first assignment, a replacement after a
     recusal, a late officer taking pending work, or one more reviewer after divergence)."""
 

@@ -6,12 +6,13 @@ import uuid
 from datetime import datetime
 
 from shared.events.envelope import EventData
-from shared.events.registry import register
 from shared.roles import Role
 
 
-@register("edf.gateway.user.created.v1")
-class UserCreatedV1(EventData):
+class UserCreatedV1(EventData, subject="edf.gateway.user.created.v1"):
+    """An account was created (a sign-up, or a staff account made by an admin); scoring takes
+    officers into its pool of reviewers."""
+
     user_id: uuid.UUID
     role: Role
     active: bool = True

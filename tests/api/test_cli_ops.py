@@ -46,7 +46,6 @@ def test_dead_letters_are_listed_and_replayed_once_they_can_apply(
     call_id, opened = call_opened_event()
     closed = make_event(
         source="/edf/applications",
-        type_="edf.applications.call.closed.v1",
         subject=str(call_id),
         data=CallClosedV1(call_id=call_id, closed_at=datetime.now(UTC)),
     )

@@ -99,9 +99,7 @@ def _award(intake: Intake, nats_url: str, application: dict[str, object]) -> Non
         currency="USD",
         decided_at=datetime.now(UTC),
     )
-    event = make_event(
-        source="/edf/scoring", type_="edf.scoring.application.decided.v1", subject=str(application["id"]), data=data
-    )
+    event = make_event(source="/edf/scoring", subject=str(application["id"]), data=data)
     publish(nats_url, event.type, event.model_dump_json().encode())
 
 

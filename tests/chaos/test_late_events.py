@@ -35,10 +35,11 @@ def intake(database_url: str, own_nats: NatsServer, tmp_path: Path) -> Iterator[
 
 def deliver(intake: Intake, subject: str, application: dict[str, Any], data: EventData) -> bool:
     """As the inbox consumer applies a delivery (the same code path, without waiting for one)."""
-    event = make_event(source="/edf/scoring", type_=subject, subject=str(application["id"]), data=data)
+    assert subject == data.subject
+    event = make_event(source="/edf/scoring", subject=str(application["id"]), data=data)
     consumers: list[InboxConsumer] = intake.client.app.state.runtime.consumers  # type: ignore[attr-defined]
-    consumer = next(c for c in consumers if subject in c.handlers)
-    return consumer.apply(*consumer.parse(subject, event.model_dump_json().encode()))
+    applier = next(c.applier for c in consumers if subject in c.applier.subscriptions)
+    return applier.apply(*applier.parse(subject, event.model_dump_json().encode()))
 
 
 def scored(application: dict[str, Any], score: str = "50.00", reviewers: int = 2) -> ApplicationScoredV1:

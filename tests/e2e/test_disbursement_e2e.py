@@ -109,7 +109,6 @@ def test_award_to_paid_tranche_through_the_gateway_and_the_finance_consumer(stac
         # Monitoring verifies the first milestone (published as the monitoring service will).
         verified = make_event(
             source="/edf/monitoring",
-            type_="edf.monitoring.milestone.verified.v1",
             subject=grant["id"],
             data=MilestoneVerifiedV1(
                 grant_id=uuid.UUID(grant["id"]), milestone=first["milestone"], verified_at=datetime.now(UTC)

@@ -50,7 +50,7 @@ def job(sex: str, displacement: str) -> dict[str, Any]:
 
 def disbursement_event(stack: Stack, subject: str, aggregate: uuid.UUID, data: EventData) -> None:
     """An event published as the disbursement service publishes it (its stream, a message id)."""
-    event = make_event(source="/edf/disbursement", type_=subject, subject=str(aggregate), data=data)
+    event = make_event(source="/edf/disbursement", subject=str(aggregate), data=data)
     with ThreadPoolExecutor(1) as thread:  # its own event loop, whatever runs in this thread (Playwright's)
         thread.submit(publish, stack.nats_url, subject, event.model_dump_json().encode(), str(event.id)).result()
 

@@ -68,11 +68,11 @@ class Replica:
         self.db = Database(engine=make_engine(database_url), infra=INFRA, source="/edf/scoring")
         bus = Bus("nats://127.0.0.1:1", "scoring")  # never connected
         consumers = consumers_for(self.db, bus, "scoring", SUBSCRIPTIONS, ConsumerPolicy())
-        self.consumers: dict[str, InboxConsumer] = {s: c for c in consumers for s in c.handlers}
+        self.consumers: dict[str, InboxConsumer] = {s: c for c in consumers for s in c.applier.subscriptions}
 
     def event(self, subject: str, aggregate: uuid.UUID, data: EventData) -> Event:
-        envelope = make_event(source="/edf/tests", type_=subject, subject=str(aggregate), data=data)
-        return self.consumers[subject].parse(subject, envelope.model_dump_json().encode())
+        envelope = make_event(source="/edf/tests", subject=str(aggregate), data=data)
+        return self.consumers[subject].applier.parse(subject, envelope.model_dump_json().encode())
 
     def apply(self, *events: Event) -> Callable[[], None]:
         """Applies them as one fetch would: one event alone, several as a batch."""
@@ -80,9 +80,9 @@ class Replica:
 
         def apply() -> None:
             if len(events) == 1:
-                consumer.apply(*events[0])
+                consumer.applier.apply(*events[0])
             else:
-                consumer.apply_all(list(events))
+                consumer.applier.apply_all(list(events))
 
         return apply
 

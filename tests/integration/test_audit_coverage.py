@@ -1,8 +1,10 @@
 """Audit coverage over a grant's whole life, with the stack running as processes: every
 state-changing request leaves audit rows (who, when, what, on which object, before/after where
 a state moved) under its correlation id; every event every service consumes leaves at least one
-audit row caused by it; no personal data in any row; and every app's chain verifies
-(`edf audit verify`). On SQLite, and on PostgreSQL when EDF_TEST_POSTGRES_URL is set."""
+audit row caused by it; no personal data in any row; every app's chain verifies
+(`edf audit verify`); and every event the lifecycle published (all the catalogue's subjects)
+validates against its published JSON Schema with a standard validator. On SQLite, and on
+PostgreSQL when EDF_TEST_POSTGRES_URL is set."""
 
 from __future__ import annotations
 
@@ -17,8 +19,10 @@ from typer.testing import CliRunner
 
 from cli.main import app as edf
 from shared.auth import SYSTEM
+from shared.events.catalogue import EVENTS
 from shared.events.finance import PaymentFailedV1, PaymentSettledV1
 from shared.migrate import APPS
+from tests.support.event_schemas import all_stream_messages, schema_violations
 from tests.support.lifecycle import PDF, Lifecycle, User, eventually, now
 from tests.support.stack import running_stack
 
@@ -317,6 +321,11 @@ def test_every_state_change_of_a_grants_life_is_audited(life: Lifecycle, monkeyp
     verified = CliRunner().invoke(edf, ["audit", "verify"])
     assert verified.exit_code == 0, verified.output
     assert verified.output.count("OK  head") == len(APPS), verified.output
+
+    # Every event on every stream, as an outside consumer reads it against the published schemas.
+    published = all_stream_messages(life.stack.nats_url)
+    assert {m.subject for m in published} == set(EVENTS), "the lifecycle should publish every event"
+    assert schema_violations(published) == []
 
 
 def _json(value: Any) -> Any:

@@ -43,7 +43,7 @@ def instructed_payload(instruction_id: uuid.UUID) -> bytes:
         payee=PayeeFacts(method="bank", account_holder="Layla Hassan", iban="IQ98NBIQ850123456789012"),
         instructed_at=datetime.now(UTC),
     )
-    event = make_event(source="/edf/disbursement", type_=INSTRUCTED, subject=str(instruction_id), data=data)
+    event = make_event(source="/edf/disbursement", subject=str(instruction_id), data=data)
     return event.model_dump_json().encode()
 
 

@@ -14,19 +14,20 @@ from sqlalchemy import create_engine, text
 from shared.events.calls import CallOpenedV1, CallSpec
 from shared.events.envelope import make_event
 from tests.support.apps import AppProcess, running_app, wait_until
+from tests.support.faulty_service import KilledAfterCommit
 from tests.support.jetstream import consumer_settled, create_streams, publish, redelivered_count
 from tests.support.natsd import NatsServer, free_port
 from tests.support.samples import call_body
 
 CONSUMERS = ("scoring", "disbursement", "monitoring")
-OPENED = "edf.applications.call.opened.v1"
+OPENED = CallOpenedV1.subject
 
 
 def call_opened_event() -> tuple[uuid.UUID, bytes]:
     call_id = uuid.uuid4()
     spec = CallSpec.model_validate(call_body())
     data = CallOpenedV1(**spec.model_dump(), call_id=call_id, opened_at=datetime.now(UTC))
-    event = make_event(source="/edf/applications", type_=OPENED, subject=str(call_id), data=data)
+    event = make_event(source="/edf/applications", subject=str(call_id), data=data)
     return call_id, event.model_dump_json().encode()
 
 
@@ -97,9 +98,7 @@ def test_a_consumer_killed_after_commit_before_ack_does_not_apply_twice(
         "EDF_NATS_URL": own_nats.url,
         "SCORING_CONSUMER_ACK_WAIT_SECONDS": "1",
     }
-    doomed = AppProcess(
-        "scoring", port, {**env, "EDF_FAULT_KILL_AFTER_COMMIT": "scoring--EDF_APPLICATIONS"}, tmp_path / "scoring.log"
-    )
+    doomed = KilledAfterCommit("scoring", port, env, tmp_path / "scoring.log", consumer="scoring--EDF_APPLICATIONS")
     doomed.start()
     try:
         doomed.wait_ready()
@@ -136,7 +135,6 @@ def test_operators_see_dead_letters_and_replay_them_once_they_can_apply(
     call_id, opened = call_opened_event()
     closed = make_event(
         source="/edf/applications",
-        type_="edf.applications.call.closed.v1",
         subject=str(call_id),
         data=CallClosedV1(call_id=call_id, closed_at=datetime.now(UTC)),
     )

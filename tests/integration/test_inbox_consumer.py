@@ -14,6 +14,7 @@ from sqlalchemy import select
 from services.monitoring.models import INFRA
 from shared.bus import Bus
 from shared.db import Database, make_engine
+from shared.events.calls import CallOpenedV1
 from shared.events.envelope import CloudEvent, EventData
 from shared.inbox import ConsumerPolicy, InboxConsumer, Subscription, UnprocessableEvent
 from shared.migrate import upgrade
@@ -45,7 +46,7 @@ def consume(db: Database, nats_url: str, handler: Handler, until_seq: int, repli
         bus = Bus(nats_url, "inboxtest")
         bus.start()
         consumers = [
-            InboxConsumer(db, bus, "inboxtest", STREAM, [Subscription(OPENED, handler)], ConsumerPolicy())
+            InboxConsumer(db, bus, "inboxtest", STREAM, [Subscription(CallOpenedV1, handler)], ConsumerPolicy())
             for _ in range(replicas)
         ]
         for consumer in consumers:
@@ -158,7 +159,7 @@ def test_a_waiting_consumer_takes_each_event_as_it_arrives(db: Database, own_nat
         bus = Bus(own_nats.url, "inboxtest")
         bus.start()
         consumer = InboxConsumer(
-            db, bus, "inboxtest", STREAM, [Subscription(OPENED, record)], ConsumerPolicy(fetch_wait=10.0)
+            db, bus, "inboxtest", STREAM, [Subscription(CallOpenedV1, record)], ConsumerPolicy(fetch_wait=10.0)
         )
         consumer.start()
         sent: dict[str, float] = {}

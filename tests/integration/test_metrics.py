@@ -104,7 +104,7 @@ def test_the_outbox_and_the_dead_letters_are_read_when_scraped(database_url: str
                 required=1,
                 assigned_at=datetime.now(UTC),
             )
-            uow.emit(ASSIGNED, uuid.uuid4(), data)
+            uow.emit(data, uuid.uuid4())
             uow.commit()
         letter = {
             "consumer": "applications--EDF_SCORING",

@@ -29,7 +29,6 @@ def new_officer(nats_url: str) -> dict[str, str]:
     officer_id = uuid.uuid4()
     event = make_event(
         source="/edf/gateway",
-        type_="edf.gateway.user.created.v1",
         subject=str(officer_id),
         data=UserCreatedV1(user_id=officer_id, role=Role.officer, created_at=datetime.now(UTC)),
     )

@@ -1,7 +1,7 @@
 """Two replicas of a service share its durable pull consumer: every event is applied exactly
 once, and both replicas do part of the work (what a Deployment with 2+ pods relies on).
 
-Each replica is a real process whose `InboxConsumer.apply` and `apply_all` (a fetched batch in
+Each replica is a real process whose `InboxApplier.apply` and `apply_all` (a fetched batch in
 one transaction) are wrapped to append the ids of the events it applied to a file of its own, so
 that per-replica work is counted exactly.
 """
@@ -35,10 +35,10 @@ EVENTS = 200
 REPLICA = """
 import os, sys, threading
 import uvicorn
-from shared import inbox
+from shared.inbox.applier import InboxApplier
 
 lock, path = threading.Lock(), os.environ["EDF_TEST_APPLIED_LOG"]
-original, original_all = inbox.InboxConsumer.apply, inbox.InboxConsumer.apply_all
+original, original_all = InboxApplier.apply, InboxApplier.apply_all
 
 def record(ids):
     with lock, open(path, "a") as f:
@@ -55,7 +55,7 @@ def apply_all(self, events):
     record([event.id for (event, _), fresh in zip(events, applied) if fresh])
     return applied
 
-inbox.InboxConsumer.apply, inbox.InboxConsumer.apply_all = apply, apply_all
+InboxApplier.apply, InboxApplier.apply_all = apply, apply_all
 uvicorn.run(sys.argv[1], factory=True, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
 """
 

@@ -74,20 +74,15 @@ class AppProcess:
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
 
+    def command(self) -> list[str]:
+        factory = f"{APPS[self.app]}.main:create_app"
+        return [sys.executable, "-m", "uvicorn", factory, "--factory", "--host", "127.0.0.1", "--port", str(self.port)]
+
     def start(self) -> None:
-        command = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            f"{APPS[self.app]}.main:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-        ]
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(command, cwd=REPO, env={**os.environ, **self.env}, stdout=log, stderr=log)
+            self.process = subprocess.Popen(
+                self.command(), cwd=REPO, env={**os.environ, **self.env}, stdout=log, stderr=log
+            )
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         """Until `/readyz` answers 200 and says the app is connected to NATS (its consumers run)."""

@@ -51,7 +51,8 @@ BANK_PAYEE = {"method": "bank", "account_holder": "Layla Hassan", "iban": IBAN, 
 
 
 def event(subject: str, aggregate: object, data: EventData) -> CloudEvent:
-    return make_event(source="/edf/tests", type_=subject, subject=str(aggregate), data=data)
+    assert subject == data.subject, f"{type(data).__name__} is {data.subject}, not {subject}"
+    return make_event(source="/edf/tests", subject=str(aggregate), data=data)
 
 
 @dataclass
@@ -63,9 +64,9 @@ class Disbursement:
     def deliver_event(self, cloud_event: CloudEvent) -> bool:
         """Applies the event as its inbox consumer would; False when it was a duplicate."""
         consumers: list[InboxConsumer] = self.app.state.runtime.consumers
-        consumer = next(c for c in consumers if cloud_event.type in c.handlers)
-        parsed, payload = consumer.parse(cloud_event.type, cloud_event.model_dump_json().encode())
-        return consumer.apply(parsed, payload)
+        applier = next(c.applier for c in consumers if cloud_event.type in c.applier.subscriptions)
+        parsed, payload = applier.parse(cloud_event.type, cloud_event.model_dump_json().encode())
+        return applier.apply(parsed, payload)
 
     def deliver(self, subject: str, aggregate: object, data: EventData) -> bool:
         return self.deliver_event(event(subject, aggregate, data))

@@ -80,7 +80,7 @@ class Lifecycle:
         return response.json()
 
     def finance_event(self, subject: str, instruction_id: str, data: PaymentFailedV1 | PaymentSettledV1) -> None:
-        event = make_event(source="/edf/finance", type_=subject, subject=instruction_id, data=data)
+        event = make_event(source="/edf/finance", subject=instruction_id, data=data)
         publish(self.stack.nats_url, subject, event.model_dump_json().encode(), msg_id=str(event.id))
 
     # --- people ---

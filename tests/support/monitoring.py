@@ -52,7 +52,8 @@ SPLIT = (Decimal("0.5"), Decimal("0.3"), Decimal("0.2"))
 
 
 def event(subject: str, aggregate: object, data: EventData) -> CloudEvent:
-    return make_event(source="/edf/tests", type_=subject, subject=str(aggregate), data=data)
+    assert subject == data.subject, f"{type(data).__name__} is {data.subject}, not {subject}"
+    return make_event(source="/edf/tests", subject=str(aggregate), data=data)
 
 
 @dataclass
@@ -72,9 +73,9 @@ class Monitoring:
 
     def deliver_event(self, cloud_event: CloudEvent) -> bool:
         consumers: list[InboxConsumer] = self.app.state.runtime.consumers
-        consumer = next(c for c in consumers if cloud_event.type in c.handlers)
-        parsed, payload = consumer.parse(cloud_event.type, cloud_event.model_dump_json().encode())
-        return consumer.apply(parsed, payload)
+        applier = next(c.applier for c in consumers if cloud_event.type in c.applier.subscriptions)
+        parsed, payload = applier.parse(cloud_event.type, cloud_event.model_dump_json().encode())
+        return applier.apply(parsed, payload)
 
     def deliver(self, subject: str, aggregate: object, data: EventData) -> bool:
         return self.deliver_event(event(subject, aggregate, data))

@@ -86,11 +86,12 @@ class Scoring:
     database_url: str
 
     def deliver(self, subject: str, aggregate: object, data: EventData) -> None:
-        event = make_event(source="/edf/tests", type_=subject, subject=str(aggregate), data=data)
+        assert subject == data.subject, f"{type(data).__name__} is {data.subject}, not {subject}"
+        event = make_event(source="/edf/tests", subject=str(aggregate), data=data)
         consumers: list[InboxConsumer] = self.app.state.runtime.consumers
-        consumer = next(c for c in consumers if subject in c.handlers)
-        parsed, payload = consumer.parse(subject, event.model_dump_json().encode())
-        consumer.apply(parsed, payload)
+        applier = next(c.applier for c in consumers if subject in c.applier.subscriptions)
+        parsed, payload = applier.parse(subject, event.model_dump_json().encode())
+        applier.apply(parsed, payload)
 
     def open_call(self, **overrides: Any) -> uuid.UUID:
         call_id = uuid.uuid4()

@@ -24,7 +24,7 @@ def an_event() -> CloudEvent:
     data = ApplicationAssignedV1(
         application_id=uuid.uuid4(), call_id=uuid.uuid4(), reviewers=1, required=1, assigned_at=datetime.now(UTC)
     )
-    return make_event(source="/edf/tests", type_=SUBJECT, subject="a1", data=data)
+    return make_event(source="/edf/tests", subject="a1", data=data)
 
 
 @pytest.fixture

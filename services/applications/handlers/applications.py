@@ -37,9 +37,6 @@ from shared.http import Page, PageParams
 from shared.paging import keyset_page
 from shared.uow import Actor, UnitOfWork
 
-SUBMITTED = "edf.applications.application.submitted.v1"
-WITHDRAWN = "edf.applications.application.withdrawn.v1"
-
 
 def _apply_patch(application: Application, patch: ApplicationPatch, config: IntakeConfig) -> None:
     """Merges the given parts; the national id is turned into its hash and last 4 here."""
@@ -109,7 +106,7 @@ def submit(db: Database, principal: Principal, application_id: uuid.UUID) -> Sub
             raise Invalid(f"{len(problems)} field(s) missing or wrong", problems)
         application.status, application.submitted_at, application.updated_at = "submitted", now, now
         uow.session.add(application)
-        uow.emit(SUBMITTED, application.id, _submitted_event(application, spec))
+        uow.emit(_submitted_event(application, spec), application.id)
         uow.audit(
             "application.submitted",
             "application",
@@ -130,11 +127,10 @@ def withdraw(db: Database, principal: Principal, application_id: uuid.UUID) -> S
         uow.session.add(application)
         if before is not intake.Status.draft:
             uow.emit(
-                WITHDRAWN,
-                application.id,
                 ApplicationWithdrawnV1(
                     application_id=application.id, call_id=application.call_id, withdrawn_at=application.updated_at
                 ),
+                application.id,
             )
         uow.audit(
             "application.withdrawn",

@@ -18,9 +18,6 @@ from shared.http import Page, PageParams
 from shared.paging import keyset_page
 from shared.uow import Actor, UnitOfWork
 
-CALL_OPENED = "edf.applications.call.opened.v1"
-CALL_CLOSED = "edf.applications.call.closed.v1"
-
 
 def call_out(call: Call) -> CallOut:
     return CallOut.model_validate(
@@ -61,7 +58,7 @@ def open_call(db: Database, actor: Actor, call_id: uuid.UUID) -> CallOut:
         call.status = domain.opened(domain.CallStatus(call.status), spec.closes_at, now)
         call.opened_at = now
         uow.session.add(call)
-        uow.emit(CALL_OPENED, call.id, CallOpenedV1(**spec.model_dump(), call_id=call.id, opened_at=now))
+        uow.emit(CallOpenedV1(**spec.model_dump(), call_id=call.id, opened_at=now), call.id)
         uow.audit("call.opened", "call", call.id, before={"status": before}, after={"status": call.status})
         uow.commit()
         return call_out(call)
@@ -75,7 +72,7 @@ def close_call(db: Database, actor: Actor, call_id: uuid.UUID) -> CallOut:
         call.status = domain.closed(domain.CallStatus(call.status))
         call.closed_at = now
         uow.session.add(call)
-        uow.emit(CALL_CLOSED, call.id, CallClosedV1(call_id=call.id, closed_at=now))
+        uow.emit(CallClosedV1(call_id=call.id, closed_at=now), call.id)
         uow.audit("call.closed", "call", call.id, before={"status": before}, after={"status": call.status})
         uow.commit()
         return call_out(call)

@@ -29,9 +29,6 @@ from shared.money import quantize
 from shared.tables import locked
 from shared.uow import Actor, UnitOfWork
 
-TRANCHE_APPROVED = "edf.disbursement.tranche.approved.v1"
-PAYMENT_INSTRUCTED = "edf.disbursement.payment.instructed.v1"
-
 
 def _locked_pair(uow: UnitOfWork, tranche_id: uuid.UUID) -> tuple[Grant, Tranche]:
     """The tranche's grant and then the tranche, both locked (the lock order)."""
@@ -109,8 +106,6 @@ def approve_tranche(db: Database, principal: Principal, tranche_id: uuid.UUID) -
         tranche.status, tranche.approved_by, tranche.approved_at = TrancheStatus.instructed.value, principal.id, moment
         session.add(tranche)
         uow.emit(
-            TRANCHE_APPROVED,
-            tranche.id,
             TrancheApprovedV1(
                 tranche_id=tranche.id,
                 grant_id=grant.id,
@@ -121,10 +116,9 @@ def approve_tranche(db: Database, principal: Principal, tranche_id: uuid.UUID) -
                 instruction_id=instruction.id,
                 approved_at=moment,
             ),
+            tranche.id,
         )
         uow.emit(
-            PAYMENT_INSTRUCTED,
-            instruction.id,
             PaymentInstructedV1(
                 instruction_id=instruction.id,
                 tranche_id=tranche.id,
@@ -138,6 +132,7 @@ def approve_tranche(db: Database, principal: Principal, tranche_id: uuid.UUID) -
                 remittance_info=instruction.remittance_info,
                 instructed_at=moment,
             ),
+            instruction.id,
         )
         uow.audit(
             "tranche.approved",

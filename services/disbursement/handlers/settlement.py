@@ -30,8 +30,6 @@ from shared.money import quantize
 from shared.tables import locked
 from shared.uow import Actor, UnitOfWork
 
-TRANCHE_PAID = "edf.disbursement.tranche.paid.v1"
-GRANT_COMPLETED = "edf.disbursement.grant.completed.v1"
 log = logging.getLogger("edf.disbursement.settlement")
 
 
@@ -96,8 +94,6 @@ def _paid(uow: UnitOfWork, grant: Grant, tranche: Tranche, instruction: Instruct
     tranche.status, tranche.paid_at = TrancheStatus.paid.value, at
     grant.paid_total = grant.paid_total + amount  # CHECK paid_total <= amount
     uow.emit(
-        TRANCHE_PAID,
-        tranche.id,
         TranchePaidV1(
             tranche_id=tranche.id,
             grant_id=grant.id,
@@ -106,6 +102,7 @@ def _paid(uow: UnitOfWork, grant: Grant, tranche: Tranche, instruction: Instruct
             paid_at=at,
             instruction_id=instruction.id,
         ),
+        tranche.id,
     )
     uow.audit("payment.settled", "payment", instruction.id, after={"status": "settled"})
     uow.audit(
@@ -122,14 +119,13 @@ def _paid(uow: UnitOfWork, grant: Grant, tranche: Tranche, instruction: Instruct
         before = grant.status
         grant.status, grant.completed_at = GrantStatus.completed.value, now()
         uow.emit(
-            GRANT_COMPLETED,
-            grant.id,
             GrantCompletedV1(
                 grant_id=grant.id,
                 application_id=grant.application_id,
                 call_id=grant.call_id,
                 completed_at=grant.completed_at,
             ),
+            grant.id,
         )
         uow.audit("grant.completed", "grant", grant.id, before={"status": before}, after={"status": grant.status})
     session.add(grant)

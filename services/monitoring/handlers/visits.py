@@ -30,11 +30,6 @@ from shared.events.monitoring import FlagResolvedV1, GrantFlaggedV1, MilestoneVe
 from shared.tables import locked
 from shared.uow import Actor, UnitOfWork
 
-VISIT_RECORDED = "edf.monitoring.visit.recorded.v1"
-MILESTONE_VERIFIED = "edf.monitoring.milestone.verified.v1"
-GRANT_FLAGGED = "edf.monitoring.grant.flagged.v1"
-FLAG_RESOLVED = "edf.monitoring.flag.resolved.v1"
-
 
 def milestones_of(session: Session, grant_id: uuid.UUID) -> list[str]:
     query = select(GrantTranche.milestone).where(GrantTranche.grant_id == grant_id).order_by(col(GrantTranche.seq))
@@ -105,8 +100,6 @@ def record_visit(db: Database, principal: Principal, grant_id: uuid.UUID, body: 
         ]
         flag = _raise_flag(uow, grant.id, principal, body.flag, visit.id) if body.flag else None
         uow.emit(
-            VISIT_RECORDED,
-            grant.id,
             VisitRecordedV1(
                 visit_id=visit.id,
                 grant_id=grant.id,
@@ -114,6 +107,7 @@ def record_visit(db: Database, principal: Principal, grant_id: uuid.UUID, body: 
                 kind=body.kind,
                 jobs_verified=len(seen),
             ),
+            grant.id,
         )
         uow.audit(
             "visit.recorded",
@@ -181,9 +175,7 @@ def _verify(
     )
     uow.session.add(row)
     uow.session.flush()  # the primary key refuses a second verification of the same milestone
-    uow.emit(
-        MILESTONE_VERIFIED, grant_id, MilestoneVerifiedV1(grant_id=grant_id, milestone=key, verified_at=row.verified_at)
-    )
+    uow.emit(MilestoneVerifiedV1(grant_id=grant_id, milestone=key, verified_at=row.verified_at), grant_id)
     uow.audit("milestone.verified", "grant", grant_id, after={"milestone": key, "visit_id": visit_id and str(visit_id)})
     return row, True
 
@@ -212,9 +204,7 @@ def _raise_flag(
     )
     uow.session.add(flag)
     uow.session.flush()
-    uow.emit(
-        GRANT_FLAGGED, grant_id, GrantFlaggedV1(flag_id=flag.id, grant_id=grant_id, hold_payments=flag.hold_payments)
-    )
+    uow.emit(GrantFlaggedV1(flag_id=flag.id, grant_id=grant_id, hold_payments=flag.hold_payments), grant_id)
     uow.audit(
         "flag.raised",
         "flag",
@@ -244,9 +234,7 @@ def resolve_flag(db: Database, principal: Principal, flag_id: uuid.UUID) -> Flag
         flag.resolved_by = principal.id
         uow.session.add(flag)
         uow.emit(
-            FLAG_RESOLVED,
-            flag.grant_id,
-            FlagResolvedV1(flag_id=flag.id, grant_id=flag.grant_id, hold_payments=flag.hold_payments),
+            FlagResolvedV1(flag_id=flag.id, grant_id=flag.grant_id, hold_payments=flag.hold_payments), flag.grant_id
         )
         uow.audit("flag.resolved", "flag", flag.id, before={"status": "open"}, after={"status": "resolved"})
         uow.commit()

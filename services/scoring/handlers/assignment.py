@@ -36,7 +36,6 @@ from shared.events.scoring import ApplicationAssignedV1
 from shared.tables import locked
 from shared.uow import UnitOfWork
 
-ASSIGNED = "edf.scoring.application.assigned.v1"
 ASSIGNMENT_LOCK = 0x5C0_2164  # pg_advisory_xact_lock key of scoring's assignments
 
 
@@ -104,8 +103,6 @@ def assign_reviewers(
     session.add(application)
     reviewers = sum(1 for r in [*reviews, *added] if r.status in (ReviewStatus.pending, ReviewStatus.submitted))
     uow.emit(
-        ASSIGNED,
-        application.id,
         ApplicationAssignedV1(
             application_id=application.id,
             call_id=application.call_id,
@@ -113,6 +110,7 @@ def assign_reviewers(
             required=application.reviewers_required,
             assigned_at=moment,
         ),
+        application.id,
     )
     uow.audit(
         "application.assigned",

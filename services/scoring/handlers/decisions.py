@@ -24,7 +24,6 @@ from shared.events.applications import ApplicationDecidedV1
 from shared.money import quantize
 from shared.uow import Actor, UnitOfWork
 
-DECIDED = "edf.scoring.application.decided.v1"
 log = logging.getLogger("edf.scoring.decisions")
 
 
@@ -86,8 +85,6 @@ def _decide_one(db: Database, actor: Actor, call_id: uuid.UUID, item: DecisionIn
             )
         )
         uow.emit(
-            DECIDED,
-            application.id,
             ApplicationDecidedV1(
                 application_id=application.id,
                 call_id=call_id,
@@ -97,6 +94,7 @@ def _decide_one(db: Database, actor: Actor, call_id: uuid.UUID, item: DecisionIn
                 decided_at=moment,
                 reference=application.reference,
             ),
+            application.id,
         )
         uow.audit(
             "application.decided",

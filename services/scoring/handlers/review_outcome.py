@@ -15,8 +15,6 @@ from shared.clock import now
 from shared.events.applications import ApplicationScoredV1
 from shared.uow import UnitOfWork
 
-SCORED = "edf.scoring.application.scored.v1"
-
 
 def settle(uow: UnitOfWork, application: Application, call: Call) -> None:
     """After a review is submitted: nothing while reviews are outstanding; one more reviewer
@@ -68,8 +66,6 @@ def _record_result(
     )
     uow.session.add(application)
     uow.emit(
-        SCORED,
-        application.id,
         ApplicationScoredV1(
             application_id=application.id,
             call_id=application.call_id,
@@ -78,6 +74,7 @@ def _record_result(
             reviewers=result.reviewers,
             diverged=result.diverged,
         ),
+        application.id,
     )
     uow.audit(
         "application.scored",

@@ -15,17 +15,15 @@ from shared.events.applications import (
     ApplicationSubmittedV1,
 )
 from shared.events.calls import CallSpec
-from shared.events.envelope import CloudEvent, EventData
+from shared.events.envelope import CloudEvent
 from shared.events.scoring import ApplicationAssignedV1
 from shared.inbox import UnprocessableEvent
 from shared.uow import UnitOfWork
 
-SCREENED = "edf.applications.application.screened.v1"
 EARLIER_STATUSES = ("draft", "withdrawn")
 
 
-def screen_submitted(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
-    assert isinstance(data, ApplicationSubmittedV1)
+def screen_submitted(uow: UnitOfWork, _: CloudEvent, data: ApplicationSubmittedV1) -> None:
     application = uow.session.get(Application, data.application_id, with_for_update=True)
     if application is None:
         raise UnprocessableEvent("submitted application not found")
@@ -49,8 +47,6 @@ def screen_submitted(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
     application.updated_at = now
     uow.session.add(application)
     uow.emit(
-        SCREENED,
-        application.id,
         ApplicationScreenedV1(
             application_id=application.id,
             call_id=application.call_id,
@@ -59,6 +55,7 @@ def screen_submitted(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
             flags=result.flags,
             screened_at=now,
         ),
+        application.id,
     )
     uow.audit(
         "application.screened",
@@ -98,9 +95,8 @@ def _matches(session: Session, application: Application) -> screening.Matches:
     )
 
 
-def record_assigned(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
+def record_assigned(uow: UnitOfWork, _: CloudEvent, data: ApplicationAssignedV1) -> None:
     """Reviewers took it: eligible -> under_review (later assignments change nothing here)."""
-    assert isinstance(data, ApplicationAssignedV1)
     application = uow.session.get(Application, data.application_id, with_for_update=True)
     if application is None:
         raise UnprocessableEvent("application not found")
@@ -109,8 +105,7 @@ def record_assigned(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
     _advance(uow, application.id, intake.Status.under_review, {"reviewers": data.reviewers})
 
 
-def record_scored(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
-    assert isinstance(data, ApplicationScoredV1)
+def record_scored(uow: UnitOfWork, _: CloudEvent, data: ApplicationScoredV1) -> None:
     _advance(
         uow,
         data.application_id,
@@ -119,8 +114,7 @@ def record_scored(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
     )
 
 
-def record_decided(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
-    assert isinstance(data, ApplicationDecidedV1)
+def record_decided(uow: UnitOfWork, _: CloudEvent, data: ApplicationDecidedV1) -> None:
     _advance(
         uow,
         data.application_id,

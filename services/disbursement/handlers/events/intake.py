@@ -17,7 +17,7 @@ from services.disbursement.models import Application, Call, Grant, Hold, Tranche
 from shared.clock import now
 from shared.events.applications import ApplicationDecidedV1, ApplicationSubmittedV1
 from shared.events.disbursement import GrantCreatedV1, TrancheFacts
-from shared.events.envelope import CloudEvent, EventData
+from shared.events.envelope import CloudEvent
 from shared.events.monitoring import FlagResolvedV1, GrantFlaggedV1, MilestoneVerifiedV1
 from shared.inbox import NotYetApplicable, UnprocessableEvent
 from shared.money import fits_exponent, quantize
@@ -25,16 +25,14 @@ from shared.replicas import call_copy_handlers, upsert_copy
 from shared.tables import locked
 from shared.uow import UnitOfWork
 
-GRANT_CREATED = "edf.disbursement.grant.created.v1"
 log = logging.getLogger("edf.disbursement")
 
 
 call_opened, call_closed = call_copy_handlers(Call, call_rules.call_copy)
 
 
-def application_submitted(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
+def application_submitted(uow: UnitOfWork, _: CloudEvent, data: ApplicationSubmittedV1) -> None:
     """Who applied, so that the grantee can read their grant (no name: an account id)."""
-    assert isinstance(data, ApplicationSubmittedV1)
     before, _copy = upsert_copy(
         uow.session,
         Application,
@@ -50,10 +48,9 @@ def application_submitted(uow: UnitOfWork, _: CloudEvent, data: EventData) -> No
         uow.audit("application.copied", "application_copy", data.application_id, after={"call_id": str(data.call_id)})
 
 
-def application_decided(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
+def application_decided(uow: UnitOfWork, _: CloudEvent, data: ApplicationDecidedV1) -> None:
     """An award becomes a grant with its tranches: one grant per application, whatever happens
     to the event (its id is derived from the application's, so a replay finds it)."""
-    assert isinstance(data, ApplicationDecidedV1)
     if data.decision != "awarded":
         return
     session = uow.session
@@ -103,8 +100,6 @@ def application_decided(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None
     ]
     session.add_all(tranches)
     uow.emit(
-        GRANT_CREATED,
-        grant_id,
         GrantCreatedV1(
             grant_id=grant_id,
             application_id=application.id,
@@ -118,6 +113,7 @@ def application_decided(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None
                 for t in tranches
             ],
         ),
+        grant_id,
     )
     uow.audit(
         "grant.created",
@@ -146,8 +142,7 @@ def _checked_award(data: ApplicationDecidedV1, call: Call) -> Decimal:
     return amount
 
 
-def milestone_verified(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
-    assert isinstance(data, MilestoneVerifiedV1)
+def milestone_verified(uow: UnitOfWork, _: CloudEvent, data: MilestoneVerifiedV1) -> None:
     session = uow.session
     if session.get(VerifiedMilestone, (data.grant_id, data.milestone)) is None:
         session.add(VerifiedMilestone(grant_id=data.grant_id, milestone=data.milestone, verified_at=data.verified_at))
@@ -164,8 +159,7 @@ def milestone_verified(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
     _apply_milestones(uow, data.grant_id, {data.milestone})
 
 
-def grant_flagged(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
-    assert isinstance(data, GrantFlaggedV1)
+def grant_flagged(uow: UnitOfWork, _: CloudEvent, data: GrantFlaggedV1) -> None:
     if uow.session.get(Hold, data.flag_id) is None:
         uow.session.add(
             Hold(flag_id=data.flag_id, grant_id=data.grant_id, hold_payments=data.hold_payments, flagged_at=now())
@@ -180,8 +174,7 @@ def grant_flagged(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
     _refresh_hold(uow, data.grant_id)
 
 
-def flag_resolved(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
-    assert isinstance(data, FlagResolvedV1)
+def flag_resolved(uow: UnitOfWork, _: CloudEvent, data: FlagResolvedV1) -> None:
     hold = uow.session.get(Hold, data.flag_id)
     moment = now()
     before = None if hold is None else {"resolved": hold.resolved_at is not None}

@@ -7,14 +7,13 @@ import uuid
 from services.disbursement.domain.settlement import Outcome
 from services.disbursement.handlers.settlement import Report, settle
 from shared.errors import NotFound
-from shared.events.envelope import CloudEvent, EventData
+from shared.events.envelope import CloudEvent
 from shared.events.finance import PaymentFailedV1, PaymentSettledV1
 from shared.inbox import UnprocessableEvent
 from shared.uow import UnitOfWork
 
 
-def payment_settled(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
-    assert isinstance(data, PaymentSettledV1)
+def payment_settled(uow: UnitOfWork, _: CloudEvent, data: PaymentSettledV1) -> None:
     _settle_event(
         uow,
         data.instruction_id,
@@ -24,8 +23,7 @@ def payment_settled(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
     )
 
 
-def payment_failed(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
-    assert isinstance(data, PaymentFailedV1)
+def payment_failed(uow: UnitOfWork, _: CloudEvent, data: PaymentFailedV1) -> None:
     _settle_event(
         uow,
         data.instruction_id,

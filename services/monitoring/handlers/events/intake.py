@@ -13,7 +13,7 @@ from services.monitoring.handlers.events import statuses
 from services.monitoring.models import Application, Call, Grant, GrantTranche, ScheduledVisit
 from shared.events.applications import ApplicationSubmittedV1
 from shared.events.disbursement import GrantCompletedV1, GrantCreatedV1, TranchePaidV1
-from shared.events.envelope import CloudEvent, EventData
+from shared.events.envelope import CloudEvent
 from shared.inbox import NotYetApplicable
 from shared.replicas import call_copy_handlers, upsert_copy
 from shared.tables import locked
@@ -22,11 +22,10 @@ from shared.uow import UnitOfWork
 call_opened, call_closed = call_copy_handlers(Call, call_rules.call_copy)
 
 
-def application_submitted(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
+def application_submitted(uow: UnitOfWork, _: CloudEvent, data: ApplicationSubmittedV1) -> None:
     """Planned jobs and the breakdowns; the reference, sector and district; the applicant's
     account id (who may read the grant). Free text (the plan's summary, budget lines) is not kept:
     it is where an applicant might have written a name. A grant here already means an award."""
-    assert isinstance(data, ApplicationSubmittedV1)
     before, row = upsert_copy(
         uow.session,
         Application,
@@ -58,10 +57,9 @@ def application_submitted(uow: UnitOfWork, _: CloudEvent, data: EventData) -> No
             statuses.advance(uow, row, "awarded", _grant_time(grant.created_on))
 
 
-def grant_created(uow: UnitOfWork, event: CloudEvent, data: EventData) -> None:
+def grant_created(uow: UnitOfWork, event: CloudEvent, data: GrantCreatedV1) -> None:
     """A grant enters monitoring with a verification visit due before each tranche's milestone.
     Its application may arrive later (another stream): read views join it when it is here."""
-    assert isinstance(data, GrantCreatedV1)
     session = uow.session
     if locked(session, Grant, data.grant_id) is not None:
         return  # replayed under a new event id
@@ -113,9 +111,8 @@ def _grant_time(created_on: date) -> datetime:
     return datetime.combine(created_on, time.max, tzinfo=UTC)
 
 
-def tranche_paid(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
+def tranche_paid(uow: UnitOfWork, _: CloudEvent, data: TranchePaidV1) -> None:
     """Money disbursed and the first payment's date; follow-ups once the last tranche is paid."""
-    assert isinstance(data, TranchePaidV1)
     session = uow.session
     grant = locked(session, Grant, data.grant_id)
     tranche = session.get(GrantTranche, data.tranche_id)
@@ -148,8 +145,7 @@ def tranche_paid(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
     uow.audit("tranche.paid", "tranche", tranche.id, after={"seq": tranche.seq, "amount": str(data.amount)})
 
 
-def grant_completed(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
-    assert isinstance(data, GrantCompletedV1)
+def grant_completed(uow: UnitOfWork, _: CloudEvent, data: GrantCompletedV1) -> None:
     grant = locked(uow.session, Grant, data.grant_id)
     if grant is None:
         raise NotYetApplicable(f"grant {data.grant_id} is not known here yet")

@@ -22,7 +22,7 @@ from services.scoring.handlers.assignment import (
 from services.scoring.models import Application, Call, Officer, Review
 from shared.clock import now
 from shared.events.applications import ApplicationScreenedV1, ApplicationSubmittedV1, ApplicationWithdrawnV1
-from shared.events.envelope import CloudEvent, EventData
+from shared.events.envelope import CloudEvent
 from shared.events.users import UserCreatedV1
 from shared.inbox import NotYetApplicable
 from shared.replicas import call_copy_handlers
@@ -32,9 +32,8 @@ from shared.uow import UnitOfWork
 call_opened, call_closed = call_copy_handlers(Call, call_rules.call_copy)
 
 
-def application_submitted(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
+def application_submitted(uow: UnitOfWork, _: CloudEvent, data: ApplicationSubmittedV1) -> None:
     """Keeps the anonymised facts; reviewers are assigned once it is screened eligible."""
-    assert isinstance(data, ApplicationSubmittedV1)
     call = uow.session.get(Call, data.call_id)
     if call is None:
         raise NotYetApplicable(f"call {data.call_id} is not known here (yet)")
@@ -61,9 +60,8 @@ def application_submitted(uow: UnitOfWork, _: CloudEvent, data: EventData) -> No
     uow.audit("application.received", "application_copy", application.id, after={"status": application.status})
 
 
-def application_screened(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
+def application_screened(uow: UnitOfWork, _: CloudEvent, data: ApplicationScreenedV1) -> None:
     """Eligible: the call's `reviewers_per_application` officers are assigned (as many as exist)."""
-    assert isinstance(data, ApplicationScreenedV1)
     lock_assignments(uow.session)
     application = locked_application(uow.session, data.application_id)
     if application is None:
@@ -88,9 +86,8 @@ def application_screened(uow: UnitOfWork, _: CloudEvent, data: EventData) -> Non
         )
 
 
-def application_withdrawn(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
+def application_withdrawn(uow: UnitOfWork, _: CloudEvent, data: ApplicationWithdrawnV1) -> None:
     """Its pending reviews leave the officers' queues (kept, as `cancelled`); it leaves the ranking."""
-    assert isinstance(data, ApplicationWithdrawnV1)
     lock_assignments(uow.session)  # first: it moves officers' counters (see the lock order)
     application = locked_application(uow.session, data.application_id)
     if application is None:
@@ -120,9 +117,8 @@ def application_withdrawn(uow: UnitOfWork, _: CloudEvent, data: EventData) -> No
     )
 
 
-def user_created(uow: UnitOfWork, _: CloudEvent, data: EventData) -> None:
+def user_created(uow: UnitOfWork, _: CloudEvent, data: UserCreatedV1) -> None:
     """An officer joins the pool; work that waited for an officer is assigned to them at once."""
-    assert isinstance(data, UserCreatedV1)
     if data.role is not Role.officer:
         return
     lock_assignments(uow.session)
