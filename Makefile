@@ -32,8 +32,8 @@ $(STAMP): | $(PY)
 
 install: $(STAMP) ## install the project and its dev tools (again only when pyproject.toml changed)
 
-run: install ## run the whole stack locally (NATS, four services, gateway on :8000); DB=postgres for PostgreSQL
-	$(PY) -m shared.stack run$(if $(DB), --db $(DB))
+run: install ## run the whole stack locally (NATS, four services, gateway on :8000); DB=postgres for PostgreSQL; NATS=cluster for three NATS nodes
+	$(PY) -m shared.stack run$(if $(DB), --db $(DB))$(if $(NATS), --nats $(NATS))
 
 DEMO_APPLICANTS ?= 300
 demo: install ## a realistic call end to end on the stack of `make run` (started if not running); DEMO_APPLICANTS=300 DEMO_SEED=1
@@ -77,5 +77,5 @@ profile: install ## py-spy samples of every service under the submissions load: 
 	@command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || apt-get install -y -qq wrk >/dev/null
 	$(PY) -m bench.profile $(PROFILE_ARGS)
 
-chaos: install ## the lifecycle on PostgreSQL under kill -9, a NATS and a PostgreSQL restart; CHAOS_ARGS="--applicants 300"; docs/reliability.md
-	$(PY) -m chaos --report docs/reliability.md $(CHAOS_ARGS)
+chaos: install ## the lifecycle on PostgreSQL under kill -9 (services and NATS) and a PostgreSQL restart; NATS=cluster; CHAOS_ARGS="--applicants 300"; docs/reliability.md
+	$(PY) -m chaos --report docs/reliability.md$(if $(NATS), --nats $(NATS)) $(CHAOS_ARGS)
