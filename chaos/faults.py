@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 from chaos.stack import ChaosStack
 
+NATS_NODE_SHARE = 1 / 3  # on a cluster: of the random kills, the share that hits a NATS node
+
 
 @dataclass(frozen=True)
 class FaultPlan:
@@ -98,7 +100,7 @@ class Faults:
         """Kills one process, starts it again after a short while and waits until it is ready, so
         that the next kill comes `kill_every` seconds after the stack is whole again (processes
         take seconds to start: killing faster than they start would only measure downtime)."""
-        victim = self.random.choice(self.stack.killable)
+        victim = self._victim()
         killed = time.monotonic()
         await asyncio.to_thread(self.stack.kill, victim)
         self.log.kills[victim] += 1
@@ -112,6 +114,14 @@ class Faults:
             f"SIGKILL {victim}; started again after {down:.1f}s, "
             f"{'ready' if ready else 'NOT ready'} {recovered:.1f}s after the kill"
         )
+
+    def _victim(self) -> str:
+        """On a cluster a third of the kills hit a NATS node (three among fifteen processes would
+        otherwise be rarely chosen), the others a service, a gateway or the finance consumer."""
+        nodes = tuple(node.name for node in self.stack.nats_nodes)
+        if nodes and self.random.random() < NATS_NODE_SHARE:
+            return self.random.choice(nodes)
+        return self.random.choice([name for name in self.stack.killable if name not in nodes])
 
     async def _restart(self, what: str, restart: Callable[[float], None], how: str = "stopping") -> None:
         self._note(f"{how} {what}, down for {self.plan.down_seconds:.0f}s")
