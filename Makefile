@@ -52,8 +52,8 @@ lock: | $(PY) ## pin every dependency of every extra in constraints.txt, after a
 	$(BIN)/uv pip compile pyproject.toml --all-extras --universal --python-version 3.11 \
 		--custom-compile-command "make lock" --quiet --output-file constraints.txt$(if $(UPGRADE), --upgrade)
 
-run: install ## run the whole stack locally (NATS, four services, gateway on :8000); DB=postgres for PostgreSQL
-	$(PY) -m devstack run$(if $(DB), --db $(DB))
+run: install ## run the whole stack locally (NATS, four services, gateway on :8000); DB=postgres for PostgreSQL; NATS=cluster for three NATS nodes
+	$(PY) -m devstack run$(if $(DB), --db $(DB))$(if $(NATS), --nats $(NATS))
 
 DEMO_APPLICANTS ?= 300
 demo: install ## a realistic call end to end on the stack of `make run` (started if not running); DEMO_APPLICANTS=300 DEMO_SEED=1
@@ -98,5 +98,5 @@ profile: install-dev ## py-spy samples of every service under the submissions lo
 	@command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || apt-get install -y -qq wrk >/dev/null
 	$(PY) -m bench.profile $(PROFILE_ARGS)
 
-chaos: install-dev ## the lifecycle on PostgreSQL under kill -9, a NATS and a PostgreSQL restart; CHAOS_ARGS="--applicants 300"; docs/reliability.md
-	$(PY) -m chaos --report docs/reliability.md $(CHAOS_ARGS)
+chaos: install-dev ## the lifecycle on PostgreSQL under kill -9 (services and NATS) and a PostgreSQL restart; NATS=cluster; CHAOS_ARGS="--applicants 300"; docs/reliability.md
+	$(PY) -m chaos --report docs/reliability.md$(if $(NATS), --nats $(NATS)) $(CHAOS_ARGS)

@@ -57,6 +57,18 @@ def parse(argv: list[str]) -> Options:
     parser.add_argument("--keep", action="store_true", help="keep the run's folder (always kept when it fails)")
     parser.add_argument("--report", type=Path, help="write the figures into this page (docs/reliability.md)")
     parser.add_argument("--log-level", default="INFO", help="of the services, in logs/ (INFO)")
+    parser.add_argument(
+        "--nats",
+        choices=["single", "cluster"],
+        default="single",
+        help="cluster: three NATS nodes, streams with 3 replicas, nodes among the SIGKILLed (single)",
+    )
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        choices=[1, 2, 3],
+        help="processes of every service and of the gateway (default: 2 on a cluster, otherwise 1)",
+    )
     args = parser.parse_args(argv)
     shown = " ".join(shlex.quote(a) for a in _shown(argv))
     return Options(
@@ -76,6 +88,8 @@ def parse(argv: list[str]) -> Options:
         report=args.report,
         command=f"make chaos{' CHAOS_ARGS=' + shlex.quote(shown) if shown else ''}",
         log_level=args.log_level,
+        nats=args.nats,
+        replicas=args.replicas or (2 if args.nats == "cluster" else 1),
     )
 
 

@@ -1,5 +1,6 @@
 """The workload's HTTP client: the gateway only, as users would use it, tolerant of the faults
-the run injects.
+the run injects. With several gateways (two lanes of replicas) the attempts go to them in turn,
+as a load balancer would send them, so a retry usually reaches the other lane.
 
 A connection error or a 5xx (a service killed mid-request answers 502 through the gateway, a
 database restart may answer 500 or 503) is retried with backoff until a deadline; a response
@@ -11,6 +12,7 @@ looks before it creates again.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -56,18 +58,25 @@ class HttpStats:
 
 
 class Api:
-    def __init__(self, gateway: str, stats: HttpStats, deadline: float = 180.0, concurrency: int = 16) -> None:
-        self.http = httpx.AsyncClient(
-            base_url=f"{gateway}/api/v1",
-            timeout=httpx.Timeout(30.0, connect=5.0),
-            limits=httpx.Limits(max_connections=concurrency * 2),
-        )
+    def __init__(
+        self, gateways: tuple[str, ...], stats: HttpStats, deadline: float = 180.0, concurrency: int = 16
+    ) -> None:
+        self.clients = [
+            httpx.AsyncClient(
+                base_url=f"{gateway}/api/v1",
+                timeout=httpx.Timeout(30.0, connect=5.0),
+                limits=httpx.Limits(max_connections=concurrency * 2),
+            )
+            for gateway in gateways
+        ]
+        self.turn = itertools.cycle(self.clients)
         self.stats = stats
         self.deadline = deadline
         self.slots = asyncio.Semaphore(concurrency)
 
     async def close(self) -> None:
-        await self.http.aclose()
+        for client in self.clients:
+            await client.aclose()
 
     async def once(self, method: str, path: str, **kwargs: Any) -> httpx.Response | None:
         """One attempt: the response, or None when there was none (connection error)."""
@@ -81,7 +90,7 @@ class Api:
             self.stats.requests += 1
             started = time.monotonic()
             try:
-                response = await self.http.request(method, path, **kwargs)
+                response = await next(self.turn).request(method, path, **kwargs)
             except httpx.TransportError as exc:
                 self.stats.transport_errors[type(exc).__name__] += 1
                 return None, time.monotonic() - started

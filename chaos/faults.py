@@ -1,19 +1,24 @@
 """The faults: every `kill_every` seconds (± a third) a random process of the stack (a service,
-the gateway or the finance consumer) is SIGKILLed and started again after a short while; once
-NATS is stopped and started again on the same store, and once PostgreSQL is stopped the
-crash-like way (`pg_ctl -m immediate`) and started again. Each is logged with its time."""
+the gateway, the finance consumer or, on a NATS cluster, a NATS node) is SIGKILLed and started
+again after a short while; once NATS is SIGKILLed (the server, or the cluster's JetStream meta
+leader) and started again on the same store `down_seconds` later, and once PostgreSQL is
+stopped the crash-like way (`pg_ctl -m immediate`) and started again. Each is logged with its
+time."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import random
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from chaos.stack import KILLABLE, ChaosStack
+from chaos.stack import ChaosStack
+
+NATS_NODE_SHARE = 1 / 3  # on a cluster: of the random kills, the share that hits a NATS node
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,7 @@ class FaultLog:
                 if self.recoveries
                 else "-"
             ),
-            "NATS restarts": self.nats_restarts,
+            "NATS restarts": self.nats_restarts,  # each after a SIGKILL
             "PostgreSQL restarts": self.postgres_restarts,
             "processes that exited by themselves": sum(self.unexpected_exits.values()),
         }
@@ -71,7 +76,9 @@ class Faults:
             self._restart_what_exited()
             elapsed = time.monotonic() - self.started
             if self._due(self.log.nats_restarts, self.plan.nats_restart_at, elapsed, stop):
-                await self._restart("NATS", self.stack.restart_nats)
+                victim = await asyncio.to_thread(self.stack.nats_victim)
+                leader = " (the JetStream meta leader)" if victim != "nats" else ""
+                await self._restart(f"{victim}{leader}", functools.partial(self.stack.kill_nats, victim), "SIGKILL")
                 self.log.nats_restarts += 1
             elif self._due(self.log.postgres_restarts, self.plan.postgres_restart_at, elapsed, stop):
                 await self._restart("PostgreSQL", self.stack.restart_postgres)
@@ -93,7 +100,7 @@ class Faults:
         """Kills one process, starts it again after a short while and waits until it is ready, so
         that the next kill comes `kill_every` seconds after the stack is whole again (processes
         take seconds to start: killing faster than they start would only measure downtime)."""
-        victim = self.random.choice(KILLABLE)
+        victim = self._victim()
         killed = time.monotonic()
         await asyncio.to_thread(self.stack.kill, victim)
         self.log.kills[victim] += 1
@@ -108,11 +115,19 @@ class Faults:
             f"{'ready' if ready else 'NOT ready'} {recovered:.1f}s after the kill"
         )
 
-    async def _restart(self, what: str, restart: Callable[[float], None]) -> None:
-        self._note(f"stopping {what} for {self.plan.down_seconds:.0f}s")
+    def _victim(self) -> str:
+        """On a cluster a third of the kills hit a NATS node (three among fifteen processes would
+        otherwise be rarely chosen), the others a service, a gateway or the finance consumer."""
+        nodes = tuple(node.name for node in self.stack.nats_nodes)
+        if nodes and self.random.random() < NATS_NODE_SHARE:
+            return self.random.choice(nodes)
+        return self.random.choice([name for name in self.stack.killable if name not in nodes])
+
+    async def _restart(self, what: str, restart: Callable[[float], None], how: str = "stopping") -> None:
+        self._note(f"{how} {what}, down for {self.plan.down_seconds:.0f}s")
         stopped = time.monotonic()
         await asyncio.to_thread(restart, self.plan.down_seconds)
-        ready = all([await asyncio.to_thread(self.stack.wait_one_ready, name, 180.0) for name in KILLABLE])
+        ready = all([await asyncio.to_thread(self.stack.wait_one_ready, n, 180.0) for n in self.stack.killable])
         self._note(
             f"{what} started again; every process {'ready' if ready else 'NOT ready'} "
             f"{time.monotonic() - stopped:.1f}s after the stop"
@@ -121,8 +136,6 @@ class Faults:
     def _restart_what_exited(self) -> None:
         """A process that exits by itself is started again (as a supervisor would) and counted."""
         for name, code in self.stack.exited().items():
-            if name == "nats":
-                continue
             self.log.unexpected_exits[name] += 1
             self._note(f"{name} exited by itself (code {code}); starting it again")
             self.stack.start_again(name)

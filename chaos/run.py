@@ -41,6 +41,8 @@ class Options:
     report: Path | None
     command: str
     log_level: str
+    nats: str = "single"  # or "cluster": three NATS nodes, streams with 3 replicas
+    replicas: int = 1  # processes of every service and of the gateway
 
 
 @dataclass
@@ -59,14 +61,20 @@ def run(options: Options) -> int:
     workdir = options.workdir or Path(tempfile.mkdtemp(prefix="edf-chaos-"))
     workdir.mkdir(parents=True, exist_ok=True)
     say(f"run folder {workdir} (process output in logs/)")
-    stack = ChaosStack(workdir, fail_every=options.fail_every, log_level=options.log_level)
+    stack = ChaosStack(
+        workdir,
+        fail_every=options.fail_every,
+        log_level=options.log_level,
+        nats=options.nats,
+        replicas=options.replicas,
+    )
     passed = False
     try:
         began = time.monotonic()
         endpoints = stack.start()
         say(
             f"stack ready in {time.monotonic() - began:.1f}s: PostgreSQL :{stack.postgres.port}, {endpoints.nats_url}, "
-            f"gateway {endpoints.gateway}"
+            f"gateway {', '.join(endpoints.gateways)}"
         )
         outcome = asyncio.run(_drive(stack, endpoints, options))
         checks, figures = asyncio.run(_verify(endpoints, outcome, time.monotonic() - began, options))
@@ -76,7 +84,10 @@ def run(options: Options) -> int:
             machine = f"{host}, {report.load()} at the end"
             report.write(
                 options.report,
-                report.markdown(options.command, started_at, machine, checks, figures, outcome.faults.log.events),
+                report.markdown(
+                    options.command, started_at, machine, checks, figures, outcome.faults.log.events, options.nats
+                ),
+                options.nats,
             )
             say(f"figures written to {options.report}")
         say("PASSED: no event lost, no effect duplicated" if passed else "FAILED: see the checks above")
@@ -91,7 +102,7 @@ def run(options: Options) -> int:
 
 async def _drive(stack: ChaosStack, endpoints: Endpoints, options: Options) -> Outcome:
     http = HttpStats()
-    api = Api(endpoints.gateway, http, deadline=options.request_deadline)
+    api = Api(endpoints.gateways, http, deadline=options.request_deadline)
     run_id = f"{int(time.time()) % 100000:05d}"
     workload = Workload(api, options.plan, run_id, ADMIN_EMAIL, stack.admin_password, say)
     faults = Faults(stack, options.faults, say)
@@ -174,6 +185,8 @@ async def _verify(
     duplicated = sum(c.duplicated for c in checks)
     figures: dict[str, dict[str, Any]] = {
         "Run": {
+            "NATS": "three-node cluster, streams with 3 replicas" if options.nats == "cluster" else "one server",
+            "replicas of every service and of the gateway": options.replicas,
             "applicants": options.plan.applicants,
             "lifecycle under faults (s)": round(outcome.workload_seconds),
             "time to drain after the faults (s)": (

@@ -13,6 +13,7 @@ import nats
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from shared.settings import nats_servers
 from shared.topology import PRODUCERS, stream_name
 
 STREAMS = tuple(stream_name(p) for p in PRODUCERS)
@@ -108,7 +109,7 @@ async def _consumers(js: JetStreamContext, stream: str) -> list[ConsumerState]:
 
 
 async def read_streams(url: str, with_events: bool = True) -> Streams:
-    nc = await nats.connect(url, connect_timeout=5, max_reconnect_attempts=3)
+    nc = await nats.connect(nats_servers(url), connect_timeout=5, max_reconnect_attempts=3)
     try:
         js = nc.jetstream(timeout=10)
         counts = {s: int((await js.stream_info(s)).state.messages) for s in STREAMS}

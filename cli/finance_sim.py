@@ -30,7 +30,7 @@ from pydantic import ValidationError
 from shared.events.disbursement import PaymentInstructedV1
 from shared.events.envelope import CloudEvent, EventData
 from shared.events.finance import PaymentFailedV1, PaymentSettledV1
-from shared.settings import DEFAULT_NATS_URL
+from shared.settings import DEFAULT_NATS_URL, nats_servers
 
 STREAM = "EDF_DISBURSEMENT"
 INSTRUCTED = PaymentInstructedV1.subject
@@ -119,7 +119,7 @@ async def _bind(js: JetStreamContext, durable: str) -> JetStreamContext.PullSubs
 
 async def serve(nats_url: str, record: PaymentRecord, durable: str, fail_every: int, stop: asyncio.Event) -> None:
     nc = await nats.connect(
-        nats_url,
+        nats_servers(nats_url),
         name=durable,
         max_reconnect_attempts=-1,
         error_cb=_nats_error,
@@ -184,7 +184,9 @@ async def _handle(js: JetStreamContext, message: Any, record: PaymentRecord, fai
 
 
 def finance_sim(
-    nats_url: Annotated[str, typer.Option(envvar="EDF_NATS_URL", help="The NATS server.")] = DEFAULT_NATS_URL,
+    nats_url: Annotated[
+        str, typer.Option(envvar="EDF_NATS_URL", help="The NATS server (a cluster: nodes, comma-separated).")
+    ] = DEFAULT_NATS_URL,
     db: Annotated[Path, typer.Option(help="Its own record of payments (SQLite).")] = Path("var/finance-sim.db"),
     fail_every: Annotated[int, typer.Option(min=0, help="Report every Nth new payment as failed (0: none).")] = 0,
     durable: Annotated[str, typer.Option(help="Its durable consumer on EDF_DISBURSEMENT.")] = "finance-sim",

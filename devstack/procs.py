@@ -156,6 +156,18 @@ def tcp_open(host: str, port: int) -> Callable[[], bool]:
     return check
 
 
+def http_ok(url: str) -> Callable[[], bool]:
+    """`url` answers 200 (a NATS node's `/healthz`, once it has JetStream and a meta leader)."""
+
+    def check() -> bool:
+        try:
+            return httpx.get(url, timeout=1.0).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    return check
+
+
 def ready_and_connected(url: str) -> Callable[[], bool]:
     """An app's `/readyz` answers 200 and says it is connected to NATS: `/readyz` stays 200
     while NATS alone is away, but a stack that starts waits for the broker as well."""

@@ -12,6 +12,9 @@ The bootstrap admin's password is generated once into `var/admin-password` (mode
 
 `python -m devstack migrate` migrates the databases only. `--db postgres` (`make run DB=postgres`)
 puts every app's database on the PostgreSQL server at `EDF_POSTGRES_URL` instead of SQLite files.
+`--nats cluster` (`make run NATS=cluster`) starts a three-node JetStream cluster instead of one
+server (`devstack.natscluster`; stores in `var/nats-cluster/`) and has the services create their
+streams with 3 replicas.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from devstack.natscluster import NatsNode, jetstream_ready, local_nodes, node_argv, servers_url, write_configs
 from devstack.procs import Child, port_in_use, ready_and_connected, say, stop_all, tcp_open, wait_until_ready
 from shared import migrate
 
@@ -90,6 +94,7 @@ class Config:
     ready_timeout: float
     admin_email: str
     admin_password_given: bool  # EDF_BOOTSTRAP_ADMIN_PASSWORD set by the caller
+    nats_nodes: tuple[NatsNode, ...] = ()  # a NATS cluster started here (then nats_port is None)
 
     @property
     def gateway(self) -> App | None:
@@ -104,7 +109,8 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise StackError(f"{name}={value!r} is not a number") from None
 
 
-def load_config(env: Mapping[str, str]) -> Config:
+def load_config(env: Mapping[str, str], nats: str = "single") -> Config:
+    """`nats`: "single" (one nats-server) or "cluster" (three nodes from EDF_NATS_PORT on)."""
     var_dir = Path(env.get("EDF_VAR_DIR") or "var")
     var_dir = (var_dir if var_dir.is_absolute() else ROOT / var_dir).resolve()
     apps = tuple(a for a in APPS if a.present())
@@ -114,17 +120,19 @@ def load_config(env: Mapping[str, str]) -> Config:
     ports = {a.name: _int(env, a.port_variable, a.default_port) for a in APPS}
     external = env.get("EDF_NATS_URL", "").strip()
     nats_port = None if external else _int(env, "EDF_NATS_PORT", DEFAULT_NATS_PORT)
+    nodes = local_nodes(nats_port) if nats_port is not None and nats == "cluster" else ()
     return Config(
         var_dir=var_dir,
         apps=apps,
         ports=ports,
-        nats_url=external or f"nats://{HOST}:{nats_port}",
-        nats_port=nats_port,
+        nats_url=external or (servers_url(nodes) if nodes else f"nats://{HOST}:{nats_port}"),
+        nats_port=None if nodes else nats_port,
         nats_monitor_port=_int(env, "EDF_NATS_MONITOR_PORT", _monitor_port_for(nats_port)),
         gateway_metrics_port=_int(env, "GATEWAY_METRICS_PORT", DEFAULT_GATEWAY_METRICS_PORT),
         ready_timeout=float(_int(env, "EDF_STACK_READY_TIMEOUT", 60)),
         admin_email=env.get("EDF_BOOTSTRAP_ADMIN_EMAIL") or DEFAULT_ADMIN_EMAIL,
         admin_password_given=bool(env.get("EDF_BOOTSTRAP_ADMIN_PASSWORD")),
+        nats_nodes=nodes,
     )
 
 
@@ -140,6 +148,8 @@ def check_ports(config: Config) -> None:
         wanted.append(("nats", config.nats_port, "EDF_NATS_PORT (or EDF_NATS_URL for an external NATS)"))
         if config.nats_monitor_port > 0:
             wanted.append(("nats monitoring", config.nats_monitor_port, "EDF_NATS_MONITOR_PORT"))
+    for node in config.nats_nodes:
+        wanted += [(node.name, port, "EDF_NATS_PORT (the cluster's first port)") for port in node.ports()]
     seen: dict[int, str] = {}
     for name, port, variable in wanted:
         if port in seen:
@@ -167,6 +177,8 @@ def admin_password(var_dir: Path) -> str:
 def common_environment(config: Config, base: Mapping[str, str]) -> dict[str, str]:
     env = dict(base)
     env.update(EDF_VAR_DIR=str(config.var_dir), EDF_NATS_URL=config.nats_url, PYTHONUNBUFFERED="1")
+    if config.nats_nodes:
+        env.setdefault("EDF_STREAM_REPLICAS", str(len(config.nats_nodes)))
     for app in APPS:
         env[app.port_variable] = str(config.ports[app.name])
         if app.name != "gateway":
@@ -236,14 +248,36 @@ def nats_server_binary() -> str:
     return found
 
 
+def is_nats(child: Child) -> bool:
+    """The NATS server, or a node of the NATS cluster (they start first and stop last)."""
+    return child.name == "nats" or child.name.startswith("nats-")
+
+
+def nats_children(config: Config, env: dict[str, str]) -> list[Child]:
+    if config.nats_nodes:
+        folder = config.var_dir / "nats-cluster"
+        configs = write_configs(config.nats_nodes, folder)
+        return [
+            Child(
+                node.name,
+                node_argv(nats_server_binary(), configs[node.name]),
+                env=env,
+                cwd=ROOT,
+                ready=jetstream_ready(node),
+            )
+            for node in config.nats_nodes
+        ]
+    if config.nats_port is None:
+        return []
+    store = config.var_dir / "nats"
+    store.mkdir(parents=True, exist_ok=True)
+    argv = [nats_server_binary(), "-js", "-a", HOST, "-p", str(config.nats_port), "-sd", str(store)]
+    argv += ["-m", str(config.nats_monitor_port)]  # monitoring, on HOST (loopback) too
+    return [Child("nats", argv, env=env, cwd=ROOT, ready=tcp_open(HOST, config.nats_port))]
+
+
 def build_children(config: Config, env: dict[str, str]) -> list[Child]:
-    children: list[Child] = []
-    if config.nats_port is not None:
-        store = config.var_dir / "nats"
-        store.mkdir(parents=True, exist_ok=True)
-        argv = [nats_server_binary(), "-js", "-a", HOST, "-p", str(config.nats_port), "-sd", str(store)]
-        argv += ["-m", str(config.nats_monitor_port)]  # monitoring, on HOST (loopback) too
-        children.append(Child("nats", argv, env=env, cwd=ROOT, ready=tcp_open(HOST, config.nats_port)))
+    children = nats_children(config, env)
     service_env = {k: v for k, v in env.items() if k != "EDF_BOOTSTRAP_ADMIN_PASSWORD"}
     for app in config.apps:
         port = config.ports[app.name]
@@ -265,10 +299,15 @@ def summary(config: Config, env: Mapping[str, str], seconds: float) -> str:
     else:
         lines.append("  gateway       not written yet: call the services directly")
     lines += [f"  {a.name:<13} http://{HOST}:{config.ports[a.name]}" for a in config.apps if a is not gateway]
-    store = f"   store {config.var_dir / 'nats'}" if config.nats_port is not None else "   (external)"
-    lines.append(f"  nats          {config.nats_url}{store}")
-    if config.nats_port is not None and config.nats_monitor_port > 0:
-        lines.append(f"  nats monitor  http://{HOST}:{config.nats_monitor_port}/varz")
+    if config.nats_nodes:
+        store = f"   stores {config.var_dir / 'nats-cluster'}, streams with {env.get('EDF_STREAM_REPLICAS')} replicas"
+        lines += [f"  {n.name:<13} {n.url}   monitoring {n.monitor}" for n in config.nats_nodes]
+        lines.append(f"  nats cluster  {len(config.nats_nodes)} nodes{store}")
+    else:
+        store = f"   store {config.var_dir / 'nats'}" if config.nats_port is not None else "   (external)"
+        lines.append(f"  nats          {config.nats_url}{store}")
+        if config.nats_port is not None and config.nats_monitor_port > 0:
+            lines.append(f"  nats monitor  http://{HOST}:{config.nats_monitor_port}/varz")
     if gateway is not None and config.gateway_metrics_port:
         lines.append(f"  metrics       http://{HOST}:{config.gateway_metrics_port}/metrics (gateway)")
     lines.append(f"  data          {config.var_dir}")
@@ -300,7 +339,7 @@ class _PidFile:
             self.path.unlink()
 
 
-def run(base_env: Mapping[str, str] | None = None, db: str = "sqlite") -> int:
+def run(base_env: Mapping[str, str] | None = None, db: str = "sqlite", nats: str = "single") -> int:
     """Runs the stack until SIGINT/SIGTERM (exit 0) or until a process fails (exit 1)."""
     started = time.monotonic()
     stop = threading.Event()
@@ -316,7 +355,7 @@ def run(base_env: Mapping[str, str] | None = None, db: str = "sqlite") -> int:
     children: list[Child] = []
     pidfile: _PidFile | None = None
     try:
-        config = load_config(os.environ if base_env is None else base_env)
+        config = load_config(os.environ if base_env is None else base_env, nats)
         config.var_dir.mkdir(parents=True, exist_ok=True)
         pidfile = _PidFile(config.var_dir / "stack.pid")
         pidfile.claim()
@@ -326,8 +365,8 @@ def run(base_env: Mapping[str, str] | None = None, db: str = "sqlite") -> int:
             env.update(postgres_databases(config, env))
         os.environ.update(env)  # the migrations read the same settings as the processes
         children = build_children(config, env)
-        if children and children[0].name == "nats":
-            children[0].start()  # NATS first: it starts while the databases migrate
+        for child in filter(is_nats, children):
+            child.start()  # NATS first: it starts (and a cluster elects its leader) while the databases migrate
         migrate_all(config)
         for child in children:
             if child.process is None and not stop.is_set():
@@ -348,9 +387,8 @@ def run(base_env: Mapping[str, str] | None = None, db: str = "sqlite") -> int:
         say("stack", f"error: {exc}")
         return 2
     finally:
-        services = [c for c in reversed(children) if c.name != "nats"]
-        stop_all(services)
-        stop_all([c for c in children if c.name == "nats"])
+        stop_all([c for c in reversed(children) if not is_nats(c)])
+        stop_all([c for c in children if is_nats(c)])
         if pidfile is not None:
             pidfile.release()
         if children:
@@ -380,8 +418,14 @@ def main(argv: list[str]) -> int:
         default="sqlite",
         help="postgres: a database per app on EDF_POSTGRES_URL's server, created if missing",
     )
+    parser.add_argument(
+        "--nats",
+        choices=["single", "cluster"],
+        default="single",
+        help="cluster: a three-node JetStream cluster on loopback, streams with 3 replicas (run only)",
+    )
     args = parser.parse_args(argv)
-    return run(db=args.db) if args.command == "run" else migrate_only(db=args.db)
+    return run(db=args.db, nats=args.nats) if args.command == "run" else migrate_only(db=args.db)
 
 
 if __name__ == "__main__":

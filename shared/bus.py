@@ -10,6 +10,7 @@ import nats
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 
+from shared.settings import nats_servers
 from shared.tasks import cancel_and_wait, run_bounded
 from shared.topology import ensure_streams
 
@@ -18,7 +19,8 @@ log = logging.getLogger("edf.bus")
 
 class Bus:
     def __init__(self, url: str, name: str, stream_replicas: int = 1) -> None:
-        self.url = url
+        self.url = url  # one server, or the nodes of a cluster, comma-separated
+        self.servers = nats_servers(url)
         self.name = name
         self.stream_replicas = stream_replicas
         self._nc: Client | None = None
@@ -59,9 +61,11 @@ class Bus:
             try:
                 # The first connection is tried once per round here, not in nats-py's own loop
                 # (which can swallow a cancellation and never return); once connected, the
-                # client reconnects by itself for ever.
+                # client reconnects by itself for ever, to any node of a cluster (those listed
+                # and those the cluster announces). The streams are ensured only once a
+                # JetStream cluster has its meta leader: until then this fails, and is retried.
                 self._nc = await nats.connect(
-                    servers=[self.url],
+                    servers=self.servers,
                     name=self.name,
                     connect_timeout=2,
                     allow_reconnect=False,

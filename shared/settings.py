@@ -11,6 +11,15 @@ DEV_JWT_SECRET = "edf-development-secret-do-not-use-in-production"  # noqa: S105
 DEFAULT_NATS_URL = "nats://127.0.0.1:14222"
 
 
+def nats_servers(url: str) -> list[str]:
+    """`EDF_NATS_URL` names one server or, comma-separated, several nodes of a cluster: the
+    client connects to any and moves to another when it goes away."""
+    servers = [part.strip() for part in url.split(",") if part.strip()]
+    if not servers:
+        raise ValueError("EDF_NATS_URL names no NATS server")
+    return servers
+
+
 class CommonSettings(BaseSettings):
     """What every process shares; read from `EDF_*` whatever the service's own prefix."""
 
@@ -18,7 +27,9 @@ class CommonSettings(BaseSettings):
 
     env: str = Field("development", validation_alias="EDF_ENV")
     var_dir: Path = Field(Path("var"), validation_alias="EDF_VAR_DIR")
-    nats_url: str = Field(DEFAULT_NATS_URL, validation_alias="EDF_NATS_URL")
+    nats_url: str = Field(DEFAULT_NATS_URL, validation_alias="EDF_NATS_URL")  # one URL, or a cluster's, comma-separated
+    # Replicas of the streams the services create (3 on a three-node cluster); a start never
+    # lowers the replicas of an existing stream (an operator may have raised them).
     stream_replicas: int = Field(1, ge=1, le=5, validation_alias="EDF_STREAM_REPLICAS")
     jwt_secret: SecretStr = Field(SecretStr(DEV_JWT_SECRET), validation_alias="EDF_JWT_SECRET")
     jwt_issuer: str = Field("edf-grants", validation_alias="EDF_JWT_ISSUER")

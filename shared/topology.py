@@ -42,16 +42,19 @@ def stream_configs(replicas: int = 1) -> list[StreamConfig]:
 
 
 async def ensure_streams(js: JetStreamContext, replicas: int = 1) -> None:
-    """Idempotent: creates missing streams and brings existing ones to this configuration."""
+    """Idempotent: creates missing streams and brings existing ones to this configuration, with
+    at least `replicas` replicas: never fewer than a stream has (an operator may have raised them,
+    or a service started with the default of 1 must not shrink a cluster's R3 streams)."""
     for config in stream_configs(replicas):
         assert config.name is not None
         try:
-            await js.stream_info(config.name)
+            info = await js.stream_info(config.name)
         except NotFoundError:
             try:
                 await js.add_stream(config)
-                log.info("stream created", extra={"stream": config.name})
+                log.info("stream created", extra={"stream": config.name, "replicas": replicas})
                 continue
             except BadRequestError:
-                pass  # another process created it first
+                info = await js.stream_info(config.name)  # another process created it first
+        config.num_replicas = max(replicas, info.config.num_replicas or 1)
         await js.update_stream(config)

@@ -1,9 +1,9 @@
 """`make chaos` in small, run by `make test`: 80 applicants through the whole lifecycle on a
 PostgreSQL cluster and a NATS server of the run's own, while a random process is SIGKILLed
-every few seconds, NATS is restarted once and PostgreSQL once; the run's own checks (from the
-databases and the streams) must find nothing lost and nothing duplicated. (30 applicants were
-enough while events took up to a second per hop; now their lifecycle is over in ~15 s, before
-three kills come.)"""
+every few seconds, NATS is SIGKILLed and started again once and PostgreSQL restarted once; the
+run's own checks (from the databases and the streams) must find nothing lost and nothing
+duplicated. (30 applicants were enough while events took up to a second per hop; now their
+lifecycle is over in ~15 s, before three kills come.)"""
 
 from __future__ import annotations
 
