@@ -36,6 +36,8 @@ WEB = REPO / "gateway" / "web"
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
+    if env is None:  # a PYTHONPATH naming a checkout would show pip the project as installed already
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, f"{' '.join(command)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
     return done.stdout
