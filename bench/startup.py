@@ -10,7 +10,6 @@ what the target means by a warm venv. `again`: the same var dir started again (d
 from __future__ import annotations
 
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -23,6 +22,7 @@ import httpx
 
 from bench.env import REPO
 from devstack.ports import distinct_ports
+from devstack.procs import interrupt_stack
 from devstack.running import PORT_VARIABLES
 
 TIMEOUT = 120.0
@@ -74,13 +74,7 @@ def time_to_ready(var_dir: Path) -> float:
                 time.sleep(0.05)
         return time.perf_counter() - started
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        interrupt_stack(process)
 
 
 def measure(runs: int = 3) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -133,6 +134,19 @@ def stop_all(children: Sequence[Child], timeout: float = 10.0) -> None:
             child.wait(5.0)
     for child in children:
         child.finish_output()
+
+
+def interrupt_stack(process: subprocess.Popen[Any], grace: float = 30.0) -> None:
+    """Stops a whole stack started with `start_new_session=True` as Ctrl-C would (SIGINT: the
+    runner stops its children in order), then its process group by SIGKILL after `grace` s."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:

@@ -5,7 +5,6 @@ chaos run drive through the gateway and NATS, as users and a finance system woul
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -18,6 +17,7 @@ from pathlib import Path
 import httpx
 
 from devstack.ports import distinct_ports
+from devstack.procs import interrupt_stack
 from devstack.stack import APPS, ROOT
 
 ADMIN_EMAIL = "admin@e2e.example"
@@ -83,10 +83,4 @@ def running_stack(var_dir: Path, extra_env: dict[str, str] | None = None, timeou
             output=output,
         )
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        interrupt_stack(process)
