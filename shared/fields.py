@@ -7,12 +7,17 @@
   not an overflow in the driver or the database).
 - `Utc`: a moment in an answer, always with its offset (SQLite hands stored times back naive;
   they are UTC), as the `date-time` format of the OpenAPI document requires.
+- `NoControl`: text that reaches an XML export (a call's title, a payee's name and account, …):
+  a C0 control character other than tab, line feed and carriage return is refused (XML 1.0
+  cannot hold it), a 422 naming the field. `xml_text` is the writers' own guard besides: what
+  XML 1.0 cannot hold becomes U+FFFD, so that no export is ever invalid.
 
 No web framework here: event models (`shared.events`) use the same rule.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -24,6 +29,23 @@ NUL = "\x00"
 NUL_MESSAGE = "must not contain NUL characters"
 
 RowId = Annotated[int, Ge(1), Le(MAX_ROW_ID)]
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+CONTROL_MESSAGE = "must not contain control characters (tab, line feed and carriage return are allowed)"
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # outside XML 1.0's Char
+
+
+def refuse_control_characters(value: str) -> str:
+    if CONTROL.search(value):
+        raise ValueError(CONTROL_MESSAGE)
+    return value
+
+
+NoControl = AfterValidator(refuse_control_characters)
+
+
+def xml_text(value: str) -> str:
+    """`value` with every character XML 1.0 cannot hold replaced by U+FFFD."""
+    return NOT_XML.sub("\ufffd", value)
 
 
 def as_utc(moment: datetime) -> datetime:

@@ -1,7 +1,20 @@
-"""Money as Decimal with the currency's exponent; strings in JSON, never float."""
+"""Money as Decimal with the currency's exponent; strings in JSON, never float.
+
+`Money` is the one type of every amount (and of the other decimal fields: percents, weights,
+shares, scores) in request bodies, answers and events. In JSON it is a plain decimal string
+(`"12500.00"`, as the contract says; a JSON integer is accepted as well, as it always was):
+ASCII digits without leading zeros, an optional minus, at most 14 digits before the point (the NUMERIC(18, 4) column
+every amount is stored in) and 8 after it (the finest any decimal field is kept: scores, on
+NUMERIC(12, 8)). Exponent notation (`"1E+30"`), `NaN`, `Infinity`, a negative
+zero, a float, other digits than 0-9 and numbers too long for the column are refused: a 422
+naming the field, never a 500 further down. Whether an amount has no more decimals than its
+currency has is checked where the currency is known (`fits_exponent`): the call's own amounts
+in its rules, an application's plan when a draft is saved, a decision's amount when it is made.
+"""
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -9,30 +22,40 @@ from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 # ISO 4217 minor units. IQD is 3 by the standard and 0 in practice: a call may override it.
 CURRENCY_EXPONENTS: dict[str, int] = {"USD": 2, "EUR": 2, "GBP": 2, "IQD": 3}
+INTEGER_DIGITS = 14  # NUMERIC(18, 4): shared.tables.MONEY
+FRACTION_DIGITS = 8  # scores are kept to 8 places; an amount to its currency's exponent (at most 4)
+# The same rule for the validator and the OpenAPI document (ECMA 262 and Python agree on it).
+MONEY_PATTERN = rf"^(?!-0(\.0+)?$)-?(0|[1-9][0-9]{{0,{INTEGER_DIGITS - 1}}})(\.[0-9]{{1,{FRACTION_DIGITS}}})?$"
+_MONEY = re.compile(MONEY_PATTERN)
+MONEY_MESSAGE = (
+    f'must be a decimal string such as "12500.00": digits 0-9 without leading zeros, at most {INTEGER_DIGITS} '
+    f"before the point and {FRACTION_DIGITS} after it, no exponent, not negative zero"
+)
 
 
 def _parse_decimal(value: Any) -> Decimal:
-    if isinstance(value, (bool, float)):
+    if isinstance(value, Decimal):  # from code, not from a client: only a finite number is refused
+        if not value.is_finite():
+            raise ValueError("not a finite number")
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | str):
         raise ValueError('money must be a decimal string such as "12500.00", not a float')
-    if isinstance(value, Decimal):
-        result = value
-    elif isinstance(value, (int, str)):
-        try:
-            result = Decimal(str(value).strip())
-        except InvalidOperation:
-            raise ValueError("not a decimal number") from None
-    else:
-        raise ValueError("money must be a decimal string")
-    if not result.is_finite():
-        raise ValueError("not a finite number")
-    return result
+    text = str(value)
+    if _MONEY.fullmatch(text) is None:  # `$` would let a final newline through
+        raise ValueError(MONEY_MESSAGE)
+    return Decimal(text)
+
+
+def as_text(amount: Decimal) -> str:
+    """Positional notation always (`str` writes `0E-8` or `1E+1`), and never `-0`."""
+    return format(amount.copy_abs() if amount.is_zero() else amount, "f")
 
 
 Money = Annotated[
     Decimal,
     BeforeValidator(_parse_decimal),
-    PlainSerializer(lambda d: str(d), return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["12500.00"]}),
+    PlainSerializer(as_text, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN, "examples": ["12500.00"]}),
 ]
 
 
@@ -43,8 +66,12 @@ def exponent_of(currency: str, override: int | None = None) -> int:
 
 
 def fits_exponent(amount: Decimal, exponent: int) -> bool:
-    """True when `amount` has no more decimal places than the currency allows."""
-    return amount == amount.quantize(Decimal(1).scaleb(-exponent), rounding=ROUND_DOWN)
+    """True when `amount` has no more decimal places than the currency allows (false for a
+    number no amount can be, e.g. one stored before `Money` refused it)."""
+    try:
+        return amount == amount.quantize(Decimal(1).scaleb(-exponent), rounding=ROUND_DOWN)
+    except InvalidOperation:
+        return False
 
 
 def quantize(amount: Decimal, exponent: int) -> Decimal:

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, AwareDatetime, Field, StrictBool, StringConstraints, WithJsonSchema
 
 from shared.events.envelope import EventData
+from shared.fields import NoControl
 from shared.iraq import GOVERNORATES
 from shared.money import Money
 
@@ -26,8 +27,9 @@ GovernorateCode = Annotated[
     WithJsonSchema({"type": "string", "enum": sorted(GOVERNORATES)}),
 ]
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300)]
-LongText = Annotated[str, StringConstraints(max_length=10_000)]
+# A call's title and description reach the IATI export: no control characters (XML 1.0).
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300), NoControl]
+LongText = Annotated[str, StringConstraints(max_length=10_000), NoControl]
 Sector = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 Percent = Annotated[Money, Field(ge=0, le=100)]
 

@@ -70,16 +70,28 @@ def submission_problems(
     return problems
 
 
-def _check_plan(plan: dict[str, Any], call: CallSpec, fail: Any) -> None:
+def precision_problems(plan: dict[str, Any], call: CallSpec) -> list[dict[str, Any]]:
+    """Each amount of the plan with more decimal places than the call's currency has: checked
+    when a draft is saved (the call is known there, not in the body's model) and at submission."""
     exponent = exponent_of(call.currency, call.currency_exponent)
-    amounts = {name: plan.get(name) for name in ("requested_amount", "co_contribution")}
-    for name, value in amounts.items():
+    problems: list[dict[str, Any]] = []
+    for name in ("requested_amount", "co_contribution"):
+        value = plan.get(name)
         if value is not None and not fits_exponent(Decimal(value), exponent):
-            fail(["plan", name], f"{call.currency} amounts have at most {exponent} decimal places")
-    lines = plan.get("budget_lines") or []
-    for index, line in enumerate(lines):
+            msg = f"{call.currency} amounts have at most {exponent} decimal places"
+            problems.append({"loc": ["body", "plan", name], "msg": msg})
+    for index, line in enumerate(plan.get("budget_lines") or []):
         if not fits_exponent(Decimal(line["unit_cost"]), exponent):
-            fail(["plan", "budget_lines", index, "unit_cost"], f"at most {exponent} decimal places")
+            loc = ["body", "plan", "budget_lines", index, "unit_cost"]
+            problems.append({"loc": loc, "msg": f"at most {exponent} decimal places"})
+    return problems
+
+
+def _check_plan(plan: dict[str, Any], call: CallSpec, fail: Any) -> None:
+    for problem in precision_problems(plan, call):
+        fail(problem["loc"][1:], problem["msg"])
+    amounts = {name: plan.get(name) for name in ("requested_amount", "co_contribution")}
+    lines = plan.get("budget_lines") or []
     requested, co_contribution = amounts["requested_amount"], amounts["co_contribution"]
     if lines and requested is not None and co_contribution is not None:
         total = sum((Decimal(line["unit_cost"]) * line["quantity"] for line in lines), Decimal(0))

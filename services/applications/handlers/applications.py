@@ -38,9 +38,13 @@ from shared.paging import keyset_page
 from shared.uow import Actor, UnitOfWork
 
 
-def _apply_patch(application: Application, patch: ApplicationPatch, config: IntakeConfig) -> None:
-    """Merges the given parts; the national id is turned into its hash and last 4 here."""
+def _apply_patch(application: Application, patch: ApplicationPatch, call: Call, config: IntakeConfig) -> None:
+    """Merges the given parts; the national id is turned into its hash and last 4 here. Amounts
+    with more decimals than the call's currency has are refused (a 422 naming each)."""
     given: dict[str, dict[str, Any]] = patch.model_dump(mode="json", exclude_unset=True, exclude={"call_id"})
+    problems = intake.precision_problems(given.get("plan") or {}, CallSpec.model_validate(call.spec))
+    if problems:
+        raise Invalid(f"{len(problems)} invalid field(s)", problems)
     national_id = (given.get("owner") or {}).pop("national_id", None)  # a section may be given as null
     current = {s: getattr(application, s) for s in ("business", "owner", "plan", "consent")}
     merged = intake.merge(current, {k: v for k, v in given.items() if v is not None})
@@ -67,7 +71,7 @@ def create_draft(db: Database, principal: Principal, body: ApplicationCreate, co
         application = Application(
             reference="", call_id=call.id, applicant_id=principal.id, created_at=now, updated_at=now
         )
-        _apply_patch(application, body, config)
+        _apply_patch(application, body, call, config)
         # Numbered last: the counter's row stays locked only until the commit just below.
         application.reference = _next_reference(uow.session, call)
         uow.session.add(application)
@@ -82,7 +86,9 @@ def update_draft(
     with UnitOfWork(db, Actor.of(principal)) as uow:
         application = owned_application(uow.session, principal, application_id)
         intake.ensure_editable(intake.Status(application.status))
-        _apply_patch(application, patch, config)
+        call = uow.session.get(Call, application.call_id)
+        assert call is not None
+        _apply_patch(application, patch, call, config)
         uow.session.add(application)
         uow.audit(
             "application.updated", "application", application.id, after={"sections": sorted(patch.model_fields_set)}

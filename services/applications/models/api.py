@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, Field, StrictBool, StringConstra
 from services.applications.domain.identity import normalise_identifier, normalise_phone
 from shared.events.applications import DisplacementStatus, Sex
 from shared.events.calls import CallSpec, GovernorateCode, Sector
-from shared.fields import Input, Utc
+from shared.fields import Input, NoControl, Utc
 from shared.money import Money
 
 
@@ -21,10 +21,11 @@ def _identifier(value: str) -> str:
     return normalised
 
 
-Text50 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-Text100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Text300 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+# Names and short texts: no control characters (tab, LF and CR aside), as in every XML export.
+Text50 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), NoControl]
+Text100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoControl]
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoControl]
+Text300 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), NoControl]
 Text5000 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 Phone = Annotated[str, StringConstraints(max_length=32), AfterValidator(normalise_phone)]
 Identifier = Annotated[str, StringConstraints(max_length=64), AfterValidator(_identifier)]

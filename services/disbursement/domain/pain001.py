@@ -5,7 +5,9 @@ one credit transfer per payment instruction.
 `EndToEndId` is the instruction id (its 32 hex digits: the element holds at most 35 characters)
 and `UETR` the same id in its usual form, so that the bank's statement and the finance system's
 report match an instruction exactly. Only bank payments go in the file: wallets are paid by
-their mobile money provider through the event integration.
+their mobile money provider through the event integration. Every text and attribute goes
+through `xml_text`: the API refuses control characters in names and accounts, and a value that
+came in some other way still cannot make the file invalid XML.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from xml.etree import ElementTree as ET
+
+from shared.fields import xml_text
 
 NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
 
@@ -44,9 +48,9 @@ def _add(parent: ET.Element, path: str, text: str | None = None, **attributes: s
     element = parent
     for tag in path.split("/"):
         element = ET.SubElement(element, tag)
-    element.attrib.update(attributes)
+    element.attrib.update({name: xml_text(value) for name, value in attributes.items()})
     if text is not None:
-        element.text = text
+        element.text = xml_text(text)
     return element
 
 

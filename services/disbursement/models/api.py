@@ -7,14 +7,16 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, StringConstraints
 
-from shared.fields import Input, Utc
+from shared.fields import Input, NoControl, Utc
 from shared.money import Money
 
 # SQLite hands back naive datetimes; every stored time is UTC.
-Text34 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-Text60 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-Text140 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=140)]
-Text500 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+# A payee's name and account reach the pain.001 file: no control characters (XML 1.0).
+Text34 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), NoControl]
+Text60 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), NoControl]
+Text140 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=140), NoControl]
+Text500 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), NoControl]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=32), NoControl]
 
 
 class PayeeIn(Input):
@@ -23,8 +25,8 @@ class PayeeIn(Input):
     account_number: Text34 | None = None
     iban: Text34 | None = None
     bank_name: Text140 | None = None
-    bic: Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=14)] | None = None
-    wallet_phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=32)] | None = None
+    bic: Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=14), NoControl] | None = None
+    wallet_phone: Code | None = None
     wallet_provider: Text60 | None = None
 
 

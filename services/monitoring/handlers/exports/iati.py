@@ -6,7 +6,8 @@ publisher as reporting and funding organisation, the grantee as implementing org
 its application reference only, the call's title in English and Arabic, a status and the start
 date, Iraq and the governorate, the sector (DAC purpose code, and the EDF sector in the reporting
 organisation's vocabulary), the award as an outgoing commitment (transaction type 2) and one
-disbursement (type 3) per paid tranche."""
+disbursement (type 3) per paid tranche. Every text and attribute goes through `xml_text` (what
+XML 1.0 cannot hold becomes U+FFFD), besides the API's refusal of control characters in titles."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from services.monitoring.handlers.exports import rows
 from services.monitoring.handlers.exports.rows import GrantFacts, Publisher
 from services.monitoring.models import Call
 from shared.db import Database
+from shared.fields import xml_text
+from shared.money import as_text
 
 LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 ACTIVITY_STATUS = {"active": "2", "completed": "3", "cancelled": "5"}  # implementation, finalisation
@@ -30,8 +33,8 @@ DAC_VOCABULARY, OWN_VOCABULARY = "1", "99"  # IATI SectorVocabulary: DAC 5 digit
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
-    element = ET.SubElement(parent, tag, {k.replace("_", "-"): v for k, v in attributes.items()})
-    element.text = text
+    element = ET.SubElement(parent, tag, {k.replace("_", "-"): xml_text(v) for k, v in attributes.items()})
+    element.text = None if text is None else xml_text(text)
     return element
 
 
@@ -43,7 +46,7 @@ def _narratives(parent: ET.Element, tag: str, texts: dict[str, str], **attribute
 
 
 def _value(parent: ET.Element, amount: Decimal, currency: str, on: str) -> None:
-    _sub(parent, "value", str(amount), currency=currency, value_date=on)
+    _sub(parent, "value", as_text(amount), currency=currency, value_date=on)
 
 
 def _transaction(
