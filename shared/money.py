@@ -24,8 +24,21 @@ from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 CURRENCY_EXPONENTS: dict[str, int] = {"USD": 2, "EUR": 2, "GBP": 2, "IQD": 3}
 INTEGER_DIGITS = 14  # NUMERIC(18, 4): shared.tables.MONEY
 FRACTION_DIGITS = 8  # scores are kept to 8 places; an amount to its currency's exponent (at most 4)
-# The same rule for the validator and the OpenAPI document (ECMA 262 and Python agree on it).
-MONEY_PATTERN = rf"^(?!-0(\.0+)?$)-?(0|[1-9][0-9]{{0,{INTEGER_DIGITS - 1}}})(\.[0-9]{{1,{FRACTION_DIGITS}}})?$"
+
+
+def _money_pattern() -> str:
+    """The one rule of the validator and of the OpenAPI and event schemas, without lookarounds
+    (outside consumers' regex engines, RE2 among them, do not all have them): zero, a number
+    from 1 (either sign), or a negative one below 1 whose decimals are not all zeros."""
+    decimals = rf"(\.[0-9]{{1,{FRACTION_DIGITS}}})?"
+    below_one = "|".join(
+        "0" * zeros + "[1-9]" + (f"[0-9]{{0,{rest}}}" if (rest := FRACTION_DIGITS - 1 - zeros) else "")
+        for zeros in range(FRACTION_DIGITS)
+    )
+    return rf"^(0{decimals}|-?[1-9][0-9]{{0,{INTEGER_DIGITS - 1}}}{decimals}|-0\.({below_one}))$"
+
+
+MONEY_PATTERN = _money_pattern()
 _MONEY = re.compile(MONEY_PATTERN)
 MONEY_MESSAGE = (
     f'must be a decimal string such as "12500.00": digits 0-9 without leading zeros, at most {INTEGER_DIGITS} '

@@ -65,11 +65,18 @@ def intake(database_url: str, own_nats: NatsServer, tmp_path: Path) -> Iterator[
         yield service
 
 
-CALL_MONEY = [["budget"], ["grant_min"], ["grant_max"], ["divergence_threshold"], ["tranche_plan", 0, "percent"]]
+CALL_MONEY: list[list[Any]] = [
+    ["budget"],
+    ["grant_min"],
+    ["grant_max"],
+    ["divergence_threshold"],
+    ["tranche_plan", 0, "percent"],
+]
 
 
 def test_a_call_refuses_each_bad_amount_naming_the_field(intake: Intake) -> None:
-    for path in [*CALL_MONEY, ["rubric", 0, "weight"], ["eligibility", "min_co_contribution_percent"]]:
+    paths: list[list[Any]] = [*CALL_MONEY, ["rubric", 0, "weight"], ["eligibility", "min_co_contribution_percent"]]
+    for path in paths:
         for bad in BAD_MONEY:
             response = intake.client.post("/api/v1/calls", json=with_value(call_body(), path, bad), headers=ADMIN)
             refused(response, ["body", *path], (path, bad))
@@ -77,7 +84,12 @@ def test_a_call_refuses_each_bad_amount_naming_the_field(intake: Intake) -> None
 
 def test_a_call_refuses_amounts_finer_than_its_currency(intake: Intake) -> None:
     whole_dinars = {"currency": "IQD", "currency_exponent": 0}
-    for path, value in ((["budget"], "500000.5"), (["grant_min"], "5000.25"), (["grant_max"], "30000.001")):
+    cases: list[tuple[list[Any], str]] = [
+        (["budget"], "500000.5"),
+        (["grant_min"], "5000.25"),
+        (["grant_max"], "30000.001"),
+    ]
+    for path, value in cases:
         response = intake.client.post(
             "/api/v1/calls", json=with_value(call_body(**whole_dinars), path, value), headers=ADMIN
         )
@@ -93,7 +105,11 @@ def test_a_call_refuses_each_control_character_in_its_title(intake: Intake) -> N
     assert kept.status_code == 201, kept.text
 
 
-PLAN_MONEY = [["plan", "requested_amount"], ["plan", "co_contribution"], ["plan", "budget_lines", 0, "unit_cost"]]
+PLAN_MONEY: list[list[Any]] = [
+    ["plan", "requested_amount"],
+    ["plan", "co_contribution"],
+    ["plan", "budget_lines", 0, "unit_cost"],
+]
 
 
 def test_a_draft_refuses_each_bad_amount_on_create_and_patch(intake: Intake) -> None:
@@ -169,7 +185,6 @@ def test_a_payee_refuses_each_control_character_in_its_name_and_account(
         grant_id = str(uuid.uuid4())  # the body is refused before the grant is looked for
         for control in CONTROLS:
             for field in ("account_holder", "bank_name", "iban"):
-                response = service.set_payee(
-                    grant_id, **{field: f"{BANK_PAYEE[field][:4]}{control}{BANK_PAYEE[field][4:]}"}
-                )
+                fields: dict[str, Any] = {field: f"{BANK_PAYEE[field][:4]}{control}{BANK_PAYEE[field][4:]}"}
+                response = service.set_payee(grant_id, None, **fields)
                 refused(response, ["body", field], (field, control))
