@@ -81,9 +81,10 @@ def test_submit_checks_consistency_and_names_each_field(intake: Intake) -> None:
 
 
 def test_amounts_follow_the_call_currency_exponent(intake: Intake) -> None:
-    draft = intake.draft(plan={"requested_amount": "18000.005", "co_contribution": "2999.995"})
-    found = locs(intake.client.post(f"/api/v1/applications/{draft['id']}/submit", headers=intake.applicant))
-    assert ["body", "plan", "requested_amount"] in found
+    """Refused when the draft is saved (#15), not only at submission."""
+    body = {"call_id": intake.call["id"], "plan": {"requested_amount": "18000.005", "co_contribution": "2999.995"}}
+    found = locs(intake.client.post("/api/v1/applications", json=body, headers=intake.applicant))
+    assert found == [["body", "plan", "requested_amount"], ["body", "plan", "co_contribution"]]
 
 
 @pytest.mark.parametrize(
