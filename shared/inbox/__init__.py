@@ -13,7 +13,7 @@ that keeps failing is retried with backoff up to `max_deliver` times, then dead-
 
 from shared.inbox.applier import InboxApplier
 from shared.inbox.consumer import ConsumerPolicy, InboxConsumer, consumers_for, durable_name
-from shared.inbox.subscription import Handler, NotYetApplicable, Subscription, UnprocessableEvent
+from shared.inbox.subscription import Handler, NotYetApplicable, Rejecter, Rejection, Subscription, UnprocessableEvent
 
 __all__ = [
     "ConsumerPolicy",
@@ -21,6 +21,8 @@ __all__ = [
     "InboxApplier",
     "InboxConsumer",
     "NotYetApplicable",
+    "Rejecter",
+    "Rejection",
     "Subscription",
     "UnprocessableEvent",
     "consumers_for",
