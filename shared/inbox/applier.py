@@ -9,6 +9,7 @@ CPU a submission costs the whole system by about 40 % (docs/benchmarks.md).
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +24,8 @@ from shared.inbox.subscription import Rejection, Subscription
 from shared.logs import correlation_id_var
 from shared.tracing import traced
 from shared.uow import UnitOfWork
+
+log = logging.getLogger("edf.inbox")
 
 
 class InboxApplier:
@@ -122,8 +125,13 @@ class InboxApplier:
             "deliveries": deliveries,
             "created_at": datetime.now(UTC),
         }
-        if rejection is None or not self._keep(row, rejection):
-            self._keep(row, None)
+        if rejection is not None:
+            try:
+                if self._keep(row, rejection):
+                    return
+            except Exception as exc:  # noqa: BLE001  (a failing answer must not hold the dead letter back)
+                log.error("rejection not written", extra={"consumer": self.name, "error": describe(exc)})
+        self._keep(row, None)
 
     def _keep(self, row: dict[str, Any], rejection: Rejection | None) -> bool:
         """False when the dead letter or the answer was kept already."""
