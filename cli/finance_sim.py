@@ -8,6 +8,11 @@ made. It then publishes `edf.finance.payment.settled.v1` (or `.failed.v1` with `
 to `EDF_FINANCE`, with an event id and `Nats-Msg-Id` derived from the instruction id (a
 re-publish is dropped by JetStream's duplicate window, and disbursement's inbox skips it after
 that), and acks the instruction only once its record is committed and the report acknowledged.
+
+A second durable consumer (`finance-sim-rejections`) follows
+`edf.disbursement.finance_report.rejected.v1` and prints each rejection of its own reports
+(those whose `report_source` is its `source`): the answer a finance system gets for a report
+disbursement could not apply.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import asyncio
 import signal
 import sqlite3
 import uuid
+from collections.abc import Awaitable, Callable
 from contextlib import closing, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,13 +33,14 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 
-from shared.events.disbursement import PaymentInstructedV1
-from shared.events.envelope import CloudEvent, EventData
+from shared.events.disbursement import FinanceReportRejectedV1, PaymentInstructedV1
+from shared.events.envelope import CloudEvent, EventData, IncomingCloudEvent
 from shared.events.finance import PaymentFailedV1, PaymentSettledV1
 from shared.settings import DEFAULT_NATS_URL, nats_servers
 
 STREAM = "EDF_DISBURSEMENT"
 INSTRUCTED = PaymentInstructedV1.subject
+REJECTED = FinanceReportRejectedV1.subject
 SOURCE = "/finance/sim"
 REPORTS = uuid.UUID("5f0e7c1a-93d2-4b8e-8c1f-2a6d0b9e4f37")  # namespace of report ids
 
@@ -99,10 +106,10 @@ def report_of(payment: dict[str, Any]) -> CloudEvent:
     )
 
 
-async def _bind(js: JetStreamContext, durable: str) -> JetStreamContext.PullSubscription:
+async def _bind(js: JetStreamContext, durable: str, subject: str) -> JetStreamContext.PullSubscription:
     config = ConsumerConfig(
         durable_name=durable,
-        filter_subject=INSTRUCTED,
+        filter_subject=subject,
         ack_policy=AckPolicy.EXPLICIT,
         deliver_policy=DeliverPolicy.ALL,
         ack_wait=30,
@@ -117,6 +124,9 @@ async def _bind(js: JetStreamContext, durable: str) -> JetStreamContext.PullSubs
             await asyncio.sleep(1.0)
 
 
+Handle = Callable[[Any], Awaitable[None]]
+
+
 async def serve(nats_url: str, record: PaymentRecord, durable: str, fail_every: int, stop: asyncio.Event) -> None:
     nc = await nats.connect(
         nats_servers(nats_url),
@@ -128,25 +138,50 @@ async def serve(nats_url: str, record: PaymentRecord, durable: str, fail_every: 
     )
     try:
         js = nc.jetstream(timeout=5)
-        sub = await _bind(js, durable)
-        typer.echo(f"finance-sim: consuming {INSTRUCTED} as {durable}")
-        while not stop.is_set():
-            try:
-                messages = await sub.fetch(50, timeout=1.0)
-            except TimeoutError:
-                continue
-            except Exception as exc:  # noqa: BLE001  (e.g. 503 while a restarted NATS recovers its streams)
-                typer.echo(f"finance-sim: fetching failed ({type(exc).__name__}); binding again", err=True)
-                with suppress(Exception):
-                    await sub.unsubscribe()
-                await asyncio.sleep(1.0)
-                sub = await _bind(js, durable)
-                continue
-            for message in messages:
-                await _handle(js, message, record, fail_every)
+
+        async def pay(message: Any) -> None:
+            await _handle(js, message, record, fail_every)
+
+        await asyncio.gather(
+            _consume(js, durable, INSTRUCTED, pay, stop),
+            _consume(js, f"{durable}-rejections", REJECTED, _rejected, stop),
+        )
     finally:
         with suppress(Exception):
             await nc.close()
+
+
+async def _consume(js: JetStreamContext, durable: str, subject: str, handle: Handle, stop: asyncio.Event) -> None:
+    sub = await _bind(js, durable, subject)
+    typer.echo(f"finance-sim: consuming {subject} as {durable}")
+    while not stop.is_set():
+        try:
+            messages = await sub.fetch(50, timeout=1.0)
+        except TimeoutError:
+            continue
+        except Exception as exc:  # noqa: BLE001  (e.g. 503 while a restarted NATS recovers its streams)
+            typer.echo(f"finance-sim: fetching failed ({type(exc).__name__}); binding again", err=True)
+            with suppress(Exception):
+                await sub.unsubscribe()
+            await asyncio.sleep(1.0)
+            sub = await _bind(js, durable, subject)
+            continue
+        for message in messages:
+            await handle(message)
+
+
+async def _rejected(message: Any) -> None:
+    """Prints a rejection of one of its reports (a real finance system would reopen the payment)."""
+    try:
+        event = IncomingCloudEvent.model_validate_json(message.data)
+        rejection = FinanceReportRejectedV1.model_validate(event.data, extra="ignore")
+    except (ValueError, ValidationError):
+        await message.term()
+        return
+    if rejection.report_source == SOURCE:
+        about = f" (instruction {rejection.instruction_id})" if rejection.instruction_id else ""
+        typer.echo(f"finance-sim: report {rejection.report_id} rejected: {rejection.reason.value}{about}")
+    await message.ack()
 
 
 async def _nats_error(exc: Exception) -> None:
@@ -163,7 +198,7 @@ async def _reconnected() -> None:
 
 async def _handle(js: JetStreamContext, message: Any, record: PaymentRecord, fail_every: int) -> None:
     try:
-        event = CloudEvent.model_validate_json(message.data)
+        event = IncomingCloudEvent.model_validate_json(message.data)
         instruction = PaymentInstructedV1.model_validate(event.data, extra="ignore")
     except (ValueError, ValidationError):
         typer.echo("finance-sim: an unreadable instruction was set aside", err=True)

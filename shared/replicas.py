@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session, SQLModel
 
 from shared.events.calls import CallClosedV1, CallOpenedV1
-from shared.events.envelope import CloudEvent
+from shared.events.envelope import IncomingCloudEvent
 from shared.inbox import Handler, NotYetApplicable
 from shared.uow import UnitOfWork
 
@@ -53,10 +53,10 @@ def call_copy_handlers(
 ) -> tuple[Handler[CallOpenedV1], Handler[CallClosedV1]]:
     """The `call.opened` and `call.closed` handlers of a service that keeps `model` as its copy."""
 
-    def call_opened(uow: UnitOfWork, _: CloudEvent, data: CallOpenedV1) -> None:
+    def call_opened(uow: UnitOfWork, _: IncomingCloudEvent, data: CallOpenedV1) -> None:
         record_call_opened(uow, model, data, copy)
 
-    def call_closed(uow: UnitOfWork, _: CloudEvent, data: CallClosedV1) -> None:
+    def call_closed(uow: UnitOfWork, _: IncomingCloudEvent, data: CallClosedV1) -> None:
         record_call_closed(uow, model, data)
 
     return call_opened, call_closed

@@ -22,7 +22,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 if TYPE_CHECKING:
-    from shared.events.envelope import CloudEvent
+    from shared.events.envelope import CloudEvent, IncomingCloudEvent
 
 ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
 TRACE_HEADERS = ("traceparent", "tracestate")
@@ -91,7 +91,7 @@ def stamped(event: E) -> E:
     return event.model_copy(update=extension) if extension else event
 
 
-def event_context(event: CloudEvent) -> Context:
+def event_context(event: IncomingCloudEvent) -> Context:
     extra = event.model_extra or {}
     return incoming_context({name: str(extra[name]) for name in TRACE_HEADERS if name in extra})
 
@@ -105,14 +105,14 @@ def trace_ids() -> tuple[str, str] | None:
 
 
 @contextmanager
-def consumer_span(consumer: str, event: CloudEvent) -> Iterator[None]:
+def consumer_span(consumer: str, event: IncomingCloudEvent) -> Iterator[None]:
     """A CONSUMER span continuing the trace the event carries (a new trace without one)."""
     attributes = {
         "messaging.system": "nats",
         "messaging.operation.type": "process",
         "messaging.destination.name": event.type,
         "messaging.consumer.group.name": consumer,
-        "messaging.message.id": str(event.id),
+        "messaging.message.id": event.id,
         "cloudevents.event_type": event.type,
     }
     with tracer().start_as_current_span(
@@ -127,7 +127,7 @@ Handler = TypeVar("Handler", bound=Callable[..., Any])
 def traced(consumer: str, handler: Handler) -> Handler:
     """The inbox handler `handler(uow, event, data)` run in a consumer span when tracing is on."""
 
-    def run(uow: Any, event: CloudEvent, data: Any) -> Any:
+    def run(uow: Any, event: IncomingCloudEvent, data: Any) -> Any:
         if not enabled():
             return handler(uow, event, data)
         with consumer_span(consumer, event):

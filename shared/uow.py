@@ -5,6 +5,7 @@ chain's lock is held from there to the commit only."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
@@ -69,14 +70,16 @@ class UnitOfWork:
             self.session.rollback()
         self.session.close()
 
-    def emit(self, data: EventData, aggregate_id: object) -> CloudEvent:
-        """Queues the event `data` (its class names the subject) about `aggregate_id` for the outbox."""
+    def emit(self, data: EventData, aggregate_id: object, event_id: uuid.UUID | None = None) -> CloudEvent:
+        """Queues the event `data` (its class names the subject) about `aggregate_id` for the outbox
+        (with the id `event_id`, else a random one)."""
         event = make_event(
             source=self.db.source,
             subject=str(aggregate_id),
             data=data,
             correlation_id=self.correlation_id,
             causation_id=self.causation_id,
+            event_id=event_id,
         )
         event = stamped(event)  # the CloudEvents `traceparent` of the span emitting it, if any
         self._events.append(event)

@@ -20,6 +20,6 @@ SUBSCRIPTIONS = (  # no annotation: see shared/inbox/subscription.py
     Subscription(MilestoneVerifiedV1, intake.milestone_verified),
     Subscription(GrantFlaggedV1, intake.grant_flagged),
     Subscription(FlagResolvedV1, intake.flag_resolved),
-    Subscription(PaymentSettledV1, payments.payment_settled),
-    Subscription(PaymentFailedV1, payments.payment_failed),
+    Subscription(PaymentSettledV1, payments.payment_settled, reject=payments.reject_report),
+    Subscription(PaymentFailedV1, payments.payment_failed, reject=payments.reject_report),
 )

@@ -16,6 +16,7 @@ from shared.events.applications import (
 )
 from shared.events.calls import CallClosedV1, CallOpenedV1
 from shared.events.disbursement import (
+    FinanceReportRejectedV1,
     GrantCompletedV1,
     GrantCreatedV1,
     PaymentInstructedV1,
@@ -45,6 +46,7 @@ CATALOGUE: tuple[type[EventData], ...] = (
     GrantCompletedV1,
     PaymentSettledV1,
     PaymentFailedV1,
+    FinanceReportRejectedV1,
     VisitRecordedV1,
     MilestoneVerifiedV1,
     GrantFlaggedV1,

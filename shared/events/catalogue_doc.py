@@ -18,9 +18,11 @@ Every event travels as a CloudEvents 1.0 structured-JSON envelope (`specversion`
 `type`, `subject`, `time`, `datacontenttype`, `data`, `correlationid`, `causationid`) on the NATS
 subject that is its `type`, in the JetStream stream of its producer, with the header
 `Nats-Msg-Id` set to the event id. The envelope's `subject` is the id of the aggregate the event is
-about. Consumers apply each event once (their inbox keeps its id) and ignore fields they do not
-know, so that a version can grow optional fields; a change that is not additive is a new version
-(`….v2`). Money is a decimal string with `currency` beside it; times are ISO 8601 in UTC.
+about. Consumers apply each event once (their inbox keeps its `source` + `id`) and ignore fields
+they do not know, so that a version can grow optional fields; a change that is not additive is a
+new version (`….v2`). Money is a decimal string with `currency` beside it; times are ISO 8601 in UTC.
+Consumers accept any structured CloudEvent 1.0 with JSON data: events from outside (`edf.finance.*`)
+need only `specversion`, `id`, `source` and `type` (docs/finance-integration.md).
 
 Machine-readable forms: one JSON Schema per event in `shared/events/schemas/` and the AsyncAPI
 3.0 document `docs/asyncapi.json`.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
@@ -104,3 +105,23 @@ class GrantCompletedV1(EventData, subject="edf.disbursement.grant.completed.v1")
     application_id: uuid.UUID | None = None
     call_id: uuid.UUID | None = None
     completed_at: datetime | None = None
+
+
+class RejectionReason(StrEnum):
+    """Why a finance report was not applied (stable codes finance systems can act on)."""
+
+    unknown_instruction = "unknown_instruction"  # no payment instruction with its instruction_id
+    invalid_data = "invalid_data"  # its data is not what its type says (fields missing or malformed)
+    contradiction = "contradiction"  # it contradicts an earlier report (e.g. settled after failed)
+    unparseable = "unparseable"  # not a CloudEvent 1.0 with JSON data, or of a type not consumed
+
+
+class FinanceReportRejectedV1(EventData, subject="edf.disbursement.finance_report.rejected.v1"):
+    """A finance system's report (`edf.finance.*`) was not applied, and why: kept as a dead letter
+    or, for a contradiction, as a payment alert. `report_id` is the report's CloudEvents `id` (with
+    `report_source` its `source`, when readable); no personal data, no detail beyond the code."""
+
+    report_id: str = Field(min_length=1)
+    report_source: str | None = None
+    instruction_id: uuid.UUID | None = None
+    reason: RejectionReason

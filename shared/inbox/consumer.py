@@ -21,9 +21,9 @@ from pydantic import ValidationError
 
 from shared.bus import Bus
 from shared.db import Database
-from shared.events.envelope import CloudEvent, EventData
+from shared.events.envelope import EventData, IncomingCloudEvent
 from shared.inbox.applier import InboxApplier, describe
-from shared.inbox.subscription import Subscription, UnprocessableEvent
+from shared.inbox.subscription import Rejection, Subscription, UnprocessableEvent
 from shared.tasks import cancel_and_wait
 from shared.topology import stream_for_subject
 
@@ -146,7 +146,7 @@ class InboxConsumer:
         """Applies a fetched batch in one transaction (one commit, one append to the audit chain)
         and acks it. False when any event of it cannot be applied: nothing of the batch is
         kept, and the caller takes its events one by one, each with its own retries."""
-        parsed: list[tuple[CloudEvent, EventData]] = []
+        parsed: list[tuple[IncomingCloudEvent, EventData]] = []
         for message in messages:
             try:
                 parsed.append(self.applier.parse(message.subject, message.data))
@@ -168,17 +168,21 @@ class InboxConsumer:
         try:
             event, data = self.applier.parse(message.subject, message.data)
         except (ValueError, ValidationError) as exc:
-            await self._dead_letter(message, None, f"unparseable: {describe(exc)}", deliveries)
+            rejection = self.applier.rejection(message.subject, message.data)
+            key = rejection.key if rejection is not None else None
+            await self._dead_letter(message, key, f"unparseable: {describe(exc)}", deliveries, rejection)
             return
         try:
             applied = await asyncio.to_thread(self.applier.apply, event, data)
         except UnprocessableEvent as exc:
-            await self._dead_letter(message, str(event.id), f"unprocessable: {exc}", deliveries)
+            rejection = self.applier.rejection(message.subject, message.data, exc.reason)
+            await self._dead_letter(message, event.key, f"unprocessable: {exc}", deliveries, rejection)
             return
         except Exception as exc:  # noqa: BLE001
             if deliveries >= self.policy.max_deliver:
+                # Not answered as a rejection: it may apply once replayed (docs/finance-integration.md).
                 error = f"failed {deliveries} times: {describe(exc)}"
-                await self._dead_letter(message, str(event.id), error, deliveries)
+                await self._dead_letter(message, event.key, error, deliveries)
             else:
                 log.warning("event failed; will retry", extra={"consumer": self.name, "error": describe(exc)})
                 await message.nak(delay=self._retry_delay(deliveries))
@@ -191,10 +195,12 @@ class InboxConsumer:
         steps = self.policy.backoff()
         return steps[min(deliveries, len(steps)) - 1]
 
-    async def _dead_letter(self, message: Msg, event_id: str | None, error: str, deliveries: int) -> None:
+    async def _dead_letter(
+        self, message: Msg, event_id: str | None, error: str, deliveries: int, rejection: Rejection | None = None
+    ) -> None:
         log.error("event dead-lettered", extra={"consumer": self.name, "event_id": event_id, "error": error[:500]})
         seq = message.metadata.sequence.stream
         await asyncio.to_thread(
-            self.applier.store_dead_letter, message.subject, seq, message.data, event_id, error, deliveries
+            self.applier.store_dead_letter, message.subject, seq, message.data, event_id, error, deliveries, rejection
         )
         await message.term()

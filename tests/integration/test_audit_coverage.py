@@ -237,6 +237,12 @@ def grant_lifecycle(life: Lifecycle) -> None:
         PaymentFailedV1(instruction_id=failing, failed_at=now(), reason="AC04 closed account"),
     )
     eventually(lambda: life.audited("disbursement", tranches[1], "tranche.failed"), what="tranche failed")
+    life.finance_event(  # a late `settled` contradicts the failure: kept as an alert, answered as rejected
+        "edf.finance.payment.settled.v1",
+        failing,
+        PaymentSettledV1(instruction_id=failing, settled_at=now(), bank_reference="NBI-LATE"),
+    )
+    eventually(lambda: life.audited("disbursement", failing, "payment.alert"), what="contradiction kept")
     again = pay(tranches[1])
     life.finance_event(
         "edf.finance.payment.settled.v1",

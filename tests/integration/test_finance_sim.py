@@ -110,3 +110,22 @@ def test_a_failure_reported_by_the_sim_lets_the_tranche_be_paid_under_a_new_inst
         third = service.approve(tranche, bearer(Role.finance)).json()["instruction_id"]
         wait_until(lambda: service.grant(other["id"])["tranches"][0]["status"] == "paid", timeout=30)
     assert sim_payments(record) == [(first, "settled"), (second, "failed"), (third, "settled")]
+
+
+def test_the_sim_prints_the_rejection_of_a_report_disbursement_cannot_apply(
+    service: Disbursement, own_nats: NatsServer, tmp_path: Path
+) -> None:
+    service.instructed()  # the streams are there
+    unknown = uuid.uuid4()  # an instruction disbursement never made: its settlement is rejected
+    publish(own_nats.url, INSTRUCTED, instructed_payload(unknown), msg_id=uuid.uuid4().hex)
+    record = tmp_path / "finance-sim.db"
+    log = record.with_suffix(".log")
+    with finance_sim_process(own_nats.url, record):
+        wait_until(lambda: "rejected: unknown_instruction" in _text(log), timeout=30)
+    [line] = [line for line in _text(log).splitlines() if "rejected:" in line]
+    assert f"(instruction {unknown})" in line
+    assert service.scalar("SELECT count(*) FROM dead_letters") == 1
+
+
+def _text(path: Path) -> str:
+    return path.read_text(encoding="utf-8") if path.exists() else ""

@@ -15,7 +15,7 @@ from services.monitoring.models import INFRA
 from shared.bus import Bus
 from shared.db import Database, make_engine
 from shared.events.calls import CallOpenedV1
-from shared.events.envelope import CloudEvent, EventData
+from shared.events.envelope import CloudEvent, EventData, IncomingCloudEvent
 from shared.inbox import ConsumerPolicy, InboxConsumer, Subscription, UnprocessableEvent
 from shared.migrate import upgrade
 from shared.uow import UnitOfWork
@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.integration]
 
 STREAM = "EDF_APPLICATIONS"
 DURABLE = f"inboxtest--{STREAM}"
-Handler = Callable[[UnitOfWork, CloudEvent, EventData], None]
+Handler = Callable[[UnitOfWork, IncomingCloudEvent, EventData], None]
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def test_a_slow_event_is_not_redelivered_while_it_is_handled(db: Database, own_n
     first retry step (JetStream takes a server-side `backoff[0]` as a first delivery's deadline)."""
     calls: list[str] = []
 
-    def slow(uow: UnitOfWork, event: CloudEvent, data: EventData) -> None:
+    def slow(uow: UnitOfWork, event: IncomingCloudEvent, data: EventData) -> None:
         calls.append(str(event.id))
         time.sleep(2.5)  # longer than the first retry step (1 s), well within ack_wait (30 s)
 
@@ -114,7 +114,7 @@ def test_a_fetched_batch_is_applied_in_one_transaction_with_each_events_own_ids(
     units: set[int] = set()
     lock = threading.Lock()
 
-    def record(uow: UnitOfWork, event: CloudEvent, data: EventData) -> None:
+    def record(uow: UnitOfWork, event: IncomingCloudEvent, data: EventData) -> None:
         with lock:
             units.add(id(uow))
         uow.audit("test.applied", "event", event.id, after={"n": ids.index(str(event.id))})
@@ -130,7 +130,7 @@ def test_one_bad_event_in_a_batch_leaves_the_others_applied_once(db: Database, o
     bad = ids[9]
     tries: dict[str, int] = {}
 
-    def record(uow: UnitOfWork, event: CloudEvent, data: EventData) -> None:
+    def record(uow: UnitOfWork, event: IncomingCloudEvent, data: EventData) -> None:
         tries[str(event.id)] = tries.get(str(event.id), 0) + 1
         if str(event.id) == bad:
             raise UnprocessableEvent("this one contradicts the service's state")
@@ -151,7 +151,7 @@ def test_a_waiting_consumer_takes_each_event_as_it_arrives(db: Database, own_nat
     create_streams(own_nats.url)
     handled: dict[str, float] = {}
 
-    def record(uow: UnitOfWork, event: CloudEvent, data: EventData) -> None:
+    def record(uow: UnitOfWork, event: IncomingCloudEvent, data: EventData) -> None:
         handled[str(event.id)] = time.monotonic()
         time.sleep(0.1)  # the next event arrives while this one is handled
 

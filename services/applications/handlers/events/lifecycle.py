@@ -15,7 +15,7 @@ from shared.events.applications import (
     ApplicationSubmittedV1,
 )
 from shared.events.calls import CallSpec
-from shared.events.envelope import CloudEvent
+from shared.events.envelope import IncomingCloudEvent
 from shared.events.scoring import ApplicationAssignedV1
 from shared.inbox import UnprocessableEvent
 from shared.uow import UnitOfWork
@@ -23,7 +23,7 @@ from shared.uow import UnitOfWork
 EARLIER_STATUSES = ("draft", "withdrawn")
 
 
-def screen_submitted(uow: UnitOfWork, _: CloudEvent, data: ApplicationSubmittedV1) -> None:
+def screen_submitted(uow: UnitOfWork, _: IncomingCloudEvent, data: ApplicationSubmittedV1) -> None:
     application = uow.session.get(Application, data.application_id, with_for_update=True)
     if application is None:
         raise UnprocessableEvent("submitted application not found")
@@ -95,7 +95,7 @@ def _matches(session: Session, application: Application) -> screening.Matches:
     )
 
 
-def record_assigned(uow: UnitOfWork, _: CloudEvent, data: ApplicationAssignedV1) -> None:
+def record_assigned(uow: UnitOfWork, _: IncomingCloudEvent, data: ApplicationAssignedV1) -> None:
     """Reviewers took it: eligible -> under_review (later assignments change nothing here)."""
     application = uow.session.get(Application, data.application_id, with_for_update=True)
     if application is None:
@@ -105,7 +105,7 @@ def record_assigned(uow: UnitOfWork, _: CloudEvent, data: ApplicationAssignedV1)
     _advance(uow, application.id, intake.Status.under_review, {"reviewers": data.reviewers})
 
 
-def record_scored(uow: UnitOfWork, _: CloudEvent, data: ApplicationScoredV1) -> None:
+def record_scored(uow: UnitOfWork, _: IncomingCloudEvent, data: ApplicationScoredV1) -> None:
     _advance(
         uow,
         data.application_id,
@@ -114,7 +114,7 @@ def record_scored(uow: UnitOfWork, _: CloudEvent, data: ApplicationScoredV1) -> 
     )
 
 
-def record_decided(uow: UnitOfWork, _: CloudEvent, data: ApplicationDecidedV1) -> None:
+def record_decided(uow: UnitOfWork, _: IncomingCloudEvent, data: ApplicationDecidedV1) -> None:
     _advance(
         uow,
         data.application_id,

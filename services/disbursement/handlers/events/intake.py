@@ -17,7 +17,7 @@ from services.disbursement.models import Application, Call, Grant, Hold, Tranche
 from shared.clock import now
 from shared.events.applications import ApplicationDecidedV1, ApplicationSubmittedV1
 from shared.events.disbursement import GrantCreatedV1, TrancheFacts
-from shared.events.envelope import CloudEvent
+from shared.events.envelope import IncomingCloudEvent
 from shared.events.monitoring import FlagResolvedV1, GrantFlaggedV1, MilestoneVerifiedV1
 from shared.inbox import NotYetApplicable, UnprocessableEvent
 from shared.money import fits_exponent, quantize
@@ -31,7 +31,7 @@ log = logging.getLogger("edf.disbursement")
 call_opened, call_closed = call_copy_handlers(Call, call_rules.call_copy)
 
 
-def application_submitted(uow: UnitOfWork, _: CloudEvent, data: ApplicationSubmittedV1) -> None:
+def application_submitted(uow: UnitOfWork, _: IncomingCloudEvent, data: ApplicationSubmittedV1) -> None:
     """Who applied, so that the grantee can read their grant (no name: an account id)."""
     before, _copy = upsert_copy(
         uow.session,
@@ -48,7 +48,7 @@ def application_submitted(uow: UnitOfWork, _: CloudEvent, data: ApplicationSubmi
         uow.audit("application.copied", "application_copy", data.application_id, after={"call_id": str(data.call_id)})
 
 
-def application_decided(uow: UnitOfWork, _: CloudEvent, data: ApplicationDecidedV1) -> None:
+def application_decided(uow: UnitOfWork, _: IncomingCloudEvent, data: ApplicationDecidedV1) -> None:
     """An award becomes a grant with its tranches: one grant per application, whatever happens
     to the event (its id is derived from the application's, so a replay finds it)."""
     if data.decision != "awarded":
@@ -142,7 +142,7 @@ def _checked_award(data: ApplicationDecidedV1, call: Call) -> Decimal:
     return amount
 
 
-def milestone_verified(uow: UnitOfWork, _: CloudEvent, data: MilestoneVerifiedV1) -> None:
+def milestone_verified(uow: UnitOfWork, _: IncomingCloudEvent, data: MilestoneVerifiedV1) -> None:
     session = uow.session
     if session.get(VerifiedMilestone, (data.grant_id, data.milestone)) is None:
         session.add(VerifiedMilestone(grant_id=data.grant_id, milestone=data.milestone, verified_at=data.verified_at))
@@ -159,7 +159,7 @@ def milestone_verified(uow: UnitOfWork, _: CloudEvent, data: MilestoneVerifiedV1
     _apply_milestones(uow, data.grant_id, {data.milestone})
 
 
-def grant_flagged(uow: UnitOfWork, _: CloudEvent, data: GrantFlaggedV1) -> None:
+def grant_flagged(uow: UnitOfWork, _: IncomingCloudEvent, data: GrantFlaggedV1) -> None:
     if uow.session.get(Hold, data.flag_id) is None:
         uow.session.add(
             Hold(flag_id=data.flag_id, grant_id=data.grant_id, hold_payments=data.hold_payments, flagged_at=now())
@@ -174,7 +174,7 @@ def grant_flagged(uow: UnitOfWork, _: CloudEvent, data: GrantFlaggedV1) -> None:
     _refresh_hold(uow, data.grant_id)
 
 
-def flag_resolved(uow: UnitOfWork, _: CloudEvent, data: FlagResolvedV1) -> None:
+def flag_resolved(uow: UnitOfWork, _: IncomingCloudEvent, data: FlagResolvedV1) -> None:
     hold = uow.session.get(Hold, data.flag_id)
     moment = now()
     before = None if hold is None else {"resolved": hold.resolved_at is not None}

@@ -11,9 +11,10 @@ from services.monitoring.domain import calls as call_rules
 from services.monitoring.domain import schedule
 from services.monitoring.handlers.events import statuses
 from services.monitoring.models import Application, Call, Grant, GrantTranche, ScheduledVisit
+from shared.clock import now
 from shared.events.applications import ApplicationSubmittedV1
 from shared.events.disbursement import GrantCompletedV1, GrantCreatedV1, TranchePaidV1
-from shared.events.envelope import CloudEvent
+from shared.events.envelope import IncomingCloudEvent
 from shared.inbox import NotYetApplicable
 from shared.replicas import call_copy_handlers, upsert_copy
 from shared.tables import locked
@@ -22,7 +23,7 @@ from shared.uow import UnitOfWork
 call_opened, call_closed = call_copy_handlers(Call, call_rules.call_copy)
 
 
-def application_submitted(uow: UnitOfWork, _: CloudEvent, data: ApplicationSubmittedV1) -> None:
+def application_submitted(uow: UnitOfWork, _: IncomingCloudEvent, data: ApplicationSubmittedV1) -> None:
     """Planned jobs and the breakdowns; the reference, sector and district; the applicant's
     account id (who may read the grant). Free text (the plan's summary, budget lines) is not kept:
     it is where an applicant might have written a name. A grant here already means an award."""
@@ -57,13 +58,14 @@ def application_submitted(uow: UnitOfWork, _: CloudEvent, data: ApplicationSubmi
             statuses.advance(uow, row, "awarded", _grant_time(grant.created_on))
 
 
-def grant_created(uow: UnitOfWork, event: CloudEvent, data: GrantCreatedV1) -> None:
+def grant_created(uow: UnitOfWork, event: IncomingCloudEvent, data: GrantCreatedV1) -> None:
     """A grant enters monitoring with a verification visit due before each tranche's milestone.
     Its application may arrive later (another stream): read views join it when it is here."""
     session = uow.session
     if locked(session, Grant, data.grant_id) is not None:
         return  # replayed under a new event id
-    created_on = (data.created_at or event.time).date()
+    created_at = data.created_at or event.time or now()  # CloudEvents' `time` is optional
+    created_on = created_at.date()
     session.add(
         Grant(
             id=data.grant_id,
@@ -103,7 +105,7 @@ def grant_created(uow: UnitOfWork, event: CloudEvent, data: GrantCreatedV1) -> N
     )
     application = locked(session, Application, data.application_id)
     if application is not None:
-        statuses.advance(uow, application, "awarded", data.created_at or event.time)
+        statuses.advance(uow, application, "awarded", created_at)
 
 
 def _grant_time(created_on: date) -> datetime:
@@ -111,7 +113,7 @@ def _grant_time(created_on: date) -> datetime:
     return datetime.combine(created_on, time.max, tzinfo=UTC)
 
 
-def tranche_paid(uow: UnitOfWork, _: CloudEvent, data: TranchePaidV1) -> None:
+def tranche_paid(uow: UnitOfWork, _: IncomingCloudEvent, data: TranchePaidV1) -> None:
     """Money disbursed and the first payment's date; follow-ups once the last tranche is paid."""
     session = uow.session
     grant = locked(session, Grant, data.grant_id)
@@ -145,7 +147,7 @@ def tranche_paid(uow: UnitOfWork, _: CloudEvent, data: TranchePaidV1) -> None:
     uow.audit("tranche.paid", "tranche", tranche.id, after={"seq": tranche.seq, "amount": str(data.amount)})
 
 
-def grant_completed(uow: UnitOfWork, _: CloudEvent, data: GrantCompletedV1) -> None:
+def grant_completed(uow: UnitOfWork, _: IncomingCloudEvent, data: GrantCompletedV1) -> None:
     grant = locked(uow.session, Grant, data.grant_id)
     if grant is None:
         raise NotYetApplicable(f"grant {data.grant_id} is not known here yet")

@@ -17,7 +17,7 @@ from shared.events.applications import (
     ApplicationScreenedV1,
     ApplicationWithdrawnV1,
 )
-from shared.events.envelope import CloudEvent
+from shared.events.envelope import IncomingCloudEvent
 from shared.events.scoring import ApplicationAssignedV1
 from shared.inbox import NotYetApplicable
 from shared.tables import locked
@@ -48,21 +48,21 @@ def _move(uow: UnitOfWork, application_id: uuid.UUID, status: str, decided_at: d
     advance(uow, application, status, decided_at)
 
 
-def screened(uow: UnitOfWork, _: CloudEvent, data: ApplicationScreenedV1) -> None:
+def screened(uow: UnitOfWork, _: IncomingCloudEvent, data: ApplicationScreenedV1) -> None:
     _move(uow, data.application_id, "eligible" if data.eligible else "ineligible")
 
 
-def withdrawn(uow: UnitOfWork, _: CloudEvent, data: ApplicationWithdrawnV1) -> None:
+def withdrawn(uow: UnitOfWork, _: IncomingCloudEvent, data: ApplicationWithdrawnV1) -> None:
     _move(uow, data.application_id, "withdrawn")
 
 
-def assigned(uow: UnitOfWork, _: CloudEvent, data: ApplicationAssignedV1) -> None:
+def assigned(uow: UnitOfWork, _: IncomingCloudEvent, data: ApplicationAssignedV1) -> None:
     _move(uow, data.application_id, "under_review")
 
 
-def scored(uow: UnitOfWork, _: CloudEvent, data: ApplicationScoredV1) -> None:
+def scored(uow: UnitOfWork, _: IncomingCloudEvent, data: ApplicationScoredV1) -> None:
     _move(uow, data.application_id, "scored")
 
 
-def decided(uow: UnitOfWork, _: CloudEvent, data: ApplicationDecidedV1) -> None:
+def decided(uow: UnitOfWork, _: IncomingCloudEvent, data: ApplicationDecidedV1) -> None:
     _move(uow, data.application_id, data.decision, data.decided_at)

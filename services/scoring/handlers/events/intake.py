@@ -22,7 +22,7 @@ from services.scoring.handlers.assignment import (
 from services.scoring.models import Application, Call, Officer, Review
 from shared.clock import now
 from shared.events.applications import ApplicationScreenedV1, ApplicationSubmittedV1, ApplicationWithdrawnV1
-from shared.events.envelope import CloudEvent
+from shared.events.envelope import IncomingCloudEvent
 from shared.events.users import UserCreatedV1
 from shared.inbox import NotYetApplicable
 from shared.replicas import call_copy_handlers
@@ -32,7 +32,7 @@ from shared.uow import UnitOfWork
 call_opened, call_closed = call_copy_handlers(Call, call_rules.call_copy)
 
 
-def application_submitted(uow: UnitOfWork, _: CloudEvent, data: ApplicationSubmittedV1) -> None:
+def application_submitted(uow: UnitOfWork, _: IncomingCloudEvent, data: ApplicationSubmittedV1) -> None:
     """Keeps the anonymised facts; reviewers are assigned once it is screened eligible."""
     call = uow.session.get(Call, data.call_id)
     if call is None:
@@ -60,7 +60,7 @@ def application_submitted(uow: UnitOfWork, _: CloudEvent, data: ApplicationSubmi
     uow.audit("application.received", "application_copy", application.id, after={"status": application.status})
 
 
-def application_screened(uow: UnitOfWork, _: CloudEvent, data: ApplicationScreenedV1) -> None:
+def application_screened(uow: UnitOfWork, _: IncomingCloudEvent, data: ApplicationScreenedV1) -> None:
     """Eligible: the call's `reviewers_per_application` officers are assigned (as many as exist)."""
     lock_assignments(uow.session)
     application = locked_application(uow.session, data.application_id)
@@ -86,7 +86,7 @@ def application_screened(uow: UnitOfWork, _: CloudEvent, data: ApplicationScreen
         )
 
 
-def application_withdrawn(uow: UnitOfWork, _: CloudEvent, data: ApplicationWithdrawnV1) -> None:
+def application_withdrawn(uow: UnitOfWork, _: IncomingCloudEvent, data: ApplicationWithdrawnV1) -> None:
     """Its pending reviews leave the officers' queues (kept, as `cancelled`); it leaves the ranking."""
     lock_assignments(uow.session)  # first: it moves officers' counters (see the lock order)
     application = locked_application(uow.session, data.application_id)
@@ -117,7 +117,7 @@ def application_withdrawn(uow: UnitOfWork, _: CloudEvent, data: ApplicationWithd
     )
 
 
-def user_created(uow: UnitOfWork, _: CloudEvent, data: UserCreatedV1) -> None:
+def user_created(uow: UnitOfWork, _: IncomingCloudEvent, data: UserCreatedV1) -> None:
     """An officer joins the pool; work that waited for an officer is assigned to them at once."""
     if data.role is not Role.officer:
         return
