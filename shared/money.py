@@ -29,19 +29,22 @@ FRACTION_DIGITS = 8  # scores are kept to 8 places; an amount to its currency's 
 def _money_pattern() -> str:
     """The one rule of the validator and of the OpenAPI and event schemas, without lookarounds
     (outside consumers' regex engines, RE2 among them, do not all have them): zero, a number
-    from 1 (either sign), or a negative one below 1 whose decimals are not all zeros."""
+    from 1 (either sign), or a negative one below 1 whose decimals are not all zeros; a few
+    leading zeros are allowed (what a person types into a form), never more than the digits a
+    column holds."""
     decimals = rf"(\.[0-9]{{1,{FRACTION_DIGITS}}})?"
     below_one = "|".join(
         "0" * zeros + "[1-9]" + (f"[0-9]{{0,{rest}}}" if (rest := FRACTION_DIGITS - 1 - zeros) else "")
         for zeros in range(FRACTION_DIGITS)
     )
-    return rf"^(0{decimals}|-?[1-9][0-9]{{0,{INTEGER_DIGITS - 1}}}{decimals}|-0\.({below_one}))$"
+    zeros = f"0{{0,{INTEGER_DIGITS}}}"  # leading zeros as a form may send them ("0500"); not unbounded
+    return rf"^({zeros}0{decimals}|-?{zeros}[1-9][0-9]{{0,{INTEGER_DIGITS - 1}}}{decimals}|-{zeros}0\.({below_one}))$"
 
 
 MONEY_PATTERN = _money_pattern()
 _MONEY = re.compile(MONEY_PATTERN)
 MONEY_MESSAGE = (
-    f'must be a decimal string such as "12500.00": digits 0-9 without leading zeros, at most {INTEGER_DIGITS} '
+    f'must be a decimal string such as "12500.00": digits 0-9, at most {INTEGER_DIGITS} '
     f"before the point and {FRACTION_DIGITS} after it, no exponent, not negative zero"
 )
 
