@@ -64,7 +64,8 @@ def delivery_checks(data: Data, streams: Streams) -> list[Check]:
         inbox = {
             r["event_id"] for r in data.rows(service, "SELECT event_id FROM inbox WHERE consumer = :c", c=consumer.name)
         }
-        missing = [e for e in wanted if e.msg_id not in inbox and e.msg_id not in dead_ids.get(consumer.name, set())]
+        dead_keys = dead_ids.get(consumer.name, set())
+        missing = [e for e in wanted if e.inbox_key not in inbox and e.inbox_key not in dead_keys]
         consumed.lost += len(missing)
         consumed.problems += [f"{consumer.name} never applied {e.subject} {e.msg_id}" for e in missing[:5]]
     consumed.figure = (

@@ -13,6 +13,7 @@ import nats
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from shared.events.envelope import event_key
 from shared.settings import nats_servers
 from shared.topology import PRODUCERS, stream_name
 
@@ -26,6 +27,13 @@ class StreamEvent:
     subject: str
     msg_id: str | None
     envelope: dict[str, Any]
+
+    @property
+    def inbox_key(self) -> str | None:
+        """What a consumer's inbox and dead letters name it by (an outside event, e.g. a finance
+        report, by a key derived from its source and id)."""
+        event_id = self.envelope.get("id") or self.msg_id
+        return None if event_id is None else event_key(str(self.envelope.get("source", "")), str(event_id))
 
     @property
     def data(self) -> dict[str, Any]:

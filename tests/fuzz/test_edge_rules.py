@@ -97,7 +97,7 @@ def test_nul_characters_are_refused_at_any_depth(body: dict[str, object]) -> Non
 
 
 def test_event_data_and_a_call_spec_refuse_nul_too() -> None:
-    with pytest.raises(ValidationError, match="NUL"):
+    with pytest.raises(ValidationError, match=r"NUL|control characters"):  # a title refuses every C0 character
         CallSpec.model_validate({**call_body(), "title": {"en": "Grants\x00", "ar": "منح"}})
     assert CallSpec.model_validate(call_body()).code
 
