@@ -46,13 +46,13 @@ def _route(pattern: str, upstream: str) -> ProxyRoute:
 # Path → upstream service; the first match wins, so specific rows come before general ones.
 ROUTES: list[ProxyRoute] = [
     _route(r"^/api/v1/calls/[^/]+/(ranking|selection|decisions)$", "scoring"),
-    _route(r"^/api/v1/calls/[^/]+/(ledger|payments\.xml)$", "disbursement"),
+    _route(r"^/api/v1/calls/[^/]+/(ledger|payments\.xml|payment-batches)$", "disbursement"),
     _route(r"^/api/v1/calls/[^/]+/(indicators|dashboard|export\..+)$", "monitoring"),
     _route(r"^/api/v1/(calls|applications)(/.*)?$", "applications"),
     _route(r"^/api/v1/reviews(/.*)?$", "scoring"),
     _route(r"^/api/v1/grants/[^/]+/(monitoring|visits|milestones|flags)(/.*)?$", "monitoring"),
     _route(r"^/api/v1/flags(/.*)?$", "monitoring"),
-    _route(r"^/api/v1/(grants|tranches|payments)(/.*)?$", "disbursement"),
+    _route(r"^/api/v1/(grants|tranches|payments|payment-batches)(/.*)?$", "disbursement"),
     _route(r"^/api/v1/ops/applications/.*$", "applications"),
     _route(r"^/api/v1/ops/scoring/.*$", "scoring"),
     _route(r"^/api/v1/ops/disbursement/.*$", "disbursement"),

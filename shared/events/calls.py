@@ -32,6 +32,7 @@ ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300), NoCo
 LongText = Annotated[str, StringConstraints(max_length=10_000), NoControl]
 Sector = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 Percent = Annotated[Money, Field(ge=0, le=100)]
+PaymentChannel = Literal["events", "bank_file"]
 
 
 class LocalizedTitle(EventData):
@@ -94,6 +95,9 @@ class CallSpec(EventData):
     tranche_plan: list[TrancheStep] = Field(min_length=1, max_length=20)
     quotas: Quotas = Quotas()
     monitoring_schedule_days: list[Annotated[int, Field(ge=1, le=3650)]] = Field(default_factory=list, max_length=20)
+    # How its payments go out: `events` as `payment.instructed` to finance systems, `bank_file`
+    # in payment batches (ISO 20022 pain.001 files); each instruction through exactly one of them.
+    payment_channel: PaymentChannel = "events"
 
 
 class CallOpenedV1(CallSpec, subject="edf.applications.call.opened.v1"):

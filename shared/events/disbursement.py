@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from shared.events.calls import Key
+from shared.events.calls import Key, PaymentChannel
 from shared.events.envelope import EventData
 from shared.money import Money
 
@@ -55,6 +55,9 @@ class TrancheApprovedV1(EventData, subject="edf.disbursement.tranche.approved.v1
     approved_by: uuid.UUID
     instruction_id: uuid.UUID | None = None
     approved_at: datetime | None = None
+    # How the instruction goes out: `events` (a `payment.instructed` follows) or `bank_file`
+    # (no event: it goes to the bank in exactly one payment batch, a pain.001 file).
+    channel: PaymentChannel | None = None
 
 
 class PayeeFacts(EventData):
@@ -85,6 +88,8 @@ class PaymentInstructedV1(EventData, subject="edf.disbursement.payment.instructe
     instructed_at: datetime
     call_id: uuid.UUID | None = None
     attempt: int | None = None  # 1, then 2, … after a failed payment of the same tranche
+    # Always `events`: an instruction of a `bank_file` call is never announced by this event.
+    channel: Literal["events"] | None = None
 
 
 class TranchePaidV1(EventData, subject="edf.disbursement.tranche.paid.v1"):

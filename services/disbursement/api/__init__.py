@@ -1,5 +1,5 @@
 """The disbursement service's routes."""
 
-from services.disbursement.api import calls, grants, payments, tranches
+from services.disbursement.api import batches, calls, grants, payments, tranches
 
-routers = [grants.router, tranches.router, payments.router, calls.router]
+routers = [grants.router, tranches.router, payments.router, calls.router, batches.router]

@@ -17,4 +17,5 @@ def call_copy(call: CallOpenedV1) -> dict[str, Any]:
         "currency_exponent": exponent_of(call.currency, call.currency_exponent),
         "budget": call.budget,
         "tranche_plan": [step.model_dump(mode="json") for step in call.tranche_plan],
+        "payment_channel": call.payment_channel,
     }

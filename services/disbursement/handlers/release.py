@@ -15,10 +15,11 @@ import uuid
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 
+from services.disbursement.domain.batches import Channel, channel_of
 from services.disbursement.domain.states import GrantStatus, TrancheStatus, ensure_approvable, ensure_requestable
 from services.disbursement.handlers.access import current_payee
 from services.disbursement.handlers.outputs import payee_details
-from services.disbursement.models import Grant, Instruction, Tranche
+from services.disbursement.models import Call, Grant, Instruction, Payee, Tranche
 from services.disbursement.models.api import TrancheActionOut
 from shared.auth import Principal
 from shared.clock import now
@@ -88,6 +89,9 @@ def approve_tranche(db: Database, principal: Principal, tranche_id: uuid.UUID) -
         ).one()
         moment = now()
         amount = quantize(tranche.amount, grant.currency_exponent)
+        call = session.get(Call, grant.call_id)
+        assert call is not None
+        channel = channel_of(call.payment_channel, payee.method)
         instruction = Instruction(
             tranche_id=tranche.id,
             grant_id=grant.id,
@@ -101,6 +105,7 @@ def approve_tranche(db: Database, principal: Principal, tranche_id: uuid.UUID) -
             requested_by=tranche.requested_by,
             approved_by=principal.id,
             instructed_at=moment,
+            channel=channel.value,
         )
         session.add(instruction)
         tranche.status, tranche.approved_by, tranche.approved_at = TrancheStatus.instructed.value, principal.id, moment
@@ -115,25 +120,12 @@ def approve_tranche(db: Database, principal: Principal, tranche_id: uuid.UUID) -
                 approved_by=principal.id,
                 instruction_id=instruction.id,
                 approved_at=moment,
+                channel=channel.value,
             ),
             tranche.id,
         )
-        uow.emit(
-            PaymentInstructedV1(
-                instruction_id=instruction.id,
-                tranche_id=tranche.id,
-                grant_id=grant.id,
-                call_id=grant.call_id,
-                reference=grant.reference,
-                amount=amount,
-                currency=grant.currency,
-                attempt=instruction.attempt,
-                payee=PayeeFacts(**payee_details(payee)),
-                remittance_info=instruction.remittance_info,
-                instructed_at=moment,
-            ),
-            instruction.id,
-        )
+        if channel is Channel.events:  # a bank_file payment goes out in exactly one payment batch instead
+            _announce(uow, instruction, grant, payee)
         uow.audit(
             "tranche.approved",
             "tranche",
@@ -151,6 +143,7 @@ def approve_tranche(db: Database, principal: Principal, tranche_id: uuid.UUID) -
                 "amount": str(amount),
                 "currency": grant.currency,
                 "attempt": instruction.attempt,
+                "channel": channel.value,
             },
         )
         try:
@@ -158,3 +151,24 @@ def approve_tranche(db: Database, principal: Principal, tranche_id: uuid.UUID) -
         except IntegrityError:  # the database's own guard: a live instruction exists already
             raise Conflict("this tranche has a payment instruction already") from None
     return TrancheActionOut(id=tranche_id, status=TrancheStatus.instructed.value, instruction_id=instruction.id)
+
+
+def _announce(uow: UnitOfWork, instruction: Instruction, grant: Grant, payee: Payee) -> None:
+    """`payment.instructed`: the instruction of an `events` channel, to finance systems."""
+    uow.emit(
+        PaymentInstructedV1(
+            instruction_id=instruction.id,
+            tranche_id=instruction.tranche_id,
+            grant_id=grant.id,
+            call_id=grant.call_id,
+            reference=grant.reference,
+            amount=instruction.amount,
+            currency=grant.currency,
+            attempt=instruction.attempt,
+            payee=PayeeFacts(**payee_details(payee)),
+            remittance_info=instruction.remittance_info,
+            instructed_at=instruction.instructed_at,
+            channel=Channel.events.value,
+        ),
+        instruction.id,
+    )

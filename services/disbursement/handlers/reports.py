@@ -1,15 +1,13 @@
-"""Reading: grants, a payment, the ledger of a call, the pain.001 file, alerts."""
+"""Reading: grants, a payment, the ledger of a call, alerts (bank files: `batches.py`)."""
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from datetime import datetime
 from decimal import Decimal
 
 from sqlmodel import Session, col, func, select
 
-from services.disbursement.domain.pain001 import CreditTransfer, Debtor, credit_transfer_file
 from services.disbursement.domain.settlement import InstructionStatus
 from services.disbursement.domain.states import GrantStatus
 from services.disbursement.handlers.access import visible_grant
@@ -18,13 +16,11 @@ from services.disbursement.handlers.settlement import settlement_out
 from services.disbursement.models import Call, Grant, Instruction, Payee, PaymentAlert, Settlement
 from services.disbursement.models.api import AlertOut, GrantOut, LedgerOut, PaymentOut
 from shared.auth import Principal
-from shared.clock import now
 from shared.db import Database
-from shared.errors import Conflict, Invalid, NotFound
+from shared.errors import Invalid, NotFound
 from shared.http import Page, PageParams, encode_cursor
 from shared.money import quantize
 from shared.paging import keyset_page
-from shared.uow import Actor, UnitOfWork
 
 
 def get_grant(db: Database, principal: Principal, grant_id: uuid.UUID) -> GrantOut:
@@ -103,65 +99,6 @@ def ledger(db: Database, call_id: uuid.UUID) -> LedgerOut:
         disbursed=money(by_status.get(InstructionStatus.settled.value)),
         available=money(call.budget) - money(awarded),
     )
-
-
-def payments_file(db: Database, actor: Actor, call_id: uuid.UUID, debtor: Debtor) -> tuple[str, bytes]:
-    """(message id, pain.001 document) of the call's instructed bank payments not settled yet.
-
-    Reading it changes nothing but the audit trail (who took which file): a bank dedupes by
-    `EndToEndId`, the instruction id, should a file be sent twice."""
-    with UnitOfWork(db, actor) as uow:
-        call = uow.session.get(Call, call_id)
-        if call is None:
-            raise NotFound("no such call")
-        rows = uow.session.exec(
-            select(Instruction, Payee)
-            .join(Payee, col(Payee.id) == col(Instruction.payee_id))
-            .where(
-                Instruction.call_id == call_id,
-                Instruction.status == InstructionStatus.instructed.value,
-                Payee.method == "bank",
-            )
-            .order_by(col(Instruction.instructed_at), col(Instruction.id))
-        ).all()
-        if not rows:
-            raise Conflict("no instructed bank payments of this call await settlement: there is no file to make")
-        moment = now()
-        message_id = f"{call.code}-{moment:%Y%m%d%H%M%S}-{secrets.token_hex(2).upper()}"
-        transfers = [
-            CreditTransfer(
-                instruction_id=i.id,
-                amount=i.amount,
-                account_holder=p.account_holder,
-                remittance_info=i.remittance_info,
-                iban=p.iban,
-                account_number=p.account_number,
-                bic=p.bic,
-                bank_name=p.bank_name,
-            )
-            for i, p in rows
-        ]
-        document = credit_transfer_file(
-            message_id=message_id,
-            created_at=moment,
-            execution_date=moment.date(),
-            currency=call.currency,
-            exponent=call.currency_exponent,
-            debtor=debtor,
-            transfers=transfers,
-        )
-        uow.audit(
-            "payments_file.made",
-            "call",
-            call_id,
-            after={
-                "message_id": message_id,
-                "transactions": len(transfers),
-                "instruction_ids": [str(t.instruction_id) for t in transfers],
-            },
-        )
-        uow.commit()
-    return message_id, document
 
 
 def list_alerts(db: Database, page: PageParams) -> Page[AlertOut]:

@@ -140,3 +140,22 @@ class AlertOut(BaseModel):
     reason: str | None
     source: str
     raised_at: Utc
+
+
+class BatchOut(BaseModel):
+    """A payment batch: `payments` transfers summing to `total`, in one pain.001 file (`message_id`)."""
+
+    id: uuid.UUID
+    call_id: uuid.UUID
+    message_id: str
+    status: Literal["open", "sent", "cancelled"]
+    payments: int
+    total: Money
+    currency: str
+    instruction_ids: list[uuid.UUID]  # in the file's order (its `EndToEndId`s, as 32 hex digits)
+    created_by: uuid.UUID
+    created_at: Utc
+    sent_by: uuid.UUID | None
+    sent_at: Utc | None
+    cancelled_by: uuid.UUID | None
+    cancelled_at: Utc | None

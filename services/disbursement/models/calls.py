@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, DateTime
+from sqlalchemy import JSON, CheckConstraint, Column, DateTime, String
 from sqlmodel import Field
 
 from services.disbursement.models.base import Base
@@ -24,6 +24,7 @@ class Call(Base, table=True):
     __tablename__ = "calls"
     __table_args__ = (
         CheckConstraint("awarded_total >= 0 AND awarded_total <= budget", name="ck_calls_grants_within_budget"),
+        CheckConstraint("payment_channel IN ('events', 'bank_file')", name="ck_calls_payment_channel"),
     )
 
     id: uuid.UUID = Field(primary_key=True)
@@ -34,6 +35,10 @@ class Call(Base, table=True):
     budget: Decimal = Field(sa_column=money_column())
     tranche_plan: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     awarded_total: Decimal = Field(default=Decimal(0), sa_column=money_column(server_default="0"))
+    # `events` (payment.instructed to finance systems) or `bank_file` (payment batches).
+    payment_channel: str = Field(
+        default="events", sa_column=Column(String(10), nullable=False, server_default="events")
+    )
 
 
 class Application(Base, table=True):

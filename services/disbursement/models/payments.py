@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, Index, UniqueConstraint, Uuid, text
+from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, Index, String, UniqueConstraint, Uuid, text
 from sqlmodel import Field
 
 from services.disbursement.models.base import Base
@@ -30,6 +30,7 @@ class Instruction(Base, table=True):
         CheckConstraint("attempt >= 1", name="ck_instructions_attempt"),
         CheckConstraint("approved_by <> requested_by", name="ck_instructions_four_eyes"),
         CheckConstraint("status IN ('instructed', 'settled', 'failed')", name="ck_instructions_status"),
+        CheckConstraint("channel IN ('events', 'bank_file')", name="ck_instructions_channel"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)  # the finance systems' key
@@ -46,6 +47,9 @@ class Instruction(Base, table=True):
     requested_by: uuid.UUID
     approved_by: uuid.UUID
     instructed_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    # How it goes out, decided once when it is made: `events` (payment.instructed) or
+    # `bank_file` (exactly one live payment batch, see models/batches.py).
+    channel: str = Field(default="events", sa_column=Column(String(10), nullable=False, server_default="events"))
 
 
 class Settlement(Base, table=True):
