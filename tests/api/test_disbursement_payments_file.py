@@ -43,7 +43,7 @@ def bank_call(service: Disbursement) -> uuid.UUID:
     return service.open_call(payment_channel="bank_file")
 
 
-def instruct(service: Disbursement, call_id: object, **payee: object) -> tuple[str, str]:
+def instruct(service: Disbursement, call_id: object, **payee: Any) -> tuple[str, str]:
     """(grant id, instruction id) of a new grant of the call whose first tranche is instructed."""
     grant, tranche = service.ready_tranche(call_id=call_id)  # type: ignore[arg-type]
     if payee:

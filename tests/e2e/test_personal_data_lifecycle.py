@@ -181,7 +181,10 @@ def lifecycle(api: Api, finance_db: Path) -> tuple[dict[str, Any], list[str]]:
     )
     api.ok("POST", f"/tranches/{first['id']}/request", officer)
     instruction = api.ok("POST", f"/tranches/{first['id']}/approve", finance)["instruction_id"]
-    payments = api.ok("GET", f"/calls/{call['id']}/payments.xml", finance).text  # while the payment awaits the bank
+    # An `events` call's payments go to the finance system only, never also in a bank file (#15).
+    no_file = api.client.get(f"/calls/{call['id']}/payments.xml", headers=finance)
+    assert no_file.status_code == 409 and no_file.json()["code"] == "payment_channel_events", no_file.text
+    payments = no_file.text
     with finance_sim_process(api.stack.nats_url, finance_db):
         eventually(lambda: api.ok("GET", f"/grants/{grant['id']}", applicant)["tranches"][0]["status"] == "paid")
     assert sim_payments(finance_db) == [(instruction, "settled")]
@@ -304,8 +307,7 @@ def test_canaries_only_in_the_payment_instruction(stack: Stack, tmp_path: Path) 
             continue  # not written yet
         assert answer.status_code == 200, f"{name}: {answer.status_code} {answer.text[:300]}"
         found += leaks(f"export {name}", answer.text)
-    assert CANARIES.iban.compact in ids["payments.xml"]  # the one file where it belongs
-    found += leaks("pain.001 payments.xml", ids["payments.xml"], allowed=payee)
+    found += leaks("payments.xml of an events call (a 409)", ids["payments.xml"])
 
     streams = all_streams(stack.nats_url)
     assert {"EDF_APPLICATIONS", "EDF_SCORING", "EDF_DISBURSEMENT", "EDF_MONITORING", "EDF_FINANCE"} <= set(streams)

@@ -34,6 +34,7 @@ DEFAULT_IDS = {
     "grant_id": "grant",
     "tranche_id": "tranche",
     "instruction_id": "instruction",
+    "batch_id": "batch",
     "flag_id": "flag",
     "review_id": "review",
     "key": "=agreement_signed",
@@ -139,6 +140,13 @@ ROUTES: list[R] = [
     R("GET", "/api/v1/payments/alerts", FINANCE_ADMIN),
     R("GET", "/api/v1/payments/{instruction_id}", FINANCE_ADMIN),
     R("POST", "/api/v1/payments/{instruction_id}/settlement", FINANCE, body="settlement"),
+    # Payment batches of the seeded (bank_file) call: A's batch read, its file taken, sent; B's
+    # cancelled, and its payment (back in the pool, with the one approved above) in a new batch.
+    R("GET", "/api/v1/payment-batches/{batch_id}", FINANCE),
+    R("GET", "/api/v1/payment-batches/{batch_id}/pain.001.xml", FINANCE),
+    R("POST", "/api/v1/payment-batches/{batch_id}/sent", FINANCE),
+    R("POST", "/api/v1/payment-batches/{batch_id}/cancel", FINANCE, ids={"batch_id": "batch_to_cancel"}),
+    R("POST", "/api/v1/calls/{call_id}/payment-batches", FINANCE),
     # Operations: each service's dead letters.
     *(R("GET", f"/api/v1/ops/{service}/dead-letters", ADMIN) for service in SERVICES),
     *(R("GET", f"/api/v1/ops/{service}/outbox", ADMIN) for service in SERVICES),

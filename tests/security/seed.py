@@ -109,8 +109,9 @@ class Seeder:
         return self.sign_in(email)
 
     # -- intake -------------------------------------------------------------------------------
-    def call(self, admin: dict[str, str], *, open_it: bool) -> str:
-        call = _ok(self.client.post("/api/v1/calls", headers=admin, json=call_body(reviewers_per_application=1)), 201)
+    def call(self, admin: dict[str, str], *, open_it: bool, **fields: Any) -> str:
+        body = call_body(reviewers_per_application=1, **fields)
+        call = _ok(self.client.post("/api/v1/calls", headers=admin, json=body), 201)
         if open_it:
             _ok(self.client.post(f"/api/v1/calls/{call['id']}/open", headers=admin))
         return str(call["id"])
@@ -160,7 +161,7 @@ class Seeder:
         s.headers["applicant_b"] = self.person("applicant_b", "applicant", admin)
         self.pool.append(self.person("applicant_c", "applicant", admin))
 
-        s.shared["call"] = self.call(admin, open_it=True)
+        s.shared["call"] = self.call(admin, open_it=True, payment_channel="bank_file")
         s.shared["draft_call"] = self.call(admin, open_it=False)
         s.shared["openable_call"] = self.call(admin, open_it=False)
         s.shared["closable_call"] = self.call(admin, open_it=True)
@@ -219,8 +220,15 @@ class Seeder:
             )
         )
         assert len(decided["accepted"]) == 2, decided
-        for world, who in (("A", s.headers["applicant_a"]), ("B", s.headers["applicant_b"])):
+        # A payment batch of each world's instruction: A's to read and send, B's to cancel.
+        for (world, who), batch in zip(
+            (("A", s.headers["applicant_a"]), ("B", s.headers["applicant_b"])),
+            ("batch", "batch_to_cancel"),
+            strict=True,
+        ):
             self.grant(world, who)
+            url = f"/api/v1/calls/{s.shared['call']}/payment-batches"
+            s.shared[batch] = _ok(c.post(url, headers=s.headers["finance"]), 201)["id"]
         return s
 
     def grant(self, world: str, applicant: dict[str, str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -14,7 +15,9 @@ from shared.downloads import attachment
 from shared.openapi_responses import problem_responses
 
 router = APIRouter(tags=["disbursement"])
-PAIN001 = {200: {"content": {"application/xml": {}}, "description": "ISO 20022 pain.001.001.09"}}
+PAIN001: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/xml": {}}, "description": "ISO 20022 pain.001.001.09"}
+}
 
 
 @router.post(
