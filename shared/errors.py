@@ -7,12 +7,15 @@ from typing import Any
 
 
 class DomainError(Exception):
+    """`code`, when given, is the problem body's stable `code` (clients read it, never `detail`)."""
+
     status = 400
 
-    def __init__(self, detail: str, errors: list[dict[str, Any]] | None = None) -> None:
+    def __init__(self, detail: str, errors: list[dict[str, Any]] | None = None, code: str | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
+        self.code = code
 
 
 class NotFound(DomainError):
