@@ -52,7 +52,7 @@ ROUTES: list[ProxyRoute] = [
     _route(r"^/api/v1/reviews(/.*)?$", "scoring"),
     _route(r"^/api/v1/grants/[^/]+/(monitoring|visits|milestones|flags)(/.*)?$", "monitoring"),
     _route(r"^/api/v1/flags(/.*)?$", "monitoring"),
-    _route(r"^/api/v1/(grants|tranches|payments)(/.*)?$", "disbursement"),
+    _route(r"^/api/v1/(grants|tranches|payments|payment-batches)(/.*)?$", "disbursement"),
     _route(r"^/api/v1/ops/applications/.*$", "applications"),
     _route(r"^/api/v1/ops/scoring/.*$", "scoring"),
     _route(r"^/api/v1/ops/disbursement/.*$", "disbursement"),

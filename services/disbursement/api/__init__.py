@@ -1,5 +1,5 @@
 """The disbursement service's routes."""
 
-from services.disbursement.api import calls, grants, payments, tranches
+from services.disbursement.api import calls, grants, payments, status_reports, tranches
 
-routers = [grants.router, tranches.router, payments.router, calls.router]
+routers = [grants.router, tranches.router, payments.router, calls.router, status_reports.router]

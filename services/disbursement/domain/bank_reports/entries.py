@@ -9,12 +9,15 @@ applying them is the handler's job; nothing here touches a database.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
+
+AMOUNT = re.compile(r"[0-9]{1,18}(\.[0-9]{1,5})?")
 
 
 class ReportError(Exception):
@@ -86,13 +89,11 @@ def instruction_id(reference: str) -> uuid.UUID | None:
 
 
 def amount_of(text: str | None, where: str) -> Decimal:
-    try:
-        value = Decimal((text or "").strip())
-    except InvalidOperation:
-        raise ReportError("invalid_value", f"{where} is not an amount") from None
-    if not value.is_finite() or value < 0 or len((text or "").strip()) > 30:
+    """An ISO 20022 amount: digits with at most 5 decimals, 18 digits in all (no exponent, no sign)."""
+    value = (text or "").strip()
+    if not AMOUNT.fullmatch(value) or len(value.replace(".", "")) > 18:
         raise ReportError("invalid_value", f"{where} is not an amount")
-    return value
+    return Decimal(value)
 
 
 def moment_of(text: str | None, where: str) -> datetime:
