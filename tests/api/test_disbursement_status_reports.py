@@ -14,14 +14,14 @@ from collections.abc import Iterator
 import pytest
 from sqlmodel import Session, select
 
-from services.disbursement.api.status_reports import get_batch_lookup
+from services.disbursement.api.deps import get_batch_lookup
 from services.disbursement.handlers.status_reports import BatchPayments
 from services.disbursement.models import Instruction
 from shared.auth import Role
 from tests.support.apps import bearer
 from tests.support.disbursement import Disbursement, disbursement_service
 from tests.support.natsd import NatsServer
-from tests.unit.test_bank_reports import A, B, BILLION_LAUGHS, C, XXE, sample
+from tests.unit.test_bank_reports import BILLION_LAUGHS, XXE, A, B, C, sample
 
 FINANCE = bearer(Role.finance)
 PAID = "edf.disbursement.tranche.paid.v1"
@@ -105,21 +105,25 @@ def test_a_rejected_payment_can_be_requested_again_and_a_late_settlement_is_only
     assert tranche["status"] == "failed"
     assert service.request(tranche["id"], bearer(Role.officer)).status_code == 200
     assert service.approve(tranche["id"], FINANCE).json()["instruction_id"] != b
-    statement = file_for("camt.053.001.08", [a, b, c]).replace(b"<CdtDbtInd>CRDT</CdtDbtInd><RvslInd>true</RvslInd>", b"<CdtDbtInd>DBIT</CdtDbtInd>")
+    statement = file_for("camt.053.001.08", [a, b, c]).replace(
+        b"<CdtDbtInd>CRDT</CdtDbtInd><RvslInd>true</RvslInd>", b"<CdtDbtInd>DBIT</CdtDbtInd>"
+    )
     late = upload(service, call_id, statement).json()  # the bank now says B was booked after all
-    assert late["already_known"] == [a] and late["conflicts"] == [{"instruction_id": b, "reason": "settled_after_failed"}]
+    assert late["already_known"] == [a] and late["conflicts"] == [
+        {"instruction_id": b, "reason": "settled_after_failed"}
+    ]
     alerts = service.client.get("/api/v1/payments/alerts", headers=FINANCE).json()["items"]
     assert [(x["instruction_id"], x["kind"]) for x in alerts] == [(b, "settled_after_failed")]
 
 
 def test_a_whole_file_rejected_fails_every_payment_of_the_batch(service: Disbursement) -> None:
     call_id, ids, _ = batch_of_three(service)
-    rejected = f"""<?xml version="1.0"?>
+    rejected = b"""<?xml version="1.0"?>
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"><CstmrPmtStsRpt>
 <GrpHdr><MsgId>R1</MsgId><CreDtTm>2026-11-29T09:30:00Z</CreDtTm></GrpHdr>
 <OrgnlGrpInfAndSts><OrgnlMsgId>M1</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.09</OrgnlMsgNmId>
 <GrpSts>RJCT</GrpSts><StsRsnInf><Rsn><Cd>FF01</Cd></Rsn></StsRsnInf></OrgnlGrpInfAndSts>
-</CstmrPmtStsRpt></Document>""".encode()
+</CstmrPmtStsRpt></Document>"""
     body = upload(service, call_id, rejected).json()
     assert sorted(body["failed"]) == sorted(ids) and body["settled"] == []
     assert {r[0] for r in service.sql("SELECT reason FROM settlements")} == {"FF01"}

@@ -71,7 +71,11 @@ def test_camt_booked_debits_settle_reversals_fail_and_the_rest_waits(version: st
     report = read_report(sample(version))
     assert report.kind == version[:8] and report.version == version
     debit, reversal, not_booked, rent = report.entries
-    assert (debit.outcome, debit.instruction_ids(), debit.bank_reference) == (EntryOutcome.settled, [A], "NBI-000101-TX")
+    assert (debit.outcome, debit.instruction_ids(), debit.bank_reference) == (
+        EntryOutcome.settled,
+        [A],
+        "NBI-000101-TX",
+    )
     assert debit.at == datetime(2026, 11, 30, tzinfo=UTC) and debit.amount == Decimal("9000.00")
     assert (reversal.outcome, reversal.reason, reversal.instruction_ids()) == (EntryOutcome.failed, "AC04", [B])
     assert (not_booked.outcome, not_booked.status) == (EntryOutcome.pending, "PDNG")
@@ -141,7 +145,10 @@ EXTERNAL_DTD = b"""<?xml version="1.0"?><!DOCTYPE Document SYSTEM "http://127.0.
         (sample("camt.053.001.02").replace(b"<CdtDbtInd>DBIT</CdtDbtInd>", b""), "missing_element"),
         (sample("camt.053.001.02").replace(b">9000.00<", b">9e9999<"), "invalid_value"),
         (sample("camt.053.001.04").replace(b"2026-11-30</Dt>", b"30/11/2026</Dt>"), "invalid_value"),
-        (sample("pain.002.001.03").replace(b"<OrgnlMsgId>NIN24-20261128101500-AB12</OrgnlMsgId>", b""), "missing_element"),
+        (
+            sample("pain.002.001.03").replace(b"<OrgnlMsgId>NIN24-20261128101500-AB12</OrgnlMsgId>", b""),
+            "missing_element",
+        ),
     ],
 )
 def test_a_file_that_is_not_a_status_report_is_refused_with_a_stable_code(data: bytes, code: str) -> None:

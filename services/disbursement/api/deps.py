@@ -3,16 +3,20 @@ account made of them, the caller by role. Routes take these and read nothing fro
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import Depends
+from sqlmodel import Session
 
 from services.disbursement.domain.pain001 import Debtor
+from services.disbursement.handlers.status_reports import BatchLookup, BatchPayments
 from services.disbursement.settings import Settings
 from shared.auth import Principal, Role, require_roles
 from shared.deps import DatabaseDep, PageDep, SignedIn, settings_getter
 
 __all__ = [
+    "BatchLookupDep",
     "DatabaseDep",
     "DebtorDep",
     "Finance",
@@ -22,6 +26,7 @@ __all__ = [
     "PayeeEditor",
     "SettingsDep",
     "SignedIn",
+    "get_batch_lookup",
     "get_debtor",
     "get_settings",
 ]
@@ -40,3 +45,16 @@ Finance = Annotated[Principal, Depends(require_roles(Role.finance))]
 FinanceOrAdmin = Annotated[Principal, Depends(require_roles(Role.finance, Role.admin))]
 Officer = Annotated[Principal, Depends(require_roles(Role.officer))]
 PayeeEditor = Annotated[Principal, Depends(require_roles(Role.applicant, Role.officer))]
+
+
+def no_batches(_: Session, __: uuid.UUID) -> BatchPayments | None:
+    """Until the payment batch table is wired in: no batch is known (404)."""
+    return None
+
+
+def get_batch_lookup() -> BatchLookup:
+    """Which payments a batch holds, for its bank status files: swap for the batch table's."""
+    return no_batches
+
+
+BatchLookupDep = Annotated[BatchLookup, Depends(get_batch_lookup)]

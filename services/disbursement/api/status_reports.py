@@ -1,7 +1,7 @@
 """Thin route of the bank's status files for a payment batch: upload -> handler -> counts.
 
-Which payments a batch holds is a dependency (`get_batch_lookup`), wired to the payment batch
-table where it lives; until then no batch is known (404)."""
+Which payments a batch holds is a dependency (`api.deps.get_batch_lookup`), wired to the
+payment batch table where it lives; until then no batch is known (404)."""
 
 from __future__ import annotations
 
@@ -9,29 +9,15 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
-from sqlmodel import Session
 
-from services.disbursement.api.deps import DatabaseDep, Finance, SettingsDep
+from services.disbursement.api.deps import BatchLookupDep, DatabaseDep, Finance, SettingsDep
 from services.disbursement.handlers import status_reports
-from services.disbursement.handlers.status_reports import BatchLookup, BatchPayments
 from services.disbursement.models.status_reports import StatusReportOut
 from shared.errors import PayloadTooLarge
 
 router = APIRouter(prefix="/api/v1/payment-batches", tags=["disbursement"])
 MULTIPART_OVERHEAD = 64 * 1024
 CHUNK = 256 * 1024
-
-
-def no_batches(_: Session, __: uuid.UUID) -> BatchPayments | None:
-    """Until the payment batch table is wired in: no batch is known."""
-    return None
-
-
-def get_batch_lookup() -> BatchLookup:
-    return no_batches
-
-
-BatchLookupDep = Annotated[BatchLookup, Depends(get_batch_lookup)]
 
 
 def _too_large(limit: int) -> PayloadTooLarge:

@@ -94,7 +94,7 @@ def apply_status_report(
         unmatched=tally.unmatched,
         pending=tally.pending,
         conflicts=tally.conflicts,
-        kind=report.kind,  # type: ignore[arg-type]
+        kind=report.kind,
         version=report.version,
         message_id=report.message_id,
         sha256=digest,
@@ -126,7 +126,13 @@ def _matched(report: StatusReport, batch: BatchPayments, tally: _Tally) -> list[
     """(entry, instruction id) for each entry naming a payment of the batch, in file order."""
     if report.group_rejection is not None:
         rejection = report.group_rejection
-        entry = Entry(references=(), outcome=EntryOutcome.failed, status=rejection.status, reason=rejection.reason or rejection.status, at=rejection.at)
+        entry = Entry(
+            references=(),
+            outcome=EntryOutcome.failed,
+            status=rejection.status,
+            reason=rejection.reason or rejection.status,
+            at=rejection.at,
+        )
         return [(entry, instruction_id) for instruction_id in sorted(batch.instruction_ids)]
     matched = []
     for entry in report.entries:
@@ -149,7 +155,7 @@ def _apply(db: Database, principal: Principal, entry: Entry, instruction_id: uui
             return
         mismatch = _mismatch(instruction, entry)
         if mismatch is not None:
-            tally.add(tally.conflicts, ReportConflict(instruction_id=instruction_id, reason=mismatch))  # type: ignore[arg-type]
+            tally.add(tally.conflicts, ReportConflict(instruction_id=instruction_id, reason=mismatch))
             return
         outcome = Outcome.settled if entry.outcome is EntryOutcome.settled else Outcome.failed
         report = Report(
@@ -169,7 +175,7 @@ def _apply(db: Database, principal: Principal, entry: Entry, instruction_id: uui
             tally.add(tally.already_known, instruction_id)
     else:
         reason = f"{outcome.value}_after_{before}"
-        tally.add(tally.conflicts, ReportConflict(instruction_id=instruction_id, reason=reason))  # type: ignore[arg-type]
+        tally.add(tally.conflicts, ReportConflict(instruction_id=instruction_id, reason=reason))
 
 
 def _mismatch(instruction: Instruction, entry: Entry) -> str | None:

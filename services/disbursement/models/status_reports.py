@@ -17,10 +17,16 @@ class ReportConflict(BaseModel):
 
 class StatusReportOut(BaseModel):
     settled: list[uuid.UUID] = Field(description="instructions settled by this file")
-    failed: list[uuid.UUID] = Field(description="instructions failed by this file (their tranches may be requested again)")
+    failed: list[uuid.UUID] = Field(
+        description="instructions failed by this file (their tranches may be requested again)"
+    )
     already_known: list[uuid.UUID] = Field(description="instructions this file reports as they were already reported")
-    unmatched: int = Field(description="entries of the file that name no payment of this batch (other account movements)")
-    pending: list[uuid.UUID] = Field(description="payments of the batch the bank reports neither settled nor failed yet")
+    unmatched: int = Field(
+        description="entries of the file that name no payment of this batch (other account movements)"
+    )
+    pending: list[uuid.UUID] = Field(
+        description="payments of the batch the bank reports neither settled nor failed yet"
+    )
     conflicts: list[ReportConflict] = Field(
         description="payments of the batch the file contradicts (amount, or an earlier report): nothing changed, "
         "a contradicting report is kept as a payment alert"

@@ -18,8 +18,8 @@ from __future__ import annotations
 from datetime import datetime
 from xml.etree.ElementTree import Element
 
-from services.disbursement.domain.bank_reports.detect import Message
-from services.disbursement.domain.bank_reports.entries import (
+from services.disbursement.domain.bank_report_detect import Message
+from services.disbursement.domain.bank_report_entries import (
     Entry,
     EntryOutcome,
     GroupRejection,
@@ -102,7 +102,9 @@ def _entry(message: Message, transaction: Element, inherited: str | None, create
         status=status,
         reason=(_reason(message, transaction) or status) if status in FAILED else None,
         at=moment_of(accepted, "AccptncDtTm") if accepted else created_at,
-        bank_reference=first([transaction.findtext(message.q("AcctSvcrRef")), transaction.findtext(message.q("StsId"))]),
+        bank_reference=first(
+            [transaction.findtext(message.q("AcctSvcrRef")), transaction.findtext(message.q("StsId"))]
+        ),
         amount=amount_of(amount.text, "OrgnlTxRef/Amt/InstdAmt") if amount is not None else None,
         currency=amount.get("Ccy") if amount is not None else None,
     )

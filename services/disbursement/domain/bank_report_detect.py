@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
-from services.disbursement.domain.bank_reports.entries import ReportError
+from services.disbursement.domain.bank_report_entries import ReportError
 
 PREFIX = "urn:iso:std:iso:20022:tech:xsd:"
 # message -> (the element below Document, the versions we read)
@@ -31,7 +31,9 @@ class Message:
 def detect(root: Element) -> Message:
     namespace, _, local = root.tag[1:].partition("}") if root.tag.startswith("{") else ("", "", root.tag)
     if local != "Document" or not namespace.startswith(PREFIX):
-        raise ReportError("unknown_message", "the file is not an ISO 20022 message (no Document in an ISO 20022 namespace)")
+        raise ReportError(
+            "unknown_message", "the file is not an ISO 20022 message (no Document in an ISO 20022 namespace)"
+        )
     version = namespace.removeprefix(PREFIX)
     kind, _, variant = version.rpartition(".")
     if kind.endswith(".001"):

@@ -13,7 +13,7 @@ from typing import NoReturn
 from xml.etree.ElementTree import Element, TreeBuilder
 from xml.parsers import expat
 
-from services.disbursement.domain.bank_reports.entries import ReportError
+from services.disbursement.domain.bank_report_entries import ReportError
 
 SEPARATOR = "}"
 

@@ -17,10 +17,11 @@ The transaction's amount is its own (`Amt` from .04 on, else `AmtDtls/TxAmt` or
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from xml.etree.ElementTree import Element
 
-from services.disbursement.domain.bank_reports.detect import Message
-from services.disbursement.domain.bank_reports.entries import (
+from services.disbursement.domain.bank_report_detect import Message
+from services.disbursement.domain.bank_report_entries import (
     Entry,
     EntryOutcome,
     ReportError,
@@ -79,9 +80,13 @@ def _entries(message: Message, entry: Element) -> list[Entry]:
     booked = first([entry.findtext(message.q("BookgDt/DtTm")), entry.findtext(message.q("BookgDt/Dt"))])
     at: datetime | None = moment_of(booked, "Ntry/BookgDt") if booked else None
     entry_reference = first([entry.findtext(message.q("AcctSvcrRef"))])
-    transactions = [tx for details in entry.iterfind(message.q("NtryDtls")) for tx in details.iterfind(message.q("TxDtls"))]
+    transactions = [
+        tx for details in entry.iterfind(message.q("NtryDtls")) for tx in details.iterfind(message.q("TxDtls"))
+    ]
     if not transactions:
-        return [Entry(references=(), outcome=EntryOutcome.pending, status=status, at=at, amount=amount, currency=currency)]
+        return [
+            Entry(references=(), outcome=EntryOutcome.pending, status=status, at=at, amount=amount, currency=currency)
+        ]
     found = []
     for transaction in transactions:
         own = _amount(message, transaction)
@@ -121,7 +126,7 @@ def _entries(message: Message, entry: Element) -> list[Entry]:
     return found
 
 
-def _amount(message: Message, transaction: Element) -> tuple[object, str | None] | None:
+def _amount(message: Message, transaction: Element) -> tuple[Decimal, str | None] | None:
     for path in ("Amt", "AmtDtls/TxAmt/Amt", "AmtDtls/InstdAmt/Amt"):
         element = transaction.find(message.q(path))
         if element is not None:
