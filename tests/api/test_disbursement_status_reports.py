@@ -179,3 +179,16 @@ def test_size_roles_and_unknown_batches(service: Disbursement) -> None:
     assert upload(service, uuid.uuid4(), sample("camt.053.001.04")).status_code == 404
     missing = service.client.post(f"/api/v1/payment-batches/{call_id}/status-reports", headers=FINANCE)
     assert missing.status_code == 422
+
+
+def test_a_pain002_about_another_message_than_the_batchs_is_refused(service: Disbursement) -> None:
+    call_id, ids, _ = batch_of_three(service)
+
+    def with_message_id(session: Session, batch_id: uuid.UUID) -> BatchPayments | None:
+        found = call_as_batch(session, batch_id)
+        return BatchPayments(found.instruction_ids, message_id="NIN24-OTHER") if found else None
+
+    service.app.dependency_overrides[get_batch_lookup] = lambda: with_message_id
+    answer = upload(service, call_id, file_for("pain.002.001.10", ids))
+    assert answer.status_code == 422 and answer.json()["code"] == "other_message"
+    assert upload(service, call_id, file_for("camt.054.001.08", ids)).status_code == 200  # camt names no message
