@@ -1,4 +1,4 @@
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 from schwifty import BIC, IBAN
 
@@ -19,6 +19,7 @@ class Settings(ServiceSettings):
     debtor_name: str = "Enterprise Development Fund (development)"
     debtor_iban: str = DEV_DEBTOR_IBAN
     debtor_bic: str = DEV_DEBTOR_BIC
+    max_status_report_bytes: int = Field(default=10 * 1024 * 1024, ge=1)  # a bank status file (413 above)
 
     @field_validator("debtor_iban")
     @classmethod

@@ -8,11 +8,14 @@ from typing import Annotated
 from fastapi import Depends
 
 from services.disbursement.domain.pain001 import Debtor
+from services.disbursement.handlers.batches import batch_payments
+from services.disbursement.handlers.status_reports import BatchLookup
 from services.disbursement.settings import Settings
 from shared.auth import Principal, Role, require_roles
 from shared.deps import DatabaseDep, PageDep, SignedIn, settings_getter
 
 __all__ = [
+    "BatchLookupDep",
     "DatabaseDep",
     "DebtorDep",
     "Finance",
@@ -22,6 +25,7 @@ __all__ = [
     "PayeeEditor",
     "SettingsDep",
     "SignedIn",
+    "get_batch_lookup",
     "get_debtor",
     "get_settings",
 ]
@@ -40,3 +44,11 @@ Finance = Annotated[Principal, Depends(require_roles(Role.finance))]
 FinanceOrAdmin = Annotated[Principal, Depends(require_roles(Role.finance, Role.admin))]
 Officer = Annotated[Principal, Depends(require_roles(Role.officer))]
 PayeeEditor = Annotated[Principal, Depends(require_roles(Role.applicant, Role.officer))]
+
+
+def get_batch_lookup() -> BatchLookup:
+    """Which payments a batch holds, for its bank status files (the tests may swap it)."""
+    return batch_payments
+
+
+BatchLookupDep = Annotated[BatchLookup, Depends(get_batch_lookup)]

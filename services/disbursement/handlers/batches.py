@@ -23,6 +23,7 @@ from services.disbursement.domain.batches import BatchStatus, Channel
 from services.disbursement.domain.pain001 import CreditTransfer, Debtor, credit_transfer_file
 from services.disbursement.domain.settlement import InstructionStatus
 from services.disbursement.domain.states import GrantStatus
+from services.disbursement.handlers.status_reports import BatchPayments
 from services.disbursement.models import BatchPayment, Call, Grant, Instruction, Payee, PaymentBatch
 from services.disbursement.models.api import BatchOut
 from shared.auth import Principal
@@ -43,6 +44,15 @@ def batch_instruction_ids(session: Session, batch_id: uuid.UUID) -> list[uuid.UU
         raise NotFound("no such payment batch")
     query = select(BatchPayment.instruction_id).where(BatchPayment.batch_id == batch_id)
     return list(session.exec(query.order_by(col(BatchPayment.seq))).all())
+
+
+def batch_payments(session: Session, batch_id: uuid.UUID) -> BatchPayments | None:
+    """What a bank status file about this batch may name: its payments (also of a cancelled
+    batch: the bank may have received the file) and its pain.001 message id; None: no such batch."""
+    batch = session.get(PaymentBatch, batch_id)
+    if batch is None:
+        return None
+    return BatchPayments(frozenset(batch_instruction_ids(session, batch_id)), batch.message_id)
 
 
 def make_batch(db: Database, principal: Principal, call_id: uuid.UUID, debtor: Debtor) -> BatchOut:

@@ -39,7 +39,7 @@ class Report:
     at: datetime
     bank_reference: str | None
     reason: str | None
-    source: str  # api | event
+    source: str  # api | event | bank_file (a status file, handlers/status_reports.py)
 
 
 def settle(uow: UnitOfWork, instruction_id: uuid.UUID, report: Report) -> Verdict:

@@ -66,7 +66,7 @@ class Settlement(Base, table=True):
     reported_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     bank_reference: str | None = Field(default=None, max_length=140)
     reason: str | None = Field(default=None, max_length=500)
-    source: str = Field(max_length=10)  # api | event
+    source: str = Field(max_length=10)  # api | event | bank_file
     recorded_by: str = Field(max_length=36)
     recorded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
