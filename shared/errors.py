@@ -7,12 +7,16 @@ from typing import Any
 
 
 class DomainError(Exception):
+    """`code`, when given, is the stable machine-readable reason a problem body carries beside
+    `title` (clients read `code`, never `detail`)."""
+
     status = 400
 
-    def __init__(self, detail: str, errors: list[dict[str, Any]] | None = None) -> None:
+    def __init__(self, detail: str, errors: list[dict[str, Any]] | None = None, *, code: str | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
+        self.code = code
 
 
 class NotFound(DomainError):

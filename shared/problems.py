@@ -66,7 +66,7 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    return problem(exc.status, exc.detail, exc.errors)
+    return problem(exc.status, exc.detail, exc.errors, members={"code": exc.code} if exc.code else None)
 
 
 async def _request_validation(_: Request, exc: Exception) -> JSONResponse:
