@@ -156,6 +156,7 @@ class Seeder:
         for role in STAFF_ROLES:
             s.headers[role] = self.person(role, role, admin)
         officer2 = self.person("officer2", "officer", admin)
+        s.headers["officer2"] = officer2  # not a column: records the payees the matrix confirms
         s.headers["applicant_a"] = self.person("applicant_a", "applicant", admin)
         s.headers["applicant_b"] = self.person("applicant_b", "applicant", admin)
         self.pool.append(self.person("applicant_c", "applicant", admin))

@@ -143,12 +143,25 @@ class Disbursement:
             FlagResolvedV1(flag_id=flag_id, grant_id=uuid.UUID(grant_id), hold_payments=hold_payments),
         )
 
-    def set_payee(self, grant_id: str, headers: dict[str, str] | None = None, **fields: Any) -> httpx.Response:
+    def set_payee(
+        self, grant_id: str, headers: dict[str, str] | None = None, *, confirm: bool = True, **fields: Any
+    ) -> httpx.Response:
+        """Records payout details (as an officer unless `headers` say who); details staff record
+        are then confirmed by another officer unless `confirm` is false (the PUT's answer)."""
         body = {**BANK_PAYEE, **fields}
-        return self.client.put(
+        recorded = self.client.put(
             f"/api/v1/grants/{grant_id}/payee",
             json={k: v for k, v in body.items() if v is not None},
             headers=headers or bearer(Role.officer),
+        )
+        if confirm and recorded.status_code == 200 and recorded.json().get("status") == "pending":
+            confirmed = self.confirm_payee(grant_id, recorded.json()["id"], bearer(Role.officer))
+            assert confirmed.status_code == 200, confirmed.text
+        return recorded
+
+    def confirm_payee(self, grant_id: str, payee_id: str, headers: dict[str, str]) -> httpx.Response:
+        return self.client.post(
+            f"/api/v1/grants/{grant_id}/payee/confirm", json={"payee_id": payee_id}, headers=headers
         )
 
     def request(self, tranche_id: str, headers: dict[str, str]) -> httpx.Response:
