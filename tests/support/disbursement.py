@@ -120,11 +120,14 @@ class Disbursement:
         assert response.status_code == 200, response.text
         return dict(response.json())
 
-    def verify(self, grant_id: str, milestone: str) -> None:
+    def verify(self, grant_id: str, milestone: str, verified_by: uuid.UUID | None = None) -> None:
+        """As monitoring reports it; without `verified_by`, as an event from before it said who."""
         self.deliver(
             VERIFIED,
             grant_id,
-            MilestoneVerifiedV1(grant_id=uuid.UUID(grant_id), milestone=milestone, verified_at=datetime.now(UTC)),
+            MilestoneVerifiedV1(
+                grant_id=uuid.UUID(grant_id), milestone=milestone, verified_at=datetime.now(UTC), verified_by=verified_by
+            ),
         )
 
     def flag(self, grant_id: str, hold_payments: bool = True) -> uuid.UUID:
@@ -136,11 +139,15 @@ class Disbursement:
         )
         return flag_id
 
-    def resolve(self, grant_id: str, flag_id: uuid.UUID, hold_payments: bool = True) -> None:
+    def resolve(
+        self, grant_id: str, flag_id: uuid.UUID, hold_payments: bool = True, resolved_by: uuid.UUID | None = None
+    ) -> None:
         self.deliver(
             RESOLVED,
             grant_id,
-            FlagResolvedV1(flag_id=flag_id, grant_id=uuid.UUID(grant_id), hold_payments=hold_payments),
+            FlagResolvedV1(
+                flag_id=flag_id, grant_id=uuid.UUID(grant_id), hold_payments=hold_payments, resolved_by=resolved_by
+            ),
         )
 
     def set_payee(
