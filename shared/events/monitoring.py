@@ -1,11 +1,12 @@
 """Monitoring's events that other services consume, exactly as docs/events.md names their fields.
 
 Disbursement gates tranches on `milestone.verified` and holds payments on `grant.flagged`
-(with `hold_payments`) until `flag.resolved`. Ids only: no names, findings or locations. Who verified a milestone and who resolved a flag
-(`verified_by`, `resolved_by`: staff account ids, as `requested_by` and `approved_by` on
-`tranche.approved`) let disbursement keep four eyes on a tranche: the officer who requests it is
-not the one who verified its milestone or released the grant's hold. Events published before
-these fields existed carry none: who did it is then unknown and nothing is refused on that ground.
+(with `hold_payments`) until `flag.resolved`. Ids only: no names, findings or locations.
+Who verified a milestone and who resolved a flag (`verified_by`, `resolved_by`: staff account
+ids, as `requested_by` and `approved_by` on `tranche.approved`) let disbursement keep four eyes
+on a tranche: the officer who requests it is not the one who verified its milestone or released
+the grant's hold. Events published before these fields existed carry none: who did it is then
+unknown and nothing is refused on that ground.
 """
 
 from __future__ import annotations

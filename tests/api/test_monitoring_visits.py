@@ -224,7 +224,9 @@ def test_flags_are_raised_resolved_once_and_audited(service: Monitoring) -> None
     assert resolved.status_code == 200 and resolved.json()["status"] == "resolved"
     assert service.client.post(f"/api/v1/flags/{flag_id}/resolve", headers=bearer(Role.monitor)).status_code == 409
     assert service.client.post(f"/api/v1/flags/{uuid.uuid4()}/resolve", headers=bearer(Role.monitor)).status_code == 404
-    assert service.outbox(RESOLVED) == [  # who resolved it: disbursement keeps them from requesting the grant's tranches
+    assert service.outbox(
+        RESOLVED
+    ) == [  # who resolved it: disbursement keeps them from requesting the grant's tranches
         {"flag_id": flag_id, "grant_id": str(grant.id), "hold_payments": True, "resolved_by": str(monitor_id)}
     ]
     actions = [r[0] for r in service.sql("SELECT action FROM audit_log WHERE entity_id = :f ORDER BY id", f=flag_id)]

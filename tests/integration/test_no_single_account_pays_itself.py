@@ -121,11 +121,15 @@ class World:
 
     def visit(self, who: Account) -> None:
         key = self.grant["tranches"][0]["milestone"]
-        self.note(who, "visit with milestone", self.monitoring.visit(self.grant_id, who.headers, milestones_verified=[key]))
+        self.note(
+            who, "visit with milestone", self.monitoring.visit(self.grant_id, who.headers, milestones_verified=[key])
+        )
 
     def hold_and_resolve(self, who: Account) -> None:
         url = f"/api/v1/grants/{self.grant_id}/flags"
-        raised = self.monitoring.client.post(url, json={"reason": "A check.", "hold_payments": True}, headers=who.headers)
+        raised = self.monitoring.client.post(
+            url, json={"reason": "A check.", "hold_payments": True}, headers=who.headers
+        )
         self.note(who, "flag hold", raised)
         if raised.status_code == 201:
             self.synced()
@@ -216,7 +220,7 @@ def new_world(services: tuple[Disbursement, Monitoring], call_id: uuid.UUID, gra
 
 # Every pair (attacker, another account of a role; no second grantee of the same grant), then every
 # attacker with one account of every role beside it.
-SCENARIOS = [(a, (h,)) for a in ROLES for h in ROLES if not a == h == "grantee"]
+SCENARIOS: list[tuple[str, tuple[str, ...]]] = [(a, (h,)) for a in ROLES for h in ROLES if not a == h == "grantee"]
 SCENARIOS += [(a, tuple(r for r in ROLES if not a == r == "grantee")) for a in ROLES]
 
 
@@ -263,7 +267,9 @@ def test_the_routes_do_pay_when_the_grantee_enters_their_own_account(
     grantee = account("grantee", grantee_id)
     body = {"method": "bank", "account_holder": "Layla Hassan", "iban": GRANTEE_IBAN}
     url = f"/api/v1/grants/{world.grant_id}/payee"
-    assert world.note(grantee, "record payee", world.disbursement.client.put(url, json=body, headers=grantee.headers)).is_success
+    assert world.note(
+        grantee, "record payee", world.disbursement.client.put(url, json=body, headers=grantee.headers)
+    ).is_success
     for role in ("monitor", "officer", "finance"):
         world.routine(account(role, grantee_id))
     assert world.paid_to_accounts_entered_by(grantee) == 1, world.answers

@@ -126,7 +126,10 @@ class Disbursement:
             VERIFIED,
             grant_id,
             MilestoneVerifiedV1(
-                grant_id=uuid.UUID(grant_id), milestone=milestone, verified_at=datetime.now(UTC), verified_by=verified_by
+                grant_id=uuid.UUID(grant_id),
+                milestone=milestone,
+                verified_at=datetime.now(UTC),
+                verified_by=verified_by,
             ),
         )
 

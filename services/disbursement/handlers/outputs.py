@@ -47,7 +47,7 @@ def payee_out(payee: Payee, principal: Principal) -> PayeeOut:
         recorded_at=payee.recorded_at,
         masked=not unmasked,
         recorded_by=payee.recorded_by,
-        recorded_as=payee.recorded_as,  # type: ignore[arg-type]
+        recorded_as=payee.recorded_as,
         status=payee_status(payee.confirmed_at).value,
         confirmed_by=payee.confirmed_by,
         confirmed_at=payee.confirmed_at,
@@ -59,7 +59,7 @@ def payee_record(payee: Payee, current: Payee | None) -> PayeeRecordOut:
     return PayeeRecordOut(
         payee_id=payee.id,
         recorded_by=payee.recorded_by,
-        recorded_as=payee.recorded_as,  # type: ignore[arg-type]
+        recorded_as=payee.recorded_as,
         recorded_at=payee.recorded_at,
         status=payee_status(payee.confirmed_at).value,
         confirmed_by=payee.confirmed_by,

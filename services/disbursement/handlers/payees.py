@@ -77,7 +77,11 @@ def confirm_payee(db: Database, principal: Principal, grant_id: uuid.UUID, body:
             "grant",
             grant.id,
             before={"payee_id": str(pending.id), "status": "pending"},
-            after={"payee_id": str(pending.id), "status": "confirmed", "by": "grantee" if _is_grantee(grant, principal) else "staff"},
+            after={
+                "payee_id": str(pending.id),
+                "status": "confirmed",
+                "by": "grantee" if _is_grantee(grant, principal) else "staff",
+            },
         )
         uow.commit()
         return payee_out(pending, principal)
