@@ -42,7 +42,7 @@ def _unique_email() -> str:
 def _pending_payee(seeded: Seeded, _: str, world: str) -> dict[str, Any]:
     """Records payout details as the second officer (pending: staff recorded them) and names them."""
     grant = seeded.object_id("grant", world)
-    recorded = seeded.client.put(f"/api/v1/grants/{grant}/payee", headers=seeded.headers["officer2"], json=PAYEE)
+    recorded = seeded.client.put(f"/api/v1/grants/{grant}/payee", headers=seeded.others["officer2"], json=PAYEE)
     assert recorded.status_code == 200, recorded.text
     return {"json": {"payee_id": recorded.json()["id"]}}
 
