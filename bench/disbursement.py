@@ -52,7 +52,7 @@ def seed_requested(engine: Engine, count: int) -> list[uuid.UUID]:
     now = datetime.now(UTC)
     spec = call_body()
     call_id = uuid.uuid4()
-    officer = uuid.uuid4()
+    officer, confirmer = uuid.uuid4(), uuid.uuid4()
     rows: dict[str, list[dict[str, Any]]] = {"applications": [], "grants": [], "payees": [], "tranches": []}
     for n in range(count):
         application_id = uuid.uuid4()
@@ -92,6 +92,9 @@ def seed_requested(engine: Engine, count: int) -> list[uuid.UUID]:
                 "iban": "IQ98NBIQ850123456789012",
                 "recorded_by": officer,
                 "recorded_at": now,
+                "recorded_as": "staff",
+                "confirmed_by": confirmer,  # another officer (four eyes on the account)
+                "confirmed_at": now,
             }
         )
         rows["tranches"].append(

@@ -131,6 +131,17 @@ async def _advance(api: Api, people: People, grant: dict[str, Any], tally: Tally
         await api.call("PUT", f"/grants/{grant['id']}/payee", headers=officer, json=PAYEE, what="payout details")
         tally.counts["payout details set"] += 1
         return True
+    if grant["payee"].get("status") == "pending":  # recorded by staff: another officer confirms them
+        await api.call(
+            "POST",
+            f"/grants/{grant['id']}/payee/confirm",
+            headers=people.officers[-1],
+            json={"payee_id": grant["payee"]["id"]},
+            ok=(200, 409),
+            what="payout details confirmed",
+        )
+        tally.counts["payout details confirmed"] += 1
+        return True
     unpaid = [t for t in grant["tranches"] if t["status"] != "paid"]
     if not unpaid:
         return False  # all paid: `completed` is on its way

@@ -141,6 +141,13 @@ class Api:
     async def delete_document(self, application_id: str, document_id: str) -> Answer:
         return await self.call("DELETE", f"/api/v1/applications/{application_id}/documents/{document_id}")
 
+    async def grants(self) -> list[dict[str, Any]]:
+        """The grants the session may see (an applicant's: their own)."""
+        return await self._all("/api/v1/grants", {})
+
+    async def confirm_payee(self, grant_id: str, payee_id: str) -> Answer:
+        return await self.call("POST", f"/api/v1/grants/{grant_id}/payee/confirm", json={"payee_id": payee_id})
+
     async def calls(self) -> list[dict[str, Any]]:
         """Every call the session may see (a staff member's token shows drafts and closed ones too)."""
         return await self._all("/api/v1/calls", {})

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from gateway import domain, handlers
 from gateway.limits import RateLimiter
 from gateway.models import RegisterIn, User
+from gateway.web.client import Unavailable
 from gateway.web.pages import Refused, Visit, posted, redirect, render, safe_next, visit
 from shared.auth import TokenConfig, issue_token
 from shared.errors import Conflict, Unauthorized
@@ -113,13 +114,36 @@ async def signout(v: Page) -> Response:
     return redirect(v, "/")
 
 
+async def _grants(v: Visit) -> list[dict[str, Any]]:
+    """The session's grants; none when disbursement does not answer (the page still shows the rest)."""
+    try:
+        return await v.api.grants()
+    except Unavailable:
+        return []
+
+
 @router.get("/status")
 async def status(v: Page) -> Response:
     if not v.session.signed_in:
         return redirect(v, "/signin?next=/status")
     api = v.api
-    applications, calls = await asyncio.gather(api.applications(), api.open_calls())
+    applications, calls, grants = await asyncio.gather(api.applications(), api.open_calls(), _grants(v))
     applications = [a for a in applications if a.get("applicant_id") == v.session.user_id]
     by_id = {call["id"]: call for call in calls}
     applications.sort(key=lambda a: str(a.get("created_at", "")), reverse=True)
-    return render(v, "status.html", applications=applications, calls=by_id)
+    # Payout details staff recorded for the grantee's grants wait for the grantee's confirmation.
+    pending = [g for g in grants if (g.get("payee") or {}).get("status") == "pending"]
+    return render(v, "status.html", applications=applications, calls=by_id, pending_payees=pending)
+
+
+@router.post("/status/grants/{grant_id}/payee/confirm")
+async def confirm_payee(v: Page, grant_id: str) -> Response:
+    """The grantee confirms the payout details staff recorded, as they were shown (`payee_id`)."""
+    form = await posted(v)
+    if not v.session.signed_in:
+        return redirect(v, "/signin?next=/status")
+    answer = await v.api.confirm_payee(grant_id[:36], str(form.get("payee_id", ""))[:36])
+    if not answer.ok:
+        code = answer.body.get("code") if isinstance(answer.body, dict) else None
+        raise Refused(answer.status if answer.status in (403, 404, 409, 422) else 400, f"payee.error.{code or 'other'}")
+    return redirect(v, "/status#payees")

@@ -2,6 +2,11 @@
 
 Disbursement gates tranches on `milestone.verified` and holds payments on `grant.flagged`
 (with `hold_payments`) until `flag.resolved`. Ids only: no names, findings or locations.
+Who verified a milestone and who resolved a flag (`verified_by`, `resolved_by`: staff account
+ids, as `requested_by` and `approved_by` on `tranche.approved`) let disbursement keep four eyes
+on a tranche: the officer who requests it is not the one who verified its milestone or released
+the grant's hold. Events published before these fields existed carry none: who did it is then
+unknown and nothing is refused on that ground.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ class MilestoneVerifiedV1(EventData, subject="edf.monitoring.milestone.verified.
     grant_id: uuid.UUID
     milestone: Key  # a key of the call's tranche plan, e.g. `assets_purchased`
     verified_at: datetime
+    verified_by: uuid.UUID | None = None  # the account that verified it (absent before #15)
 
 
 class GrantFlaggedV1(EventData, subject="edf.monitoring.grant.flagged.v1"):
@@ -48,3 +54,4 @@ class FlagResolvedV1(EventData, subject="edf.monitoring.flag.resolved.v1"):
     flag_id: uuid.UUID
     grant_id: uuid.UUID
     hold_payments: bool
+    resolved_by: uuid.UUID | None = None  # the account that resolved it (absent before #15)

@@ -183,12 +183,18 @@ def test_visits_need_a_monitored_grant_and_a_monitor(service: Monitoring) -> Non
 def test_verifying_a_milestone_is_idempotent(service: Monitoring) -> None:
     grant = service.grant()
     url = f"/api/v1/grants/{grant.id}/milestones/assets_purchased/verify"
-    first = service.client.post(url, json={"evidence": "Invoice 17 and photos"}, headers=bearer(Role.officer))
+    officer_id = uuid.uuid4()
+    first = service.client.post(
+        url, json={"evidence": "Invoice 17 and photos"}, headers=bearer(Role.officer, officer_id)
+    )
     assert first.status_code == 200, first.text
     second = service.client.post(url, headers=bearer(Role.monitor))
     assert second.status_code == 200
     assert second.json() == first.json()
-    assert [e["milestone"] for e in service.outbox(VERIFIED)] == ["assets_purchased"]
+    # Who verified it, once: disbursement keeps them from requesting the tranche it gates.
+    assert [(e["milestone"], e["verified_by"]) for e in service.outbox(VERIFIED)] == [
+        ("assets_purchased", str(officer_id))
+    ]
     assert (
         service.client.post(
             f"/api/v1/grants/{grant.id}/milestones/unknown_key/verify", headers=bearer(Role.officer)
@@ -213,11 +219,16 @@ def test_flags_are_raised_resolved_once_and_audited(service: Monitoring) -> None
     )
     assert raised.status_code == 201, raised.text
     flag_id = raised.json()["id"]
-    resolved = service.client.post(f"/api/v1/flags/{flag_id}/resolve", headers=bearer(Role.monitor))
+    monitor_id = uuid.uuid4()
+    resolved = service.client.post(f"/api/v1/flags/{flag_id}/resolve", headers=bearer(Role.monitor, monitor_id))
     assert resolved.status_code == 200 and resolved.json()["status"] == "resolved"
     assert service.client.post(f"/api/v1/flags/{flag_id}/resolve", headers=bearer(Role.monitor)).status_code == 409
     assert service.client.post(f"/api/v1/flags/{uuid.uuid4()}/resolve", headers=bearer(Role.monitor)).status_code == 404
-    assert service.outbox(RESOLVED) == [{"flag_id": flag_id, "grant_id": str(grant.id), "hold_payments": True}]
+    assert service.outbox(
+        RESOLVED
+    ) == [  # who resolved it: disbursement keeps them from requesting the grant's tranches
+        {"flag_id": flag_id, "grant_id": str(grant.id), "hold_payments": True, "resolved_by": str(monitor_id)}
+    ]
     actions = [r[0] for r in service.sql("SELECT action FROM audit_log WHERE entity_id = :f ORDER BY id", f=flag_id)]
     assert actions == ["flag.raised", "flag.resolved"]
     assert [f["status"] for f in service.monitoring(grant.id)["flags"]] == ["resolved"]

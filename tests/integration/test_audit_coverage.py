@@ -179,9 +179,9 @@ def grant_lifecycle(life: Lifecycle) -> None:
         {"visit.recorded": None, "milestone.verified": None},
         json={**visit, "milestones_verified": [grant["tranches"][0]["milestone"]]},
     )
-    life.send(
+    life.send(  # another officer than the one who requests the tranche (four eyes)
         "monitoring",
-        officers[0],
+        officers[1],
         "POST",
         f"/grants/{grant['id']}/milestones/{grant['tranches'][1]['milestone']}/verify",
         {"milestone.verified": None},

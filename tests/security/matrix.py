@@ -69,6 +69,7 @@ STAFF = "401 403 403 2xx 2xx 2xx 2xx 2xx"
 OFFICER = "401 403 403 2xx 403 403 403 403"
 OWN_REVIEW = "401 403 403 2xx/404 403 403 403 403"
 FINANCE = "401 403 403 403 403 2xx 403 403"
+OWNER_OR_OFFICER = "401 2xx/404 2xx/404 2xx 403 403 403 403"
 FINANCE_ADMIN = "401 403 403 403 403 2xx 403 2xx"
 COMMITTEE = "401 403 403 403 2xx 403 403 403"
 MONITOR_OFFICER = "401 403 403 2xx 403 403 2xx 403"
@@ -131,6 +132,8 @@ ROUTES: list[R] = [
     R("GET", "/api/v1/grants/{grant_id}", OWNER_READS),
     R("GET", "/api/v1/grants/{grant_id}/monitoring", OWNER_READS),
     R("PUT", "/api/v1/grants/{grant_id}/payee", "401 2xx/404 2xx/404 2xx 403 403 403 403", body="payee"),
+    # The body first records pending details as a second officer, so that each call has some to confirm.
+    R("POST", "/api/v1/grants/{grant_id}/payee/confirm", OWNER_OR_OFFICER, body="payee_confirm"),
     R("POST", "/api/v1/grants/{grant_id}/milestones/{key}/verify", MONITOR_OFFICER),
     R("POST", "/api/v1/grants/{grant_id}/visits", "401 403 403 403 403 403 2xx 403", body="visit"),
     R("POST", "/api/v1/grants/{grant_id}/flags", MONITOR_OFFICER, body="flag"),

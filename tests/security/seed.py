@@ -61,6 +61,7 @@ class Seeded:
     emails: dict[str, str] = field(default_factory=dict)
     shared: dict[str, str] = field(default_factory=dict)
     worlds: dict[str, dict[str, str]] = field(default_factory=lambda: {"A": {}, "B": {}})
+    others: dict[str, dict[str, str]] = field(default_factory=dict)  # tokens of people who are not columns
 
     def world(self, principal: str, variant: str) -> str:
         own = "B" if principal == "applicant_b" else "A"
@@ -157,6 +158,7 @@ class Seeder:
         for role in STAFF_ROLES:
             s.headers[role] = self.person(role, role, admin)
         officer2 = self.person("officer2", "officer", admin)
+        s.others["officer2"] = officer2  # records the payout details the matrix confirms
         s.headers["applicant_a"] = self.person("applicant_a", "applicant", admin)
         s.headers["applicant_b"] = self.person("applicant_b", "applicant", admin)
         self.pool.append(self.person("applicant_c", "applicant", admin))

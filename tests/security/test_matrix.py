@@ -39,6 +39,14 @@ def _unique_email() -> str:
     return f"matrix-{uuid.uuid4().hex[:10]}@security.example"
 
 
+def _pending_payee(seeded: Seeded, _: str, world: str) -> dict[str, Any]:
+    """Records payout details as the second officer (pending: staff recorded them) and names them."""
+    grant = seeded.object_id("grant", world)
+    recorded = seeded.client.put(f"/api/v1/grants/{grant}/payee", headers=seeded.others["officer2"], json=PAYEE)
+    assert recorded.status_code == 200, recorded.text
+    return {"json": {"payee_id": recorded.json()["id"]}}
+
+
 BODIES: dict[str, Body] = {
     "sign_in": _sign_in,
     "sign_up": _json(lambda: {"email": _unique_email(), "password": PASSWORD, "full_name": "New Applicant"}),
@@ -54,6 +62,7 @@ BODIES: dict[str, Body] = {
     "review_scores": _json({"scores": {"jobs": 4, "viability": 8}, "comment": "Sound."}),
     "recusal": _json({"reason": "I know the owner's family."}),
     "payee": _json(PAYEE),
+    "payee_confirm": _pending_payee,
     "visit": _json(lambda: {"visited_on": today(), "kind": "verification", "findings": "All in order."}),
     "flag": _json({"reason": "A second look is needed.", "hold_payments": False}),
     "settlement": _json({"status": "settled", "at": SETTLED_AT, "bank_reference": "BANK-REF-1"}),

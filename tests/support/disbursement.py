@@ -120,11 +120,17 @@ class Disbursement:
         assert response.status_code == 200, response.text
         return dict(response.json())
 
-    def verify(self, grant_id: str, milestone: str) -> None:
+    def verify(self, grant_id: str, milestone: str, verified_by: uuid.UUID | None = None) -> None:
+        """As monitoring reports it; without `verified_by`, as an event from before it said who."""
         self.deliver(
             VERIFIED,
             grant_id,
-            MilestoneVerifiedV1(grant_id=uuid.UUID(grant_id), milestone=milestone, verified_at=datetime.now(UTC)),
+            MilestoneVerifiedV1(
+                grant_id=uuid.UUID(grant_id),
+                milestone=milestone,
+                verified_at=datetime.now(UTC),
+                verified_by=verified_by,
+            ),
         )
 
     def flag(self, grant_id: str, hold_payments: bool = True) -> uuid.UUID:
@@ -136,19 +142,36 @@ class Disbursement:
         )
         return flag_id
 
-    def resolve(self, grant_id: str, flag_id: uuid.UUID, hold_payments: bool = True) -> None:
+    def resolve(
+        self, grant_id: str, flag_id: uuid.UUID, hold_payments: bool = True, resolved_by: uuid.UUID | None = None
+    ) -> None:
         self.deliver(
             RESOLVED,
             grant_id,
-            FlagResolvedV1(flag_id=flag_id, grant_id=uuid.UUID(grant_id), hold_payments=hold_payments),
+            FlagResolvedV1(
+                flag_id=flag_id, grant_id=uuid.UUID(grant_id), hold_payments=hold_payments, resolved_by=resolved_by
+            ),
         )
 
-    def set_payee(self, grant_id: str, headers: dict[str, str] | None = None, **fields: Any) -> httpx.Response:
+    def set_payee(
+        self, grant_id: str, headers: dict[str, str] | None = None, *, confirm: bool = True, **fields: Any
+    ) -> httpx.Response:
+        """Records payout details (as an officer unless `headers` say who); details staff record
+        are then confirmed by another officer unless `confirm` is false (the PUT's answer)."""
         body = {**BANK_PAYEE, **fields}
-        return self.client.put(
+        recorded = self.client.put(
             f"/api/v1/grants/{grant_id}/payee",
             json={k: v for k, v in body.items() if v is not None},
             headers=headers or bearer(Role.officer),
+        )
+        if confirm and recorded.status_code == 200 and recorded.json().get("status") == "pending":
+            confirmed = self.confirm_payee(grant_id, recorded.json()["id"], bearer(Role.officer))
+            assert confirmed.status_code == 200, confirmed.text
+        return recorded
+
+    def confirm_payee(self, grant_id: str, payee_id: str, headers: dict[str, str]) -> httpx.Response:
+        return self.client.post(
+            f"/api/v1/grants/{grant_id}/payee/confirm", json={"payee_id": payee_id}, headers=headers
         )
 
     def request(self, tranche_id: str, headers: dict[str, str]) -> httpx.Response:

@@ -11,7 +11,8 @@ import uuid
 
 from sqlmodel import Session, col, select
 
-from services.disbursement.models import Grant, Payee
+from services.disbursement.domain.duties import ensure_separate_from_monitoring
+from services.disbursement.models import Grant, Hold, Payee, Tranche, VerifiedMilestone
 from shared.auth import Principal
 from shared.errors import NotFound
 from shared.tables import locked
@@ -30,3 +31,14 @@ def visible_grant(session: Session, principal: Principal, grant_id: uuid.UUID, *
 def current_payee(session: Session, grant_id: uuid.UUID) -> Payee | None:
     query = select(Payee).where(Payee.grant_id == grant_id).order_by(col(Payee.recorded_at).desc()).limit(1)
     return session.exec(query).first()
+
+
+def ensure_separate_duties(session: Session, tranche: Tranche, requester: Principal) -> None:
+    """403 when the requester verified the tranche's milestone or resolved a hold on its grant."""
+    verified = session.get(VerifiedMilestone, (tranche.grant_id, tranche.milestone))
+    resolvers = session.exec(
+        select(Hold.resolved_by).where(
+            Hold.grant_id == tranche.grant_id, col(Hold.hold_payments).is_(True), col(Hold.resolved_by).is_not(None)
+        )
+    ).all()
+    ensure_separate_from_monitoring(requester.id, verified.verified_by if verified else None, resolvers)

@@ -8,10 +8,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from services.disbursement.domain.duties import payee_status
 from services.disbursement.domain.payee import masked
 from services.disbursement.handlers.access import current_payee
 from services.disbursement.models import Grant, Instruction, Payee, Tranche
-from services.disbursement.models.api import GrantOut, PayeeOut, TrancheOut
+from services.disbursement.models.api import GrantOut, PayeeOut, PayeeRecordOut, TrancheOut
 from shared.auth import Principal, Role
 from shared.money import quantize
 
@@ -42,7 +43,28 @@ def payee_out(payee: Payee, principal: Principal) -> PayeeOut:
     unmasked = principal.role is Role.finance
     details = payee_details(payee)
     return PayeeOut(
-        id=payee.id, recorded_at=payee.recorded_at, masked=not unmasked, **(details if unmasked else masked(details))
+        id=payee.id,
+        recorded_at=payee.recorded_at,
+        masked=not unmasked,
+        recorded_by=payee.recorded_by,
+        recorded_as=payee.recorded_as,
+        status=payee_status(payee.confirmed_at).value,
+        confirmed_by=payee.confirmed_by,
+        confirmed_at=payee.confirmed_at,
+        **(details if unmasked else masked(details)),
+    )
+
+
+def payee_record(payee: Payee, current: Payee | None) -> PayeeRecordOut:
+    return PayeeRecordOut(
+        payee_id=payee.id,
+        recorded_by=payee.recorded_by,
+        recorded_as=payee.recorded_as,
+        recorded_at=payee.recorded_at,
+        status=payee_status(payee.confirmed_at).value,
+        confirmed_by=payee.confirmed_by,
+        confirmed_at=payee.confirmed_at,
+        current=current is not None and current.id == payee.id,
     )
 
 
@@ -56,6 +78,12 @@ def grant_out(session: Session, grant: Grant, principal: Principal) -> GrantOut:
     for instruction in instructions:
         attempts[instruction.tranche_id] = attempts.get(instruction.tranche_id, 0) + 1
     payee = current_payee(session, grant.id)
+    requested_for = {t.payee_id for t in tranches if t.payee_id is not None}
+    records = (
+        {p.id: p for p in session.exec(select(Payee).where(col(Payee.id).in_(requested_for))).all()}
+        if requested_for
+        else {}
+    )
     exponent = grant.currency_exponent
     return GrantOut(
         id=grant.id,
@@ -82,6 +110,7 @@ def grant_out(session: Session, grant: Grant, principal: Principal) -> GrantOut:
                 paid_at=t.paid_at,
                 instruction_id=latest[t.id].id if t.id in latest else None,
                 attempts=attempts.get(t.id, 0),
+                payee_record=payee_record(records[t.payee_id], payee) if t.payee_id in records else None,
             )
             for t in tranches
         ],

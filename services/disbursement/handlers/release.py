@@ -16,8 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 
 from services.disbursement.domain.batches import Channel, channel_of
+from services.disbursement.domain.duties import ensure_payee_confirmed
 from services.disbursement.domain.states import GrantStatus, TrancheStatus, ensure_approvable, ensure_requestable
-from services.disbursement.handlers.access import current_payee
+from services.disbursement.handlers.access import current_payee, ensure_separate_duties
 from services.disbursement.handlers.outputs import payee_details
 from services.disbursement.models import Call, Grant, Instruction, Payee, Tranche
 from services.disbursement.models.api import TrancheActionOut
@@ -53,6 +54,8 @@ def request_tranche(db: Database, principal: Principal, tranche_id: uuid.UUID) -
         before = TrancheStatus(tranche.status)
         ensure_requestable(GrantStatus(grant.status), before, payee is not None)
         assert payee is not None
+        ensure_payee_confirmed(payee.confirmed_at)
+        ensure_separate_duties(uow.session, tranche, principal)
         tranche.status = TrancheStatus.requested.value
         tranche.requested_by, tranche.requested_at, tranche.payee_id = principal.id, now(), payee.id
         tranche.approved_by = tranche.approved_at = None
@@ -81,6 +84,7 @@ def approve_tranche(db: Database, principal: Principal, tranche_id: uuid.UUID) -
             payee is not None and payee.id == tranche.payee_id,
         )
         assert payee is not None and tranche.requested_by is not None
+        ensure_payee_confirmed(payee.confirmed_at)  # e.g. requested before confirmation existed
         attempts, tranches = session.execute(
             select(
                 select(func.count()).where(Instruction.tranche_id == tranche.id).scalar_subquery(),

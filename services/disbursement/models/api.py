@@ -30,8 +30,17 @@ class PayeeIn(Input):
     wallet_provider: Text60 | None = None
 
 
+class PayeeConfirmIn(Input):
+    """The payout details being confirmed, as the confirmer was shown them (`payee.id`)."""
+
+    payee_id: uuid.UUID
+
+
 class PayeeOut(BaseModel):
-    """Account numbers, IBANs and wallet phones are `****` + their last 4 unless `masked` is false."""
+    """Account numbers, IBANs and wallet phones are `****` + their last 4 unless `masked` is false.
+
+    `status` is `pending` for details staff recorded until the grantee or another officer
+    confirms them (`confirmed_by`, `confirmed_at`); the grantee's own are `confirmed` as recorded."""
 
     id: uuid.UUID
     method: str
@@ -44,6 +53,25 @@ class PayeeOut(BaseModel):
     wallet_provider: str | None = None
     masked: bool
     recorded_at: Utc
+    recorded_by: uuid.UUID | None = None
+    recorded_as: Literal["grantee", "staff"] | None = None
+    status: Literal["pending", "confirmed"] | None = None
+    confirmed_by: uuid.UUID | None = None
+    confirmed_at: Utc | None = None
+
+
+class PayeeRecordOut(BaseModel):
+    """Who recorded the payout details a tranche was requested for, and who confirmed them: what
+    the finance approver checks (no account data)."""
+
+    payee_id: uuid.UUID
+    recorded_by: uuid.UUID
+    recorded_as: Literal["grantee", "staff"]
+    recorded_at: Utc
+    status: Literal["pending", "confirmed"]
+    confirmed_by: uuid.UUID | None
+    confirmed_at: Utc | None
+    current: bool  # still the grant's latest payout details (else approval is refused)
 
 
 class TrancheOut(BaseModel):
@@ -58,6 +86,7 @@ class TrancheOut(BaseModel):
     instruction_id: uuid.UUID | None  # the latest instruction (a failed payment is instructed again)
     attempts: int
     paid_at: Utc | None
+    payee_record: PayeeRecordOut | None = None  # of the details it was requested for
 
 
 class GrantOut(BaseModel):

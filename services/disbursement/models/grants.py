@@ -42,7 +42,11 @@ class Grant(Base, table=True):
 
 class Payee(Base, table=True):
     """Payout details, never changed in place: a new row each time, the latest one current.
-    A request names the row it was made for, so that an approval pays what was requested."""
+    A request names the row it was made for, so that an approval pays what was requested.
+
+    Four eyes on the account: details the grantee records are theirs (confirmed as they are
+    recorded); details staff record are pending until the grantee or another officer confirms
+    them (`confirmed_by`, `confirmed_at`), and a pending payee is never paid."""
 
     __tablename__ = "payees"
     __table_args__ = (
@@ -62,6 +66,9 @@ class Payee(Base, table=True):
     wallet_provider: str | None = Field(default=None, max_length=60)
     recorded_by: uuid.UUID
     recorded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    recorded_as: str = Field(default="staff", max_length=8)  # grantee | staff
+    confirmed_by: uuid.UUID | None = None
+    confirmed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
 
 
 class Tranche(Base, table=True):
@@ -99,6 +106,7 @@ class VerifiedMilestone(Base, table=True):
     grant_id: uuid.UUID = Field(primary_key=True)
     milestone: str = Field(max_length=64, primary_key=True)
     verified_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    verified_by: uuid.UUID | None = None  # None: an event from before monitoring said who
 
 
 class Hold(Base, table=True):
@@ -111,3 +119,4 @@ class Hold(Base, table=True):
     hold_payments: bool
     flagged_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     resolved_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    resolved_by: uuid.UUID | None = None  # None: unresolved, or an event from before monitoring said who

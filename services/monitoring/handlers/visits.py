@@ -175,7 +175,10 @@ def _verify(
     )
     uow.session.add(row)
     uow.session.flush()  # the primary key refuses a second verification of the same milestone
-    uow.emit(MilestoneVerifiedV1(grant_id=grant_id, milestone=key, verified_at=row.verified_at), grant_id)
+    uow.emit(
+        MilestoneVerifiedV1(grant_id=grant_id, milestone=key, verified_at=row.verified_at, verified_by=principal.id),
+        grant_id,
+    )
     uow.audit("milestone.verified", "grant", grant_id, after={"milestone": key, "visit_id": visit_id and str(visit_id)})
     return row, True
 
@@ -234,7 +237,10 @@ def resolve_flag(db: Database, principal: Principal, flag_id: uuid.UUID) -> Flag
         flag.resolved_by = principal.id
         uow.session.add(flag)
         uow.emit(
-            FlagResolvedV1(flag_id=flag.id, grant_id=flag.grant_id, hold_payments=flag.hold_payments), flag.grant_id
+            FlagResolvedV1(
+                flag_id=flag.id, grant_id=flag.grant_id, hold_payments=flag.hold_payments, resolved_by=principal.id
+            ),
+            flag.grant_id,
         )
         uow.audit("flag.resolved", "flag", flag.id, before={"status": "open"}, after={"status": "resolved"})
         uow.commit()

@@ -145,13 +145,24 @@ def _checked_award(data: ApplicationDecidedV1, call: Call) -> Decimal:
 def milestone_verified(uow: UnitOfWork, _: IncomingCloudEvent, data: MilestoneVerifiedV1) -> None:
     session = uow.session
     if session.get(VerifiedMilestone, (data.grant_id, data.milestone)) is None:
-        session.add(VerifiedMilestone(grant_id=data.grant_id, milestone=data.milestone, verified_at=data.verified_at))
+        session.add(
+            VerifiedMilestone(
+                grant_id=data.grant_id,
+                milestone=data.milestone,
+                verified_at=data.verified_at,
+                verified_by=data.verified_by,  # None from events before monitoring said who
+            )
+        )
         session.flush()
         uow.audit(
             "milestone.recorded",
             "verified_milestone",
             data.grant_id,
-            after={"milestone": data.milestone, "verified_at": data.verified_at.isoformat()},
+            after={
+                "milestone": data.milestone,
+                "verified_at": data.verified_at.isoformat(),
+                "verified_by": data.verified_by and str(data.verified_by),
+            },
         )
     if locked(session, Grant, data.grant_id) is None:
         log.info("milestone kept for a grant not known yet", extra={"grant_id": str(data.grant_id)})
@@ -182,12 +193,18 @@ def flag_resolved(uow: UnitOfWork, _: IncomingCloudEvent, data: FlagResolvedV1) 
         hold = Hold(flag_id=data.flag_id, grant_id=data.grant_id, hold_payments=data.hold_payments, flagged_at=moment)
     if hold.resolved_at is None:
         hold.resolved_at = moment
+        hold.resolved_by = data.resolved_by  # None from events before monitoring said who
         uow.audit(
             "flag.resolved",
             "flag",
             data.flag_id,
             before=before,
-            after={"grant_id": str(data.grant_id), "hold_payments": data.hold_payments, "resolved": True},
+            after={
+                "grant_id": str(data.grant_id),
+                "hold_payments": data.hold_payments,
+                "resolved": True,
+                "resolved_by": data.resolved_by and str(data.resolved_by),
+            },
         )
     uow.session.add(hold)
     uow.session.flush()
