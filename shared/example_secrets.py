@@ -13,7 +13,7 @@ URLs, NATS URLs with credentials) of a process's settings, whatever the service 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, SecretStr
 
@@ -45,7 +45,7 @@ def _url_passwords(value: str) -> Iterator[str]:
             except ValueError:
                 continue
             if password:
-                yield password
+                yield unquote(password)
 
 
 def _secrets_of(settings: BaseModel) -> Iterator[tuple[str, str]]:

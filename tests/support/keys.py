@@ -22,7 +22,7 @@ PRIVATE, PUBLIC = "EDF_JWT_PRIVATE_KEY_FILE", "EDF_JWT_PUBLIC_KEYS_FILE"
 
 
 @cache
-def test_key() -> tuple[SigningKey, Path, Path]:
+def session_key() -> tuple[SigningKey, Path, Path]:
     """The session's key, its private key file and its JWKS file."""
     folder = Path(tempfile.mkdtemp(prefix="edf-test-keys-"))
     atexit.register(shutil.rmtree, folder, True)
@@ -33,7 +33,7 @@ def test_key() -> tuple[SigningKey, Path, Path]:
 
 
 def install() -> None:
-    _, private, public = test_key()
+    _, private, public = session_key()
     os.environ[PRIVATE], os.environ[PUBLIC] = str(private), str(public)
 
 
@@ -41,5 +41,5 @@ def signing_config() -> TokenConfig:
     from shared.app import token_config
     from shared.settings import CommonSettings
 
-    _, private, _ = test_key()
+    _, private, _ = session_key()
     return token_config(CommonSettings(), private)
