@@ -17,8 +17,8 @@ from shared.auth import TokenConfig
 from shared.bus import Bus
 from shared.db import Database, InfraTables, make_engine, ping
 from shared.http import RequestContextMiddleware, refuse_unexpected_body
-from shared.jwk import load_jwks, load_signing_key
 from shared.inbox import ConsumerPolicy, InboxConsumer, Subscription, consumers_for
+from shared.jwk import load_jwks, load_signing_key
 from shared.logs import configure_logging
 from shared.metrics import ConsumerRef, ProcessMetrics
 from shared.openapi_responses import install_problem_responses
@@ -43,9 +43,7 @@ def token_config(settings: CommonSettings, signing_key_file: Path | None = None)
             f"the signing key {signing.kid} is not in EDF_JWT_PUBLIC_KEYS_FILE: add its public key "
             "there first (`edf jwt jwks`), then switch the gateway to it (docs/deploy.md, key rotation)"
         )
-    return TokenConfig(
-        keys=keys, issuer=settings.jwt_issuer, audience=settings.jwt_audience, signing=signing
-    )
+    return TokenConfig(keys=keys, issuer=settings.jwt_issuer, audience=settings.jwt_audience, signing=signing)
 
 
 Probe = Callable[[], Awaitable[tuple[str, str]]]

@@ -66,7 +66,9 @@ def test_a_token_from_the_gateway_verifies_at_a_service_with_only_the_public_key
         assert app.get(ROUTE, headers=bearer(token)).status_code == 200
         # Signed by a key that is not in the service's JWKS: refused.
         other = generate_signing_key()
-        forged = jwt.encode(jwt.decode(token, options={"verify_signature": False}), other.key, "EdDSA", {"kid": other.kid})
+        forged = jwt.encode(
+            jwt.decode(token, options={"verify_signature": False}), other.key, "EdDSA", {"kid": other.kid}
+        )
         assert_problem(app.get(ROUTE, headers=bearer(forged)), 401)
 
 

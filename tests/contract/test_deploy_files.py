@@ -279,8 +279,8 @@ def test_kubernetes_mounts_the_signing_key_into_the_gateway_only(rendered: dict[
             else:
                 assert not uses_key, f"{overlay}: {workload['kind']}/{name} gets the token signing key"
             if workload["kind"] == "Deployment":
-                mounts = {m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
-                assert "/etc/edf/jwks" in mounts, f"{overlay}: {name}"
+                paths = {m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
+                assert "/etc/edf/jwks" in paths, f"{overlay}: {name}"
 
 
 def test_the_container_refuses_to_serve_without_edf_env(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from tests.support.apps import REPO
 from tests.support.examples import example_values
 
 FOUND = example_values(REPO)
-REAL = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"  # noqa: S105  (a stand-in)
+REAL = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
 
 
 def settings_class(app: str) -> Any:

@@ -8,6 +8,7 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import jwt
 import pytest
@@ -150,7 +151,7 @@ def test_the_jwks_document_shape() -> None:
     assert parse_jwks(document).keys() == {OLD.kid, RSA_KEY.kid}
 
 
-BAD_JWKS = {
+BAD_JWKS: dict[str, dict[str, Any]] = {
     "no keys": {"keys": []},
     "a kid that is not the thumbprint": {"keys": [{**public_jwk(OLD.key.public_key()), "kid": "mine"}]},
     "a private key": {

@@ -15,8 +15,8 @@ from gateway.web import forms
 from gateway.web.i18n import LANGUAGES, Translator, accepted, catalogue, negotiate
 from gateway.web.pages import safe_next
 from gateway.web.session import SessionCodec, WebSession, derive_key
-from shared.jwk import generate_signing_key
 from shared.iraq import GOVERNORATES
+from shared.jwk import generate_signing_key
 
 TEMPLATES = Path(forms.__file__).parent / "templates"
 SOURCES = [*TEMPLATES.glob("*.html"), *Path(forms.__file__).parent.glob("*.py")]
