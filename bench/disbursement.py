@@ -31,10 +31,8 @@ from devstack.running import Stack
 from devstack.samples import call_body
 from services.disbursement.domain.split import grant_id_for, tranche_id_for
 from services.disbursement.models import Base
-from shared.app import token_config
 from shared.auth import Role, issue_token
 from shared.db import make_engine
-from shared.settings import CommonSettings
 
 TABLES = Base.metadata.tables
 CONCURRENCY = 32
@@ -42,8 +40,8 @@ AMOUNT = Decimal("18000.00")
 INSTRUCTED = "edf.disbursement.payment.instructed.v1"
 
 
-def headers(role: Role, user_id: uuid.UUID) -> dict[str, str]:
-    token = issue_token(token_config(CommonSettings()), user_id, f"{role.value}@bench.example", role)
+def headers(stack: Stack, role: Role, user_id: uuid.UUID) -> dict[str, str]:
+    token = issue_token(stack.token_config(), user_id, f"{role.value}@bench.example", role)
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -134,7 +132,7 @@ def seed_requested(engine: Engine, count: int) -> list[uuid.UUID]:
 
 
 def approvals(stack: Stack, tranches: list[uuid.UUID]) -> dict[str, Any]:
-    finance = [headers(Role.finance, uuid.uuid4()) for _ in range(8)]
+    finance = [headers(stack, Role.finance, uuid.uuid4()) for _ in range(8)]
     plan = [
         {"method": "POST", "url": f"{stack.gateway}/api/v1/tranches/{t}/approve", "headers": finance[i % 8]}
         for i, t in enumerate(tranches)
@@ -151,7 +149,7 @@ async def _event_latency(stack: Stack, tranches: list[uuid.UUID]) -> list[float]
             arrived[tranche].set_result(time.perf_counter())
 
     nc = await nats.connect(stack.nats_url)
-    finance = headers(Role.finance, uuid.uuid4())
+    finance = headers(stack, Role.finance, uuid.uuid4())
     latencies: list[float] = []
     try:
         await nc.subscribe(INSTRUCTED, cb=on_message)

@@ -164,7 +164,7 @@ def measure(stack: Stack, database_url: str, grants: int = 10_000, runs: int = 3
         seeded = time.perf_counter() - started
     finally:
         engine.dispose()
-    monitor = headers(Role.monitor, uuid.uuid4())
+    monitor = headers(stack, Role.monitor, uuid.uuid4())
     per_run: list[list[float]] = []
     with httpx.Client(base_url=stack.gateway, timeout=60) as client:
         for run in range(runs + 1):

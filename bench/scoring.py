@@ -28,11 +28,9 @@ from devstack.running import Stack
 from devstack.samples import call_body
 from services.scoring.domain.ranking import rank_key, ranking_cursor
 from services.scoring.models import Base
-from shared.app import token_config
 from shared.auth import Role, issue_token
 from shared.db import make_engine
 from shared.http import encode_cursor
-from shared.settings import CommonSettings
 
 BATCH = 5000
 TABLES = Base.metadata.tables
@@ -59,8 +57,8 @@ FACTS: dict[str, Any] = {
 }
 
 
-def headers(role: Role, user_id: uuid.UUID) -> dict[str, str]:
-    token = issue_token(token_config(CommonSettings()), user_id, f"{role.value}@bench.example", role)
+def headers(stack: Stack, role: Role, user_id: uuid.UUID) -> dict[str, str]:
+    token = issue_token(stack.token_config(), user_id, f"{role.value}@bench.example", role)
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -182,7 +180,7 @@ def queue_latency(stack: Stack, officers: list[uuid.UUID], requests: int, runs: 
     per_run: list[list[float]] = []
     statuses: dict[int, int] = {}
     with httpx.Client(base_url=stack.gateway, timeout=30) as client:
-        tokens = [headers(Role.officer, o) for o in officers]
+        tokens = [headers(stack, Role.officer, o) for o in officers]
         for run in range(runs + 1):
             latencies = []
             for i in range(requests if run else max(requests // 5, 5)):  # run 0 warms up
@@ -205,7 +203,7 @@ def queue_latency(stack: Stack, officers: list[uuid.UUID], requests: int, runs: 
 
 
 def ranking_and_selection(stack: Stack, call_id: uuid.UUID, keys: list[bytes], runs: int) -> dict[str, Any]:
-    committee = headers(Role.committee, uuid.uuid4())
+    committee = headers(stack, Role.committee, uuid.uuid4())
     middle = len(keys) // 2
     cursor = encode_cursor(ranking_cursor(middle, keys[middle - 1]))
     pages: list[tuple[str, str, dict[str, str | int]]] = [

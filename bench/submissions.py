@@ -24,9 +24,7 @@ from bench.quiet import wait_quiet
 from devstack.ports import free_port
 from devstack.running import ADMIN_EMAIL, ADMIN_PASSWORD, Stack
 from devstack.samples import application_body, call_body
-from shared.app import token_config
 from shared.auth import Role, issue_token
-from shared.settings import CommonSettings
 
 CONCURRENCY = 64
 CREATE_SECONDS, SUBMIT_SECONDS = 6.0, 3.0
@@ -67,7 +65,7 @@ Plan = list[dict[str, Any]]
 
 def creates_plan(stack: Stack, call_id: str, count: int) -> tuple[dict[str, dict[str, str]], Plan]:
     """`count` new synthetic applicants ({applicant id: headers}) and a create request for each."""
-    config = token_config(CommonSettings())
+    config = stack.token_config()
     people = dict(applicant(config) for _ in range(count))
     return people, [
         {

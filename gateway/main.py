@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from gateway import handlers, proxy
+from gateway.api import jwks_router
 from gateway.api import router as api_router
 from gateway.limits import BodyLimitMiddleware, RateLimiter, RateLimitMiddleware, api_limits
 from gateway.models import INFRA
@@ -70,7 +71,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = db
-    app.state.token_config = token_config(settings)
+    if settings.jwt_private_key_file is None:
+        raise ValueError("EDF_JWT_PRIVATE_KEY_FILE is not set: the gateway's token signing key (docs/deploy.md)")
+    app.state.token_config = token_config(settings, settings.jwt_private_key_file)
     app.state.login_limiter = RateLimiter(settings.login_rate_limit, settings.login_rate_window_seconds)
     app.add_middleware(RateLimitMiddleware, limits=api_limits(settings), token_config=app.state.token_config)
     app.add_middleware(
@@ -86,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router([database_probe(db)], [nats_probe(bus)]))
     app.include_router(openapi_router(OpenAPIMerger(settings.upstreams(), settings.openapi_cache_seconds)))
     app.include_router(api_router)
+    app.include_router(jwks_router)
     app.include_router(timeline_router)
     install_web(app, settings)  # the applicants' pages: /, /apply/{code}, /status, /static
     app.include_router(proxy.proxy_router(settings))  # last: the gateway's own routes win

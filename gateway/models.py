@@ -85,3 +85,21 @@ class TokenOut(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105  (the OAuth2 token type, not a secret)
     expires_in: int
+
+
+class Jwk(BaseModel):
+    """A public key (RFC 7517/8037): Ed25519 (`kty` OKP, `x`) or RSA (`n`, `e`); `kid` is its
+    RFC 7638 thumbprint."""
+
+    kty: Literal["OKP", "RSA"]
+    kid: str
+    use: Literal["sig"]
+    alg: Literal["EdDSA", "RS256"]
+    crv: Literal["Ed25519"] | None = None
+    x: str | None = None
+    n: str | None = None
+    e: str | None = None
+
+
+class JwksOut(BaseModel):
+    keys: list[Jwk]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
@@ -25,6 +27,10 @@ class Settings(ServiceSettings):
     scoring_url: str = "http://127.0.0.1:8002"
     disbursement_url: str = "http://127.0.0.1:8003"
     monitoring_url: str = "http://127.0.0.1:8004"
+
+    # The private key the gateway signs tokens with (PEM, Ed25519 or RSA 2048+): its kid must be
+    # in EDF_JWT_PUBLIC_KEYS_FILE. No other app has this setting (docs/deploy.md, "Tokens and keys").
+    jwt_private_key_file: Path | None = Field(default=None, validation_alias="EDF_JWT_PRIVATE_KEY_FILE")
 
     bootstrap_admin_email: str | None = Field(default=None, validation_alias="EDF_BOOTSTRAP_ADMIN_EMAIL")
     bootstrap_admin_password: SecretStr | None = Field(default=None, validation_alias="EDF_BOOTSTRAP_ADMIN_PASSWORD")

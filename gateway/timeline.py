@@ -84,5 +84,4 @@ async def _part(client: httpx.AsyncClient, url: str, headers: dict[str, str]) ->
 
 
 def _system_token(config: TokenConfig) -> str:
-    short = TokenConfig(secret=config.secret, issuer=config.issuer, audience=config.audience, ttl=timedelta(seconds=30))
-    return issue_token(short, SYSTEM.id, SYSTEM.email, SYSTEM.role)
+    return issue_token(config.lasting(timedelta(seconds=30)), SYSTEM.id, SYSTEM.email, SYSTEM.role)

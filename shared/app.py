@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
@@ -17,6 +18,7 @@ from shared.bus import Bus
 from shared.db import Database, InfraTables, make_engine, ping
 from shared.http import RequestContextMiddleware, refuse_unexpected_body
 from shared.inbox import ConsumerPolicy, InboxConsumer, Subscription, consumers_for
+from shared.jwk import load_jwks, load_signing_key
 from shared.logs import configure_logging
 from shared.metrics import ConsumerRef, ProcessMetrics
 from shared.openapi_responses import install_problem_responses
@@ -29,12 +31,19 @@ from shared.timeline import EntityFinder, application_itself, timeline_router
 from shared.tracing import configure_tracing
 
 
-def token_config(settings: CommonSettings) -> TokenConfig:
-    return TokenConfig(
-        secret=settings.jwt_secret.get_secret_value(),
-        issuer=settings.jwt_issuer,
-        audience=settings.jwt_audience,
-    )
+def token_config(settings: CommonSettings, signing_key_file: Path | None = None) -> TokenConfig:
+    """The public keys of EDF_JWT_PUBLIC_KEYS_FILE; with `signing_key_file` (the gateway's), the
+    key it signs with too, whose kid must be among them (else its tokens would be refused)."""
+    if settings.jwt_public_keys_file is None:
+        raise ValueError("EDF_JWT_PUBLIC_KEYS_FILE is not set: the JWKS of the gateway's public keys (docs/deploy.md)")
+    keys = load_jwks(settings.jwt_public_keys_file)
+    signing = load_signing_key(signing_key_file) if signing_key_file is not None else None
+    if signing is not None and signing.kid not in keys:
+        raise ValueError(
+            f"the signing key {signing.kid} is not in EDF_JWT_PUBLIC_KEYS_FILE: add its public key "
+            "there first (`edf jwt jwks`), then switch the gateway to it (docs/deploy.md, key rotation)"
+        )
+    return TokenConfig(keys=keys, issuer=settings.jwt_issuer, audience=settings.jwt_audience, signing=signing)
 
 
 Probe = Callable[[], Awaitable[tuple[str, str]]]

@@ -1,12 +1,16 @@
-"""Tokens and roles: JWT with a fixed algorithm, `exp`/`iss`/`aud` required.
+"""Tokens and roles: JWTs signed by the gateway's private key, `kid`/`exp`/`iss`/`aud` required.
 
-The gateway issues tokens; every service verifies them again (no trusted `X-User` header).
+The gateway issues tokens (it alone holds a `SigningKey`); every service verifies them again
+with the public keys of the JWKS (no trusted `X-User` header), so a service cannot mint one.
+A token's `kid` picks the public key and the key's type the one algorithm accepted for it:
+the token's `alg` must be that one (never HS256 nor `none`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
@@ -16,18 +20,24 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.errors import Forbidden, Unauthorized
+from shared.jwk import SigningKey, VerifyKey
 from shared.roles import STAFF, Role
 
-ALGORITHM = "HS256"
 __all__ = ["STAFF", "Principal", "Role", "TokenConfig", "issue_token", "require_roles", "verify_token"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TokenConfig:
-    secret: str
+    """`keys`: the public keys by `kid` (the JWKS); `signing`: the gateway's key, None elsewhere."""
+
+    keys: Mapping[str, VerifyKey]
     issuer: str
     audience: str
     ttl: timedelta = timedelta(hours=8)
+    signing: SigningKey | None = None
+
+    def lasting(self, ttl: timedelta) -> TokenConfig:
+        return dataclasses.replace(self, ttl=ttl)
 
 
 @dataclass(frozen=True)
@@ -56,15 +66,30 @@ def issue_token(config: TokenConfig, user_id: uuid.UUID, email: str, role: Role)
         "exp": now + config.ttl,
         "jti": uuid.uuid4().hex,
     }
-    return jwt.encode(claims, config.secret, algorithm=ALGORITHM)
+    key = config.signing
+    if key is None:
+        raise RuntimeError("this process has no signing key: only the gateway issues tokens")
+    return jwt.encode(claims, key.key, algorithm=key.algorithm, headers={"kid": key.kid})
+
+
+def _verify_key(config: TokenConfig, token: str) -> VerifyKey:
+    header = jwt.get_unverified_header(token)
+    kid = header.get("kid")
+    key = config.keys.get(kid) if isinstance(kid, str) else None
+    if key is None:
+        raise jwt.InvalidKeyError("no kid, or a key that is not in the JWKS")
+    if header.get("alg") != key.algorithm:
+        raise jwt.InvalidAlgorithmError("the token's alg is not its key's")
+    return key
 
 
 def verify_token(config: TokenConfig, token: str) -> Principal:
     try:
+        key = _verify_key(config, token)
         claims = jwt.decode(
             token,
-            config.secret,
-            algorithms=[ALGORITHM],
+            key.key,
+            algorithms=[key.algorithm],
             audience=config.audience,
             issuer=config.issuer,
             options={"require": ["exp", "iss", "aud", "sub"]},

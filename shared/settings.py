@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_JWT_SECRET = "edf-development-secret-do-not-use-in-production"  # noqa: S105
+from shared.example_secrets import refuse_example_secrets
+
 DEFAULT_NATS_URL = "nats://127.0.0.1:14222"
 
 
@@ -31,16 +32,17 @@ class CommonSettings(BaseSettings):
     # Replicas of the streams the services create (3 on a three-node cluster); a start never
     # lowers the replicas of an existing stream (an operator may have raised them).
     stream_replicas: int = Field(1, ge=1, le=5, validation_alias="EDF_STREAM_REPLICAS")
-    jwt_secret: SecretStr = Field(SecretStr(DEV_JWT_SECRET), validation_alias="EDF_JWT_SECRET")
+    # The public keys that tokens are verified with (a JWKS document, `edf jwt jwks`); only the
+    # gateway also holds a private key (gateway/settings.py).
+    jwt_public_keys_file: Path | None = Field(None, validation_alias="EDF_JWT_PUBLIC_KEYS_FILE")
     jwt_issuer: str = Field("edf-grants", validation_alias="EDF_JWT_ISSUER")
     jwt_audience: str = Field("edf-api", validation_alias="EDF_JWT_AUDIENCE")
     log_level: str = Field("INFO", validation_alias="EDF_LOG_LEVEL")
 
     @model_validator(mode="after")
-    def _refuse_insecure_secret_in_production(self) -> CommonSettings:
-        secret = self.jwt_secret.get_secret_value()
-        if self.env == "production" and (secret == DEV_JWT_SECRET or len(secret) < 32):
-            raise ValueError("EDF_JWT_SECRET must be set to a secret of 32+ characters in production")
+    def _refuse_example_secrets_in_production(self) -> CommonSettings:
+        if self.env == "production":
+            refuse_example_secrets(self)
         return self
 
 

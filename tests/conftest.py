@@ -4,6 +4,7 @@
   session (or `EDF_TEST_NATS_URL`).
 - `database_url`: a fresh database per test, on SQLite and, when `EDF_TEST_POSTGRES_URL` is
   set, on PostgreSQL as well (the test runs once per backend).
+- The tokens' key pair (tests/support/keys.py) is in the environment before any test runs.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import keys
 from tests.support.databases import fresh_database
 from tests.support.natsd import NatsServer
+
+keys.install()
 
 POSTGRES_URL = os.environ.get("EDF_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", *(["postgres"] if POSTGRES_URL else [])]

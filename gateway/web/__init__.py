@@ -20,7 +20,7 @@ from gateway.web import apply, dashboard, routes
 from gateway.web.client import SignedOut, Unavailable
 from gateway.web.pages import HERE, Refused, redirect, refused, visit
 from gateway.web.session import SessionCodec, derive_key
-from shared.app import token_config
+from shared.auth import TokenConfig
 
 LIMITS = ("signin", "signup", "submit")
 
@@ -46,10 +46,10 @@ async def _signed_out(request: Request, exc: Exception) -> Response:
 
 
 def install_web(app: FastAPI, settings: Settings) -> None:
-    ttl = int(token_config(settings).ttl.total_seconds())  # a session lasts as long as its token
-    app.state.web_sessions = SessionCodec(
-        derive_key(settings.jwt_secret.get_secret_value()), ttl, secure=settings.env == "production"
-    )
+    tokens: TokenConfig = app.state.token_config
+    assert tokens.signing is not None  # the gateway's (gateway.main)
+    ttl = int(tokens.ttl.total_seconds())  # a session lasts as long as its token
+    app.state.web_sessions = SessionCodec(derive_key(tokens.signing), ttl, secure=settings.env == "production")
     app.state.web_limits = {
         name: RateLimiter(settings.web_rate_limit, settings.web_rate_window_seconds) for name in LIMITS
     }

@@ -2,8 +2,8 @@
 and the session's CSRF token. Nothing is stored server-side; the cookie is HttpOnly,
 SameSite=Lax, and Secure in production.
 
-The signing key is derived from the JWT secret, so that rotating the secret signs everyone
-out of the pages as it does out of the API.
+The cookie's key is derived from the gateway's token signing key: switching the gateway to a
+new signing key (key rotation, docs/deploy.md) signs everyone out of the pages once.
 """
 
 from __future__ import annotations
@@ -20,14 +20,16 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from shared.jwk import SigningKey, private_pem
+
 COOKIE = "edf_session"
 LANG_COOKIE = "edf_lang"
 CSRF_FIELD = "csrf"
 MAX_COOKIE_CHARS = 3800  # browsers keep at least 4096 bytes per cookie
 
 
-def derive_key(jwt_secret: str) -> bytes:
-    return hmac.new(jwt_secret.encode(), b"edf-web-session-v1", hashlib.sha256).digest()
+def derive_key(signing: SigningKey) -> bytes:
+    return hmac.new(private_pem(signing.key), b"edf-web-session-v1", hashlib.sha256).digest()
 
 
 def _b64(data: bytes) -> str:

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from gateway.main import create_app
+from shared.jwk import public_jwk
 from shared.logs import JsonFormatter
 from shared.migrate import upgrade
 from tests.support.gateway import (
@@ -164,17 +165,18 @@ def _bad_token(kind: str, client: TestClient, user_id: str) -> str:
         claims["iss"] = "someone-else"
     elif kind == "no_expiry":
         del claims["exp"]
+    key = config.signing
     if kind == "alg_none":
-        return _handmade({"alg": "none", "typ": "JWT"}, claims, None)
-    if kind == "rs256_header":  # HS/RS confusion: HMAC-signed with the secret, header claims RS256
-        return _handmade({"alg": "RS256", "typ": "JWT"}, claims, config.secret)
+        return _handmade({"alg": "none", "typ": "JWT", "kid": key.kid}, claims, None)
+    if kind == "rs256_header":  # key confusion: HMAC-signed with the public key, header claims RS256
+        return _handmade({"alg": "RS256", "kid": key.kid}, claims, public_jwk(key.key.public_key())["x"])
     if kind == "hs512":
-        return jwt.encode(claims, config.secret, algorithm="HS512")
+        return jwt.encode(claims, "s" * 64, algorithm="HS512", headers={"kid": key.kid})
     if kind == "other_secret":
-        return jwt.encode(claims, "another-secret-of-at-least-32-bytes!!", algorithm="HS256")
+        return jwt.encode(claims, "another-secret-of-at-least-32-bytes!!", algorithm="HS256", headers={"kid": key.kid})
     if kind == "garbage":
         return "not.a.token"
-    return jwt.encode(claims, config.secret, algorithm="HS256")
+    return jwt.encode(claims, key.key, algorithm=key.algorithm, headers={"kid": key.kid})
 
 
 @pytest.mark.parametrize(

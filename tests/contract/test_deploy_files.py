@@ -222,3 +222,88 @@ def test_no_real_secret_file_is_tracked() -> None:
                 key, value = line.split("=", 1)
                 if "SECRET" in key or "KEY" in key or "PASSWORD" in key:
                     assert any(word in value for word in ("replace", "change-me")), f"{example}: {key}"
+
+
+# Tokens and keys: the private key is the gateway's alone -----------------------------------
+
+PRIVATE_KEY_VARIABLES = ("EDF_JWT_PRIVATE_KEY_FILE", "EDF_JWT_SECRET")
+
+
+def test_compose_mounts_the_signing_key_into_the_gateway_only() -> None:
+    assert set(COMPOSE["secrets"]) == {"jwt-signing"} and set(COMPOSE["configs"]) == {"jwks"}
+    for name, service in SERVICES.items():
+        secrets = [s["source"] if isinstance(s, dict) else s for s in service.get("secrets", [])]
+        env = service.get("environment", {})
+        if name == "gateway":
+            assert secrets == ["jwt-signing"]
+            assert env["EDF_JWT_PRIVATE_KEY_FILE"] == "/run/secrets/jwt-signing.pem"
+        else:
+            assert "jwt-signing" not in secrets, name
+            assert not [v for v in PRIVATE_KEY_VARIABLES if v in env], name
+    for app in APPS:
+        service = SERVICES[app]
+        assert service["environment"]["EDF_JWT_PUBLIC_KEYS_FILE"] == "/etc/edf/jwks.json", app
+        assert {"source": "jwks", "target": "/etc/edf/jwks.json"} in service["configs"], app
+        assert service["environment"]["EDF_ENV"], app  # set explicitly (the image has no default)
+
+
+def _mounted_secrets(pod: dict[str, Any]) -> dict[str, str]:
+    """Each secret volume of a pod: volume name → secret name (without the hash suffix)."""
+    return {v["name"]: v["secret"]["secretName"] for v in pod.get("volumes", []) if "secret" in v}
+
+
+def test_kubernetes_mounts_the_signing_key_into_the_gateway_only(rendered: dict[str, list[dict[str, Any]]]) -> None:
+    for overlay, resources in rendered.items():
+        signing = next(
+            r["metadata"]["name"]
+            for r in resources
+            if r["kind"] == "Secret" and r["metadata"]["name"].startswith("edf-jwt-signing")
+        )
+        assert "jwt-signing.pem" in generated(resources, "Secret", "edf-jwt-signing"), overlay
+        assert "jwks.json" in generated(resources, "ConfigMap", "edf-jwks"), overlay
+        config = generated(resources, "ConfigMap", "edf-config")
+        assert config["EDF_JWT_PUBLIC_KEYS_FILE"] == "/etc/edf/jwks/jwks.json" and config["EDF_ENV"], overlay
+        assert not [v for v in PRIVATE_KEY_VARIABLES if v in config], overlay
+        for workload in [r for r in resources if r["kind"] in ("Deployment", "Job", "StatefulSet")]:
+            name, pod = workload["metadata"]["name"], workload["spec"]["template"]["spec"]
+            env_names = {e["name"] for c in pod["containers"] + pod.get("initContainers", []) for e in c.get("env", [])}
+            uses_key = signing in _mounted_secrets(pod).values() or bool(env_names & set(PRIVATE_KEY_VARIABLES))
+            if workload["kind"] == "Deployment" and name == "gateway":
+                assert signing in _mounted_secrets(pod).values(), overlay
+                mounts = {m["name"]: m for m in pod["containers"][0]["volumeMounts"]}
+                volume = next(k for k, v in _mounted_secrets(pod).items() if v == signing)
+                assert mounts[volume]["readOnly"] is True
+                assert mounts[volume]["mountPath"] + "/jwt-signing.pem" == next(
+                    e["value"] for e in pod["containers"][0]["env"] if e["name"] == "EDF_JWT_PRIVATE_KEY_FILE"
+                )
+            else:
+                assert not uses_key, f"{overlay}: {workload['kind']}/{name} gets the token signing key"
+            if workload["kind"] == "Deployment":
+                paths = {m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
+                assert "/etc/edf/jwks" in paths, f"{overlay}: {name}"
+
+
+def test_the_container_refuses_to_serve_without_edf_env(tmp_path: Path) -> None:
+    """deploy/entrypoint.sh with bash, a `python` on the PATH that only says how it was called."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python").write_text('#!/bin/sh\necho "python $*"\n')
+    (bin_dir / "python").chmod(0o755)
+    base = {"PATH": f"{bin_dir}:/usr/bin:/bin", "EDF_MIGRATE_ON_START": "0"}
+
+    def entrypoint(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        command = ["bash", str(REPO / "deploy" / "entrypoint.sh"), *args]
+        return subprocess.run(command, env={**base, **env}, capture_output=True, text=True, timeout=30, check=False)
+
+    for app in APPS:
+        refused = entrypoint(app)
+        assert refused.returncode == 78 and "EDF_ENV is not set" in refused.stderr, app
+        assert "python" not in refused.stdout, app
+    for wrong in ("prod", "Production", " "):
+        refused = entrypoint("gateway", EDF_ENV=wrong)
+        assert refused.returncode == 78 and "expected production or development" in refused.stderr, wrong
+    for value in ("production", "development"):
+        served = entrypoint("scoring", EDF_ENV=value)
+        assert served.returncode == 0 and "python -m uvicorn services.scoring.main:create_app" in served.stdout
+    runtime = (REPO / "deploy" / "Dockerfile").read_text().split("AS runtime", 1)[1]
+    assert "EDF_ENV=" not in runtime  # the image sets no default

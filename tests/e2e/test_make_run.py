@@ -172,9 +172,13 @@ def clone(tmp_path: Path) -> Path:
     return path
 
 
+TOKEN_KEY_VARIABLES = ("EDF_JWT_PRIVATE_KEY_FILE", "EDF_JWT_PUBLIC_KEYS_FILE")
+
+
 @pytest.fixture
 def stack_env() -> dict[str, str]:
-    dropped = ("EDF_NATS_URL", "EDF_VAR_DIR", "MAKEFLAGS", "MAKELEVEL", "MFLAGS")
+    # Not the tests' token keys either: `make run` makes its own into var/jwt.
+    dropped = ("EDF_NATS_URL", "EDF_VAR_DIR", "MAKEFLAGS", "MAKELEVEL", "MFLAGS", *TOKEN_KEY_VARIABLES)
     env = {
         k: v
         for k, v in os.environ.items()
@@ -277,6 +281,8 @@ def test_make_run_gets_ready_stops_cleanly_and_keeps_its_data(
         assert (var / f"{app}.db").is_file(), f"var/{app}.db missing after the first run"
     assert any((var / "nats").rglob("*")), "the NATS store under var/nats is empty"
     assert (var / "admin-password").stat().st_mode & 0o777 == 0o600
+    assert (var / "jwt" / "signing.pem").stat().st_mode & 0o777 == 0o600
+    assert (var / "jwt" / "jwks.json").is_file()
 
     # Second run: the same admin password works, the call is still there, the stream kept its events.
     second = MakeRun(clone, stack_env)

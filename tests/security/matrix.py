@@ -82,6 +82,7 @@ ROUTES: list[R] = [
     R("GET", "/api/v1/auth/me", SIGNED_IN),
     R("POST", "/api/v1/auth/token", ALL, body="sign_in"),
     R("POST", "/api/v1/auth/register", ALL, body="sign_up"),
+    R("GET", "/.well-known/jwks.json", ALL),  # the public keys only
     R("POST", "/api/v1/users", ADMIN, body="new_user"),
     # Calls (applications) and a call's results (scoring, disbursement, monitoring).
     R("GET", "/api/v1/calls", ALL),

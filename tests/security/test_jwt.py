@@ -1,9 +1,10 @@
 """Forged, stale and malformed tokens: 401 problem+json on the gateway's own routes and on a
 service's, every one with the same body (no hint of which check failed, nothing of the token).
 
-Tokens are HS256 with a shared secret (`shared/auth.py`), so the classic HS/RS confusion (HS256
-signed with the RSA public key) has no key to abuse: the tests check that every other algorithm
-in the header is refused, with or without a signature made with the secret."""
+Tokens are EdDSA (Ed25519) with a `kid` (`shared/auth.py`): the key is picked by `kid` among
+the JWKS's public keys and the algorithm by the key's type, so the classic confusions (HS256
+"signed" with the public key, `alg: none`, a key embedded in the header, a `kid` naming a
+file) have nothing to work with: the tests check that each is refused."""
 
 from __future__ import annotations
 
@@ -16,24 +17,26 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
 
 from gateway.main import create_app
-from shared.app import token_config
 from shared.auth import TokenConfig
+from shared.jwk import generate_signing_key, public_jwk
 from shared.migrate import upgrade
-from shared.settings import CommonSettings
 from tests.support.apps import running_app
 from tests.support.gateway import PASSWORD, assert_problem, gateway_settings, login, register, unique_email
+from tests.support.keys import signing_config
 
 pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
-CONFIG = token_config(CommonSettings())
+CONFIG = signing_config()
 Claims = dict[str, Any]
+OTHER_KEY = generate_signing_key()  # a key pair of the forger's, in no JWKS
 
 
 def b64(data: bytes) -> str:
@@ -67,8 +70,30 @@ def claims_for(config: TokenConfig, user_id: uuid.UUID, **changes: Any) -> Claim
     return claims
 
 
+def _kid(config: TokenConfig) -> str:
+    assert config.signing is not None
+    return config.signing.kid
+
+
 def signed(config: TokenConfig, user_id: uuid.UUID, **changes: Any) -> str:
-    return jwt.encode(claims_for(config, user_id, **changes), config.secret, algorithm="HS256")
+    assert config.signing is not None
+    key = config.signing
+    return jwt.encode(
+        claims_for(config, user_id, **changes), key.key, algorithm=key.algorithm, headers={"kid": key.kid}
+    )
+
+
+def _public_bytes(config: TokenConfig) -> bytes:
+    assert config.signing is not None
+    public = config.signing.key.public_key()
+    return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def _public_pem(config: TokenConfig) -> bytes:
+    assert config.signing is not None
+    return config.signing.key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
 
 
 def _tampered(config: TokenConfig, user_id: uuid.UUID) -> str:
@@ -87,30 +112,64 @@ def _now_plus(hours: float) -> int:
     return int((datetime.now(UTC) + timedelta(hours=hours)).timestamp())
 
 
+def _other_key(config: TokenConfig, user_id: uuid.UUID, kid: str | None) -> str:
+    headers = {"kid": kid} if kid is not None else {}
+    return jwt.encode(claims_for(config, user_id), OTHER_KEY.key, algorithm="EdDSA", headers=headers)
+
+
+def _rsa_with_our_kid(config: TokenConfig, user_id: uuid.UUID) -> str:
+    forger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return jwt.encode(claims_for(config, user_id), forger, algorithm="RS256", headers={"kid": _kid(config)})
+
+
+def _embedded_jwk(config: TokenConfig, user_id: uuid.UUID) -> str:
+    jwk = public_jwk(OTHER_KEY.key.public_key())
+    headers = {"kid": jwk["kid"], "jwk": jwk}
+    return jwt.encode(claims_for(config, user_id), OTHER_KEY.key, algorithm="EdDSA", headers=headers)
+
+
+def _no_kid(config: TokenConfig, user_id: uuid.UUID) -> str:
+    assert config.signing is not None
+    return jwt.encode(claims_for(config, user_id), config.signing.key, algorithm="EdDSA")
+
+
 Forge = Callable[[TokenConfig, uuid.UUID], str]
 FORGED: dict[str, Forge] = {
     "alg none, no signature": lambda c, u: (
-        handmade({"alg": "none", "typ": "JWT"}, claims_for(c, u), None).rsplit(".", 1)[0] + "."
+        handmade({"alg": "none", "typ": "JWT", "kid": _kid(c)}, claims_for(c, u), None).rsplit(".", 1)[0] + "."
     ),
-    "alg none, signed with the secret": lambda c, u: handmade({"alg": "none"}, claims_for(c, u), c.secret.encode()),
-    "alg NoNe": lambda c, u: handmade({"alg": "NoNe"}, claims_for(c, u), None).rsplit(".", 1)[0] + ".",
-    "RS256 header, HMAC with the secret": lambda c, u: handmade({"alg": "RS256"}, claims_for(c, u), c.secret.encode()),
-    "RS256 header, any signature": lambda c, u: handmade({"alg": "RS256", "typ": "JWT"}, claims_for(c, u), None),
-    "ES256 header, any signature": lambda c, u: handmade({"alg": "ES256"}, claims_for(c, u), None),
-    "PS256 header, any signature": lambda c, u: handmade({"alg": "PS256"}, claims_for(c, u), None),
-    "EdDSA header, any signature": lambda c, u: handmade({"alg": "EdDSA"}, claims_for(c, u), None),
-    "HS512 with the secret": lambda c, u: jwt.encode(claims_for(c, u), c.secret, algorithm="HS512"),
-    "HS384 with the secret": lambda c, u: jwt.encode(claims_for(c, u), c.secret, algorithm="HS384"),
-    "HS256 with another secret": lambda c, u: jwt.encode(
-        claims_for(c, u), "another secret, 32 bytes or more!", algorithm="HS256"
+    "alg NoNe": lambda c, u: handmade({"alg": "NoNe", "kid": _kid(c)}, claims_for(c, u), None).rsplit(".", 1)[0] + ".",
+    "HS256 with the public key's bytes (key confusion)": lambda c, u: handmade(
+        {"alg": "HS256", "kid": _kid(c)}, claims_for(c, u), _public_bytes(c)
     ),
-    "HS256 with an empty secret": lambda c, u: handmade({"alg": "HS256"}, claims_for(c, u), b""),
-    "embedded jwk of the forger's key": lambda c, u: handmade(
-        {"alg": "HS256", "jwk": {"kty": "oct", "k": b64(b"forger's own key")}}, claims_for(c, u), b"forger's own key"
+    "HS256 with the public key's PEM (key confusion)": lambda c, u: handmade(
+        {"alg": "HS256", "kid": _kid(c)}, claims_for(c, u), _public_pem(c)
     ),
+    "HS256 with the JWK's x (key confusion)": lambda c, u: handmade(
+        {"alg": "HS256", "kid": _kid(c)},
+        claims_for(c, u),
+        public_jwk(c.signing.key.public_key())["x"].encode(),  # type: ignore[union-attr]
+    ),
+    "HS256 with the old development secret": lambda c, u: jwt.encode(
+        claims_for(c, u), "edf-development-secret-do-not-use-in-production", algorithm="HS256", headers={"kid": _kid(c)}
+    ),
+    "RS256 signed by the forger's key, our kid": _rsa_with_our_kid,
+    "ES256 header, any signature": lambda c, u: handmade({"alg": "ES256", "kid": _kid(c)}, claims_for(c, u), None),
+    "Ed448 header, any signature": lambda c, u: handmade({"alg": "Ed448", "kid": _kid(c)}, claims_for(c, u), None),
+    "EdDSA by an unknown key, its own kid": lambda c, u: _other_key(c, u, OTHER_KEY.kid),
+    "EdDSA by an unknown key, our kid": lambda c, u: _other_key(c, u, _kid(c)),
+    "EdDSA by our key, no kid": _no_kid,
+    "EdDSA by our key, kid in another case": lambda c, u: jwt.encode(
+        claims_for(c, u),
+        CONFIG.signing.key if CONFIG.signing else "",
+        algorithm="EdDSA",
+        headers={"kid": _kid(c).swapcase()},
+    ),
+    "embedded jwk of the forger's key": _embedded_jwk,
     "kid pointing at a file": lambda c, u: handmade(
         {"alg": "HS256", "kid": "../../../dev/null"}, claims_for(c, u), b""
     ),
+    "kid not a string": lambda c, u: handmade({"alg": "EdDSA", "kid": ["x"]}, claims_for(c, u), None),
     "payload swapped (applicant to admin)": _tampered,
     "signature changed": _bad_signature,
     "no signature segment": lambda c, u: signed(c, u).rsplit(".", 1)[0],
@@ -225,13 +284,7 @@ def test_a_real_sign_in_token_carries_the_fixed_algorithm_and_claims(gateway: Te
     token = login(gateway, email)
     header = jwt.get_unverified_header(token)
     claims = jwt.decode(token, options={"verify_signature": False})
-    assert header["alg"] == "HS256" and "jwk" not in header and "kid" not in header
+    assert header["alg"] == "EdDSA" and header["kid"] == _kid(CONFIG) and "jwk" not in header
     assert {"sub", "role", "iss", "aud", "iat", "exp", "jti"} <= set(claims)
     assert claims["exp"] - claims["iat"] <= 8 * 3600
     assert PASSWORD not in json.dumps(claims)
-
-
-def test_the_tokens_the_services_accept_are_the_gateways(tmp_path: Path) -> None:
-    """Sanity of the fixture: the gateway and the services share one development configuration."""
-    settings = gateway_settings(f"sqlite:///{tmp_path / 'g.db'}")
-    assert token_config(settings) == CONFIG

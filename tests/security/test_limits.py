@@ -14,17 +14,17 @@ from fastapi.testclient import TestClient
 
 from gateway.main import create_app
 from gateway.settings import MIB, Settings
-from shared.app import token_config
 from shared.auth import Role, issue_token
 from shared.migrate import upgrade
 from tests.security.matrix import ROUTES
 from tests.security.seed import SMALL_PDF, Seeded
 from tests.support.gateway import PASSWORD, assert_problem, bearer, gateway_settings, login, register, unique_email
 from tests.support.intake import Intake, intake_service
+from tests.support.keys import signing_config
 from tests.support.natsd import NatsServer
 from tests.support.servers import ServerThread, echo_app
 
-CONFIG = token_config(Settings())
+CONFIG = signing_config()
 # On the seeded stack, a test may be the first to use it: it waits for the stack to be seeded.
 ON_THE_STACK = 420
 

@@ -16,10 +16,9 @@ from typing import Any, TypeVar
 import httpx
 from fastapi.testclient import TestClient
 
-from shared.app import token_config
 from shared.auth import Role, issue_token
 from shared.migrate import APPS, upgrade
-from shared.settings import CommonSettings
+from tests.support.keys import signing_config
 
 T = TypeVar("T")
 REPO = Path(__file__).resolve().parents[2]
@@ -27,7 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def bearer(role: Role, user_id: uuid.UUID | None = None) -> dict[str, str]:
     """A valid token for the default (development) settings, as the gateway would issue it."""
-    config = token_config(CommonSettings())
+    config = signing_config()
     token = issue_token(config, user_id or uuid.uuid4(), f"{role.value}@example.org", role)
     return {"Authorization": f"Bearer {token}"}
 

@@ -16,6 +16,7 @@ from gateway.web.i18n import LANGUAGES, Translator, accepted, catalogue, negotia
 from gateway.web.pages import safe_next
 from gateway.web.session import SessionCodec, WebSession, derive_key
 from shared.iraq import GOVERNORATES
+from shared.jwk import generate_signing_key
 
 TEMPLATES = Path(forms.__file__).parent / "templates"
 SOURCES = [*TEMPLATES.glob("*.html"), *Path(forms.__file__).parent.glob("*.py")]
@@ -194,7 +195,7 @@ def test_api_error_locations_point_at_fields() -> None:
 
 
 def test_the_session_is_signed_and_expires() -> None:
-    codec = SessionCodec(derive_key("secret"), max_age_seconds=60, secure=False)
+    codec = SessionCodec(derive_key(generate_signing_key()), max_age_seconds=60, secure=False)
     session = WebSession(csrf="token")
     session.sign_in("jwt", "user-id", "layla@example.org", "ليلى")
     cookie = codec.dumps(session)
@@ -203,7 +204,7 @@ def test_the_session_is_signed_and_expires() -> None:
     assert session.csrf != "token"  # a new CSRF token on signing in
     payload, _, signature = cookie.partition(".")
     assert codec.loads(payload[:-2] + "xx." + signature) is None
-    assert SessionCodec(derive_key("other"), 60, False).loads(cookie) is None
+    assert SessionCodec(derive_key(generate_signing_key()), 60, False).loads(cookie) is None
     assert codec.loads("garbage") is None and codec.loads(None) is None
     session.issued = int(time.time()) - 61
     assert codec.loads(codec.dumps(session)) is None
