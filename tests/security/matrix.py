@@ -148,6 +148,7 @@ ROUTES: list[R] = [
     # cancelled, and its payment (back in the pool, with the one approved above) in a new batch.
     R("GET", "/api/v1/payment-batches/{batch_id}", FINANCE),
     R("GET", "/api/v1/payment-batches/{batch_id}/pain.001.xml", FINANCE),
+    R("POST", "/api/v1/payment-batches/{batch_id}/status-reports", FINANCE, body="bank_report"),
     R("POST", "/api/v1/payment-batches/{batch_id}/sent", FINANCE),
     R("POST", "/api/v1/payment-batches/{batch_id}/cancel", FINANCE, ids={"batch_id": "batch_to_cancel"}),
     R("POST", "/api/v1/calls/{call_id}/payment-batches", FINANCE),

@@ -16,6 +16,7 @@ from tests.security.matrix import ANSWERS, COLUMNS, DEFAULT_IDS, DENIED, ROUTES,
 from tests.security.seed import PASSWORD, PAYEE, SMALL_PDF, WORLD_OBJECTS, Seeded, now, today
 from tests.support.samples import application_body, call_body
 from tests.support.stack import ADMIN_PASSWORD
+from tests.unit.test_bank_reports import sample as bank_report_sample
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
 PARAMETER = re.compile(r"{([^}]+)}")
@@ -58,6 +59,9 @@ BODIES: dict[str, Body] = {
     "application": lambda s, *_: {"json": application_body(s.shared["call"])},
     "patch": _json({"business": {"district": "Mosul"}}),
     "upload": lambda *_: {"data": {"kind": "photo"}, "files": {"file": ("shop.pdf", SMALL_PDF, "application/pdf")}},
+    "bank_report": lambda *_: {
+        "files": {"file": ("camt054.xml", bank_report_sample("camt.054.001.08"), "application/xml")}
+    },
     "review_draft": _json({"scores": {"jobs": 3}, "comment": "A first look."}),
     "review_scores": _json({"scores": {"jobs": 4, "viability": 8}, "comment": "Sound."}),
     "recusal": _json({"reason": "I know the owner's family."}),
