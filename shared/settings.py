@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.nats_auth import NatsLogin
+
 DEV_JWT_SECRET = "edf-development-secret-do-not-use-in-production"  # noqa: S105
 DEFAULT_NATS_URL = "nats://127.0.0.1:14222"
 
@@ -31,6 +33,14 @@ class CommonSettings(BaseSettings):
     # Replicas of the streams the services create (3 on a three-node cluster); a start never
     # lowers the replicas of an existing stream (an operator may have raised them).
     stream_replicas: int = Field(1, ge=1, le=5, validation_alias="EDF_STREAM_REPLICAS")
+    # The app's own NATS user (shared.nats_auth: one per app, with its permissions) and password;
+    # none: connect without (a server without authorization, e.g. a developer's own).
+    nats_user: str | None = Field(None, validation_alias="EDF_NATS_USER")
+    nats_password: SecretStr | None = Field(None, validation_alias="EDF_NATS_PASSWORD")
+    # The CA that signed the NATS server's certificate, for `tls://` URLs (else the system's CAs).
+    nats_tls_ca_file: Path | None = Field(None, validation_alias="EDF_NATS_TLS_CA_FILE")
+    # How long an event that carries payee data (a payment instruction) stays in its stream.
+    payee_data_max_age_days: float = Field(30, gt=0, le=3650, validation_alias="EDF_PAYEE_DATA_MAX_AGE_DAYS")
     jwt_secret: SecretStr = Field(SecretStr(DEV_JWT_SECRET), validation_alias="EDF_JWT_SECRET")
     jwt_issuer: str = Field("edf-grants", validation_alias="EDF_JWT_ISSUER")
     jwt_audience: str = Field("edf-api", validation_alias="EDF_JWT_AUDIENCE")
@@ -42,6 +52,11 @@ class CommonSettings(BaseSettings):
         if self.env == "production" and (secret == DEV_JWT_SECRET or len(secret) < 32):
             raise ValueError("EDF_JWT_SECRET must be set to a secret of 32+ characters in production")
         return self
+
+
+def nats_login(settings: CommonSettings) -> NatsLogin:
+    password = settings.nats_password.get_secret_value() if settings.nats_password is not None else None
+    return NatsLogin(settings.nats_user or None, password, settings.nats_tls_ca_file)
 
 
 class ServiceSettings(CommonSettings):
