@@ -22,8 +22,8 @@ from shared.db import Database, make_engine
 from shared.http import RequestContextMiddleware
 from shared.logs import configure_logging
 from shared.metrics import MetricsListener, ProcessMetrics
-from shared.problems import install_error_handlers
 from shared.nats_auth import owned_streams
+from shared.problems import install_error_handlers
 from shared.relay import OutboxRelay
 from shared.settings import nats_login
 from shared.telemetry import install_telemetry

@@ -19,11 +19,11 @@ from shared.http import RequestContextMiddleware, refuse_unexpected_body
 from shared.inbox import ConsumerPolicy, InboxConsumer, Subscription, consumers_for
 from shared.logs import configure_logging
 from shared.metrics import ConsumerRef, ProcessMetrics
+from shared.nats_auth import APP_USERS, owned_streams
 from shared.openapi_responses import install_problem_responses
 from shared.ops import ops_router
 from shared.problems import install_error_handlers, problem
 from shared.relay import OutboxRelay
-from shared.nats_auth import APP_USERS, owned_streams
 from shared.settings import CommonSettings, ServiceSettings, nats_login
 from shared.telemetry import install_telemetry
 from shared.timeline import EntityFinder, application_itself, timeline_router
