@@ -49,6 +49,8 @@ FINANCE_CONSUMERS = {
     "finance-sim-rejections": "edf.disbursement.finance_report.rejected.v1",
 }
 AUTH_CONF = Path(__file__).resolve().parents[1] / "deploy" / "nats" / "auth.conf"
+# Kustomize reads only files below its folder: the Kubernetes base has a copy.
+AUTH_CONF_COPIES = (AUTH_CONF, AUTH_CONF.parents[1] / "kubernetes" / "base" / "auth.conf")
 
 
 def inbox_prefix(user: str | None) -> str:
@@ -298,8 +300,8 @@ def write_auth_conf(path: Path = AUTH_CONF) -> bool:
 
 
 def main(argv: Sequence[str] = ()) -> int:
-    changed = write_auth_conf()
-    print(f"{AUTH_CONF}: {'written' if changed else 'up to date'}")
+    for path in AUTH_CONF_COPIES:
+        print(f"{path}: {'written' if write_auth_conf(path) else 'up to date'}")
     return 0
 
 
