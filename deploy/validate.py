@@ -146,8 +146,10 @@ def _throwaway_certificate(folder: Path) -> None:
     """A self-signed certificate where the configs expect the server's (`-t` loads it)."""
     key, cert = folder / "tls.key", folder / "tls.crt"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        + ["-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=nats"],
+        [
+            *("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"),
+            *("-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=nats"),
+        ],
         check=True,
         capture_output=True,
         timeout=30,
