@@ -97,9 +97,10 @@ def test_without_credentials_or_with_a_wrong_password_the_server_refuses(server:
         nc = await nats.connect(server.address, max_reconnect_attempts=0, allow_reconnect=False, **options)
         await nc.close()
 
-    for options in ({}, {"user": FINANCE, "password": "not-its-password"}, {"user": "nobody", "password": "x"}):
+    attempts: list[dict[str, Any]] = [{}, {"user": FINANCE, "password": "wrong"}, {"user": "nobody", "password": "x"}]
+    for options in attempts:
         with pytest.raises(Exception, match=r"(?i)authorization violation"):
-            run(lambda options=options: connect(**options))
+            asyncio.run(connect(**options))
 
 
 def test_finance_cannot_publish_disbursement_events(server: NatsServer) -> None:
