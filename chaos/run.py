@@ -22,6 +22,7 @@ from chaos.stack import ADMIN_EMAIL, ChaosStack, Endpoints
 from chaos.streams import read_streams
 from chaos.verdict import Check
 from chaos.workload import Plan, Workload
+from devstack.natsauth import shown_url
 from devstack.procs import say as say_as
 
 
@@ -73,7 +74,8 @@ def run(options: Options) -> int:
         began = time.monotonic()
         endpoints = stack.start()
         say(
-            f"stack ready in {time.monotonic() - began:.1f}s: PostgreSQL :{stack.postgres.port}, {endpoints.nats_url}, "
+            f"stack ready in {time.monotonic() - began:.1f}s: PostgreSQL :{stack.postgres.port}, "
+            f"{shown_url(endpoints.nats_url)}, "
             f"gateway {', '.join(endpoints.gateways)}"
         )
         outcome = asyncio.run(_drive(stack, endpoints, options))

@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from devstack.natsauth import ops_url
 from devstack.natscluster import meta_leader, nodes_on, servers_url
 from devstack.pgcluster import PostgresCluster
 from devstack.ports import free_ports
@@ -87,6 +88,11 @@ class ChaosStack:
             config = replace(config, nats_port=None, nats_nodes=self.nats_nodes, nats_url=servers_url(self.nats_nodes))
         return config
 
+    @staticmethod
+    def _finance_credentials(config: Config) -> list[str]:
+        """`edf finance-sim` as the finance NATS user, from the stack's connection file."""
+        return [] if config.nats_auth_dir is None else ["--credentials", str(config.nats_auth_dir / "finance.json")]
+
     def _second_lanes(self, config: Config, env: dict[str, str]) -> list[Child]:
         """The services and gateway of lanes 2, 3, …: the first lane's environment but their own
         ports, the gateway of a lane reaching the services of its lane; no NATS of their own."""
@@ -135,6 +141,7 @@ class ChaosStack:
                     str(finance_db),
                     "--fail-every",
                     str(self.fail_every),
+                    *self._finance_credentials(config),
                 ],
                 env=env,
                 cwd=ROOT,
@@ -149,7 +156,10 @@ class ChaosStack:
         if problem is not None:
             raise RuntimeError(f"the stack did not start: {problem} (logs in {self.logs})")
         gateways = tuple(f"http://127.0.0.1:{ports['gateway']}" for ports in self.lane_ports)
-        self.endpoints = Endpoints(gateways, nats_url=config.nats_url, database_urls=urls, finance_db=finance_db)
+        # The run reads every stream and consumer: as the operators' NATS user (devstack.natsauth).
+        assert config.nats_auth_dir is not None
+        nats_url = ops_url(config.nats_url, config.nats_auth_dir)
+        self.endpoints = Endpoints(gateways, nats_url=nats_url, database_urls=urls, finance_db=finance_db)
         return self.endpoints
 
     def kill(self, name: str) -> None:

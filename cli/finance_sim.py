@@ -13,6 +13,11 @@ A second durable consumer (`finance-sim-rejections`) follows
 `edf.disbursement.finance_report.rejected.v1` and prints each rejection of its own reports
 (those whose `report_source` is its `source`): the answer a finance system gets for a report
 disbursement could not apply.
+
+It connects as the `finance` NATS user (`--credentials`, by default `var/nats/finance.json` when
+that file exists: the local stack writes it), which may publish only `edf.finance.>` and read
+only through these consumers (shared.nats_auth). Each consumer is created with its filter in the
+request's subject, as the server's permissions for that user require.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from pydantic import ValidationError
 from shared.events.disbursement import FinanceReportRejectedV1, PaymentInstructedV1
 from shared.events.envelope import CloudEvent, EventData, IncomingCloudEvent
 from shared.events.finance import PaymentFailedV1, PaymentSettledV1
+from shared.nats_auth import NatsLogin, read_credentials
 from shared.settings import DEFAULT_NATS_URL, nats_servers
 
 STREAM = "EDF_DISBURSEMENT"
@@ -43,6 +49,7 @@ INSTRUCTED = PaymentInstructedV1.subject
 REJECTED = FinanceReportRejectedV1.subject
 SOURCE = "/finance/sim"
 REPORTS = uuid.UUID("5f0e7c1a-93d2-4b8e-8c1f-2a6d0b9e4f37")  # namespace of report ids
+LOCAL_CREDENTIALS = Path("var/nats/finance.json")  # written by the local stack (`make run`)
 
 
 class PaymentRecord:
@@ -108,6 +115,7 @@ def report_of(payment: dict[str, Any]) -> CloudEvent:
 
 async def _bind(js: JetStreamContext, durable: str, subject: str) -> JetStreamContext.PullSubscription:
     config = ConsumerConfig(
+        name=durable,  # with its filter in the request's subject: what the finance user may create
         durable_name=durable,
         filter_subject=subject,
         ack_policy=AckPolicy.EXPLICIT,
@@ -127,9 +135,17 @@ async def _bind(js: JetStreamContext, durable: str, subject: str) -> JetStreamCo
 Handle = Callable[[Any], Awaitable[None]]
 
 
-async def serve(nats_url: str, record: PaymentRecord, durable: str, fail_every: int, stop: asyncio.Event) -> None:
+async def serve(
+    nats_url: str,
+    record: PaymentRecord,
+    durable: str,
+    fail_every: int,
+    stop: asyncio.Event,
+    login: NatsLogin | None = None,
+) -> None:
     nc = await nats.connect(
         nats_servers(nats_url),
+        **(login or NatsLogin()).connect_options(),
         name=durable,
         max_reconnect_attempts=-1,
         error_cb=_nats_error,
@@ -218,15 +234,41 @@ async def _handle(js: JetStreamContext, message: Any, record: PaymentRecord, fai
     )
 
 
+def connection(nats_url: str | None, credentials: Path | None) -> tuple[str, NatsLogin]:
+    """The URL (given, else the credentials file's, else the default) and the login to use."""
+    if credentials is None and LOCAL_CREDENTIALS.exists():
+        credentials = LOCAL_CREDENTIALS
+    if credentials is None:
+        return nats_url or DEFAULT_NATS_URL, NatsLogin()
+    try:
+        url, login = read_credentials(credentials)
+    except (OSError, ValueError) as exc:
+        raise typer.BadParameter(f"{credentials}: {exc}", param_hint="--credentials") from None
+    return nats_url or url or DEFAULT_NATS_URL, login
+
+
 def finance_sim(
     nats_url: Annotated[
-        str, typer.Option(envvar="EDF_NATS_URL", help="The NATS server (a cluster: nodes, comma-separated).")
-    ] = DEFAULT_NATS_URL,
+        str | None,
+        typer.Option(
+            envvar="EDF_NATS_URL",
+            help="The NATS server (a cluster: nodes, comma-separated); else the credentials file's.",
+            show_default=DEFAULT_NATS_URL,
+        ),
+    ] = None,
+    credentials: Annotated[
+        Path | None,
+        typer.Option(
+            help='The finance user\'s connection file {"url", "user", "password"}.',
+            show_default=f"{LOCAL_CREDENTIALS} when it exists",
+        ),
+    ] = None,
     db: Annotated[Path, typer.Option(help="Its own record of payments (SQLite).")] = Path("var/finance-sim.db"),
     fail_every: Annotated[int, typer.Option(min=0, help="Report every Nth new payment as failed (0: none).")] = 0,
     durable: Annotated[str, typer.Option(help="Its durable consumer on EDF_DISBURSEMENT.")] = "finance-sim",
 ) -> None:
     """A reference finance system: pays each payment instruction once and reports it settled."""
+    url, login = connection(nats_url, credentials)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -234,6 +276,6 @@ def finance_sim(
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         with closing(PaymentRecord(db)) as record:
-            await serve(nats_url, record, durable, fail_every, stop)
+            await serve(url, record, durable, fail_every, stop, login)
 
     asyncio.run(main())

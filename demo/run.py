@@ -19,6 +19,7 @@ from demo.client import Gateway
 from demo.data import Generator
 from demo.progress import Stages
 from demo.target import Target
+from shared.nats_auth import read_credentials
 
 FINANCE_DURABLE = "finance-sim"  # the same consumer as `edf finance-sim`: either may pay
 
@@ -44,8 +45,10 @@ async def _finance_consumer(target: Target) -> AsyncIterator[asyncio.Task[None]]
     """`edf finance-sim`'s consumer, running while the demo needs it."""
 
     async def serving() -> None:
+        credentials = target.var_dir / "nats" / "finance.json"  # the finance NATS user (`make run`)
+        login = read_credentials(credentials)[1] if credentials.exists() else None
         with closing(PaymentRecord(target.var_dir / "finance-sim.db")) as record:
-            await serve(target.nats_url, record, FINANCE_DURABLE, 0, stop)
+            await serve(target.nats_url, record, FINANCE_DURABLE, 0, stop, login)
 
     stop = asyncio.Event()
     task = asyncio.create_task(serving())

@@ -36,6 +36,8 @@ YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser 
 
 ROOT = Path(__file__).resolve().parents[1]
 KUBERNETES = ROOT / "deploy" / "kubernetes"
+# The NATS users of deploy/nats/auth.conf (shared/nats_auth.py USERS; a contract test compares).
+NATS_USERS = ("gateway", "applications", "scoring", "disbursement", "monitoring", "finance", "reader", "ops")
 KUBERNETES_VERSIONS = ("1.30.0", "1.37.0")  # oldest supported cluster, newest schema shipped
 Resource = dict[str, Any]
 
@@ -54,6 +56,11 @@ CUSTOM_RESOURCES: dict[tuple[str, str], Callable[[Resource], list[str]]] = {
     ],
     ("postgresql.cnpg.io/v1", "Database"): lambda r: [
         f"spec.{p} is required" for p in ("cluster", "name", "owner") if _spec(r, p) is None
+    ],
+    # cert-manager (components/cert-manager): the NATS server's certificate.
+    ("cert-manager.io/v1", "Issuer"): lambda r: [] if isinstance(r.get("spec"), dict) and r["spec"] else ["empty spec"],
+    ("cert-manager.io/v1", "Certificate"): lambda r: [
+        f"spec.{p} is required" for p in ("secretName", "issuerRef") if _spec(r, p) is None
     ],
 }
 
@@ -136,21 +143,56 @@ def check_compose() -> list[str]:
     return [] if result.returncode == 0 else [f"docker-compose.yml: {(result.stdout + result.stderr).strip()}"]
 
 
+def _throwaway_certificate(folder: Path) -> None:
+    """A self-signed certificate where the configs expect the server's (`-t` loads it)."""
+    key, cert = folder / "tls.key", folder / "tls.crt"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"),
+            *("-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=nats"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+
+
 def check_nats() -> list[str]:
+    """Each config as nats-server reads it: with the users' passwords in the environment and a
+    certificate where the TLS block expects one (copies in a temporary folder)."""
     problems = []
     env = {**os.environ, "SERVER_NAME": "nats-0"}  # set per pod by base/nats.yaml
-    for conf in (ROOT / "deploy" / "nats" / "single.conf", KUBERNETES / "base" / "nats.conf"):
-        result = subprocess.run(
-            [tool("nats-server"), "--config", str(conf), "-t"],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=30,
-            env=env,
-        )
-        if result.returncode != 0:
-            problems.append(f"{conf.relative_to(ROOT)}: {(result.stdout + result.stderr).strip()}")
-        print(f"  {conf.relative_to(ROOT)}: nats-server -t")
+    env.update({f"EDF_NATS_{u.upper()}_PASSWORD": f"validate{u}" for u in NATS_USERS})
+    with tempfile.TemporaryDirectory() as tmp:
+        tls = Path(tmp) / "tls"
+        tls.mkdir()
+        _throwaway_certificate(tls)
+        for conf in (ROOT / "deploy" / "nats" / "single.conf", KUBERNETES / "base" / "nats.conf"):
+            problems += _check_nats_conf(conf, Path(tmp), tls, env)
+    return problems
+
+
+def _check_nats_conf(conf: Path, tmp: Path, tls: Path, env: dict[str, str]) -> list[str]:
+    folder = tmp / conf.parent.name
+    folder.mkdir(exist_ok=True)
+    text = conf.read_text()
+    for expected in ("/run/secrets/nats-tls-cert", "/run/secrets/nats-tls-key"):
+        text = text.replace(expected, str(tls / ("tls.crt" if expected.endswith("cert") else "tls.key")))
+    text = text.replace("/etc/nats/tls/", f"{tls}/")
+    (folder / conf.name).write_text(text)
+    shutil.copyfile(conf.parent / "auth.conf", folder / "auth.conf")
+    problems = []
+    result = subprocess.run(
+        [tool("nats-server"), "--config", str(folder / conf.name), "-t"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+        env=env,
+    )
+    if result.returncode != 0:
+        problems.append(f"{conf.relative_to(ROOT)}: {(result.stdout + result.stderr).strip()}")
+    print(f"  {conf.relative_to(ROOT)}: nats-server -t (with auth.conf and a throw-away certificate)")
     return problems
 
 

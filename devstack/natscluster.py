@@ -74,6 +74,7 @@ def node_config(node: NatsNode, nodes: Sequence[NatsNode], store: Path) -> str:
         f"port: {node.client_port}\n"
         f'http: "{HOST}:{node.monitor_port}"\n'
         f'jetstream {{ store_dir: "{store}" }}\n'
+        'include "auth.conf"\n'  # the shipped authorization (devstack.natsauth)
         "cluster {\n"
         f"  name: {CLUSTER_NAME}\n"
         f'  listen: "{HOST}:{node.route_port}"\n'

@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 
 from devstack.keys import PRIVATE, PUBLIC, key_files
+from devstack.natsauth import ops_url
 from devstack.ports import distinct_ports
 from devstack.procs import interrupt_stack
 from devstack.stack import APPS, ROOT
@@ -88,7 +89,8 @@ def running_stack(var_dir: Path, extra_env: dict[str, str] | None = None, timeou
                 raise RuntimeError("the stack did not get ready:\n" + "".join(output[-60:]))
         yield Stack(
             gateway=f"http://127.0.0.1:{ports['EDF_GATEWAY_PORT']}",
-            nats_url=f"nats://127.0.0.1:{ports['EDF_NATS_PORT']}",
+            # as the operators' user (devstack.natsauth): tests and the bench look at every stream
+            nats_url=ops_url(f"nats://127.0.0.1:{ports['EDF_NATS_PORT']}", var_dir / "nats"),
             var_dir=var_dir,
             output=output,
         )

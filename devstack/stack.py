@@ -16,6 +16,10 @@ puts every app's database on the PostgreSQL server at `EDF_POSTGRES_URL` instead
 `--nats cluster` (`make run NATS=cluster`) starts a three-node JetStream cluster instead of one
 server (`devstack.natscluster`; stores in `var/nats-cluster/`) and has the services create their
 streams with 3 replicas.
+
+A NATS started here runs with the shipped users and permissions (`devstack.natsauth`): passwords
+generated once into `var/nats/passwords.json`, each app connected as its own user, and the
+connection files `var/nats/finance.json`, `var/nats/reader.json` and `var/nats/ops.json` (0600).
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from devstack import keys
+from devstack import keys, natsauth
 from devstack.natscluster import NatsNode, jetstream_ready, local_nodes, node_argv, servers_url, write_configs
 from devstack.procs import Child, port_in_use, ready_and_connected, say, stop_all, tcp_open, wait_until_ready
 from shared import migrate
@@ -97,6 +101,7 @@ class Config:
     admin_email: str
     admin_password_given: bool  # EDF_BOOTSTRAP_ADMIN_PASSWORD set by the caller
     nats_nodes: tuple[NatsNode, ...] = ()  # a NATS cluster started here (then nats_port is None)
+    nats_auth_dir: Path | None = None  # NATS started here: its users' passwords and connection files
 
     @property
     def gateway(self) -> App | None:
@@ -135,6 +140,7 @@ def load_config(env: Mapping[str, str], nats: str = "single") -> Config:
         admin_email=env.get("EDF_BOOTSTRAP_ADMIN_EMAIL") or DEFAULT_ADMIN_EMAIL,
         admin_password_given=bool(env.get("EDF_BOOTSTRAP_ADMIN_PASSWORD")),
         nats_nodes=nodes,
+        nats_auth_dir=None if external else var_dir / "nats",
     )
 
 
@@ -259,15 +265,24 @@ def is_nats(child: Child) -> bool:
     return child.name == "nats" or child.name.startswith("nats-")
 
 
+def nats_passwords(config: Config) -> dict[str, str]:
+    """The NATS users' passwords of a NATS started here (none for an external one)."""
+    return natsauth.local_passwords(config.nats_auth_dir) if config.nats_auth_dir is not None else {}
+
+
 def nats_children(config: Config, env: dict[str, str]) -> list[Child]:
+    passwords = nats_passwords(config)
+    if config.nats_auth_dir is not None:
+        natsauth.write_client_files(config.nats_auth_dir, config.nats_url, passwords)
     if config.nats_nodes:
         folder = config.var_dir / "nats-cluster"
         configs = write_configs(config.nats_nodes, folder)
+        server_env = {**env, **natsauth.server_files(folder, passwords)}
         return [
             Child(
                 node.name,
                 node_argv(nats_server_binary(), configs[node.name]),
-                env=env,
+                env=server_env,
                 cwd=ROOT,
                 ready=jetstream_ready(node),
             )
@@ -277,13 +292,23 @@ def nats_children(config: Config, env: dict[str, str]) -> list[Child]:
         return []
     store = config.var_dir / "nats"
     store.mkdir(parents=True, exist_ok=True)
-    argv = [nats_server_binary(), "-js", "-a", HOST, "-p", str(config.nats_port), "-sd", str(store)]
+    server_env = {**env, **natsauth.server_files(store, passwords)}
+    argv = [nats_server_binary(), "-c", str(natsauth.write_single_config(store))]
+    argv += ["-js", "-a", HOST, "-p", str(config.nats_port), "-sd", str(store)]
     argv += ["-m", str(config.nats_monitor_port)]  # monitoring, on HOST (loopback) too
-    return [Child("nats", argv, env=env, cwd=ROOT, ready=tcp_open(HOST, config.nats_port))]
+    return [Child("nats", argv, env=server_env, cwd=ROOT, ready=tcp_open(HOST, config.nats_port))]
 
 
 def build_children(config: Config, env: dict[str, str]) -> list[Child]:
     children = nats_children(config, env)
+    children += app_children(config, env)
+    return children
+
+
+def app_children(config: Config, env: dict[str, str]) -> list[Child]:
+    """The apps' processes, each with its own NATS user when NATS is started here."""
+    children = []
+    passwords = nats_passwords(config)
     gateway_only = ("EDF_BOOTSTRAP_ADMIN_PASSWORD", *keys.GATEWAY_ONLY)  # the services cannot sign tokens
     service_env = {k: v for k, v in env.items() if k not in gateway_only}
     for app in config.apps:
@@ -291,6 +316,8 @@ def build_children(config: Config, env: dict[str, str]) -> list[Child]:
         argv = [sys.executable, "-m", "uvicorn", f"{app.package}.main:create_app", "--factory"]
         argv += ["--host", HOST, "--port", str(port), "--timeout-graceful-shutdown", "5"]
         app_env = env if app.name == "gateway" else service_env
+        if passwords:
+            app_env = {**app_env, **natsauth.app_environment(app.name, passwords)}
         children.append(
             Child(app.name, argv, env=app_env, cwd=ROOT, ready=ready_and_connected(f"http://{HOST}:{port}/readyz"))
         )
@@ -313,6 +340,8 @@ def summary(config: Config, env: Mapping[str, str], seconds: float) -> str:
     else:
         store = f"   store {config.var_dir / 'nats'}" if config.nats_port is not None else "   (external)"
         lines.append(f"  nats          {config.nats_url}{store}")
+    if config.nats_auth_dir is not None:
+        lines.append(f"  nats users    finance, reader, ops: connection files in {config.nats_auth_dir}/<user>.json")
         if config.nats_port is not None and config.nats_monitor_port > 0:
             lines.append(f"  nats monitor  http://{HOST}:{config.nats_monitor_port}/varz")
     if gateway is not None and config.gateway_metrics_port:

@@ -23,8 +23,10 @@ from shared.db import Database, make_engine
 from shared.http import RequestContextMiddleware
 from shared.logs import configure_logging
 from shared.metrics import MetricsListener, ProcessMetrics
+from shared.nats_auth import owned_streams
 from shared.problems import install_error_handlers
 from shared.relay import OutboxRelay
+from shared.settings import nats_login
 from shared.telemetry import install_telemetry
 from shared.tracing import configure_tracing
 
@@ -34,7 +36,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging(settings.service_name, settings.log_level)
     configure_tracing(settings.service_name)
     db = Database(engine=make_engine(settings.database_url), infra=INFRA, source=f"/edf/{settings.service_name}")
-    bus = Bus(settings.nats_url, settings.service_name, settings.stream_replicas)
+    bus = Bus(
+        settings.nats_url,
+        settings.service_name,
+        settings.stream_replicas,
+        login=nats_login(settings),
+        streams=owned_streams("gateway"),
+    )
     relay = OutboxRelay(db, bus)
     metrics = ProcessMetrics(db, bus)
     # The gateway's metrics on a port of their own: its public listener serves none.

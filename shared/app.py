@@ -21,11 +21,12 @@ from shared.inbox import ConsumerPolicy, InboxConsumer, Subscription, consumers_
 from shared.jwk import load_jwks, load_signing_key
 from shared.logs import configure_logging
 from shared.metrics import ConsumerRef, ProcessMetrics
+from shared.nats_auth import APP_USERS, owned_streams
 from shared.openapi_responses import install_problem_responses
 from shared.ops import ops_router
 from shared.problems import install_error_handlers, problem
 from shared.relay import OutboxRelay
-from shared.settings import CommonSettings, ServiceSettings
+from shared.settings import CommonSettings, ServiceSettings, nats_login
 from shared.telemetry import install_telemetry
 from shared.timeline import EntityFinder, application_itself, timeline_router
 from shared.tracing import configure_tracing
@@ -114,7 +115,13 @@ def create_service_app(
     configure_logging(settings.service_name, settings.log_level)
     configure_tracing(settings.service_name)
     db = Database(engine=make_engine(settings.database_url), infra=infra, source=f"/edf/{settings.service_name}")
-    bus = Bus(settings.nats_url, settings.service_name, settings.stream_replicas)
+    bus = Bus(
+        settings.nats_url,
+        settings.service_name,
+        settings.stream_replicas,
+        login=nats_login(settings),
+        streams=owned_streams(settings.service_name) if settings.service_name in APP_USERS else None,
+    )
     policy = ConsumerPolicy(
         max_deliver=settings.consumer_max_deliver,
         ack_wait=settings.consumer_ack_wait_seconds,
@@ -124,7 +131,7 @@ def create_service_app(
         settings=settings,
         db=db,
         bus=bus,
-        relay=OutboxRelay(db, bus),
+        relay=OutboxRelay(db, bus, payee_data_max_age=settings.payee_data_max_age_days * 86400),
         consumers=consumers_for(db, bus, settings.service_name, subscriptions, policy),
     )
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 
 import nats
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 
+from shared.nats_auth import NatsLogin
 from shared.settings import nats_servers
 from shared.tasks import cancel_and_wait, run_bounded
 from shared.topology import ensure_streams
@@ -18,11 +20,22 @@ log = logging.getLogger("edf.bus")
 
 
 class Bus:
-    def __init__(self, url: str, name: str, stream_replicas: int = 1) -> None:
+    def __init__(
+        self,
+        url: str,
+        name: str,
+        stream_replicas: int = 1,
+        login: NatsLogin | None = None,
+        streams: Sequence[str] | None = None,
+    ) -> None:
+        """`login`: the app's own NATS user (shared.nats_auth); `streams`: those it ensures at
+        its start (`shared.nats_auth.owned_streams`; None: every EDF stream)."""
         self.url = url  # one server, or the nodes of a cluster, comma-separated
         self.servers = nats_servers(url)
         self.name = name
         self.stream_replicas = stream_replicas
+        self.login = login or NatsLogin()
+        self.streams = tuple(streams) if streams is not None else None
         self._nc: Client | None = None
         self._ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -74,9 +87,10 @@ class Bus:
                     error_cb=_quiet_error,
                     disconnected_cb=self._disconnected,
                     reconnected_cb=_reconnected,
+                    **self.login.connect_options(),
                 )
                 self._nc.options["allow_reconnect"] = True
-                await ensure_streams(self.js, self.stream_replicas)
+                await ensure_streams(self.js, self.stream_replicas, self.streams)
                 self._ready.set()
                 log.info("connected to NATS")
                 return
@@ -106,4 +120,8 @@ async def _reconnected() -> None:
 
 
 async def _quiet_error(exc: Exception) -> None:
+    # A permissions violation is a bug of this app's permissions or an attack: never quiet.
+    if "permissions violation" in str(exc).lower():
+        log.error("NATS refused an operation of this app", extra={"error": str(exc)[:300]})
+        return
     log.debug("nats client error", extra={"error": type(exc).__name__})

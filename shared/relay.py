@@ -1,7 +1,11 @@
 """Outbox relay: publishes committed events with `Nats-Msg-Id` = event id, waits for the
 PubAck, then marks the rows published. A broker outage delays events, never drops them:
 it retries with backoff for ever. It wakes on commit, and polls as a safety net for rows
-that another process (a second replica, a migration) committed."""
+that another process (a second replica, a migration) committed.
+
+An event whose class carries payee data (`EventData.carries_payee_data`: a payment instruction)
+is published with a maximum age in its stream (the `Nats-TTL` header, whole seconds): JetStream
+removes it then, whatever the stream's own retention."""
 
 from __future__ import annotations
 
@@ -15,9 +19,20 @@ from sqlalchemy import select, update
 
 from shared.bus import Bus
 from shared.db import Database
+from shared.events.catalogue import CATALOGUE
 from shared.tasks import cancel_and_wait
 
 log = logging.getLogger("edf.relay")
+
+DEFAULT_PAYEE_DATA_MAX_AGE = 30 * 24 * 3600.0  # seconds (EDF_PAYEE_DATA_MAX_AGE_DAYS)
+PAYEE_DATA_SUBJECTS = frozenset(event.subject for event in CATALOGUE if event.carries_payee_data)
+
+
+def headers_for(event_id: str, subject: str, payee_data_max_age: float) -> dict[str, str]:
+    headers = {"Nats-Msg-Id": event_id}
+    if subject in PAYEE_DATA_SUBJECTS:
+        headers["Nats-TTL"] = str(max(int(payee_data_max_age), 1))
+    return headers
 
 
 @dataclass(frozen=True)
@@ -29,8 +44,17 @@ class PendingEvent:
 
 
 class OutboxRelay:
-    def __init__(self, db: Database, bus: Bus, *, batch_size: int = 200, poll_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        db: Database,
+        bus: Bus,
+        *,
+        batch_size: int = 200,
+        poll_seconds: float = 1.0,
+        payee_data_max_age: float = DEFAULT_PAYEE_DATA_MAX_AGE,
+    ) -> None:
         self.db = db
+        self.payee_data_max_age = payee_data_max_age
         self.bus = bus
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
@@ -75,7 +99,8 @@ class OutboxRelay:
         done: list[int] = []
         try:
             for event in pending:
-                await self.bus.js.publish(event.subject, event.payload, headers={"Nats-Msg-Id": event.event_id})
+                headers = headers_for(event.event_id, event.subject, self.payee_data_max_age)
+                await self.bus.js.publish(event.subject, event.payload, headers=headers)
                 done.append(event.seq)
         finally:
             if done:

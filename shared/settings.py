@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.example_secrets import refuse_example_secrets
+from shared.nats_auth import NatsLogin
 
 DEFAULT_NATS_URL = "nats://127.0.0.1:14222"
 
@@ -35,6 +36,14 @@ class CommonSettings(BaseSettings):
     # The public keys that tokens are verified with (a JWKS document, `edf jwt jwks`); only the
     # gateway also holds a private key (gateway/settings.py).
     jwt_public_keys_file: Path | None = Field(None, validation_alias="EDF_JWT_PUBLIC_KEYS_FILE")
+    # The app's own NATS user (shared.nats_auth: one per app, with its permissions) and password;
+    # none: connect without (a server without authorization, e.g. a developer's own).
+    nats_user: str | None = Field(None, validation_alias="EDF_NATS_USER")
+    nats_password: SecretStr | None = Field(None, validation_alias="EDF_NATS_PASSWORD")
+    # The CA that signed the NATS server's certificate, for `tls://` URLs (else the system's CAs).
+    nats_tls_ca_file: Path | None = Field(None, validation_alias="EDF_NATS_TLS_CA_FILE")
+    # How long an event that carries payee data (a payment instruction) stays in its stream.
+    payee_data_max_age_days: float = Field(30, gt=0, le=3650, validation_alias="EDF_PAYEE_DATA_MAX_AGE_DAYS")
     jwt_issuer: str = Field("edf-grants", validation_alias="EDF_JWT_ISSUER")
     jwt_audience: str = Field("edf-api", validation_alias="EDF_JWT_AUDIENCE")
     log_level: str = Field("INFO", validation_alias="EDF_LOG_LEVEL")
@@ -44,6 +53,11 @@ class CommonSettings(BaseSettings):
         if self.env == "production":
             refuse_example_secrets(self)
         return self
+
+
+def nats_login(settings: CommonSettings) -> NatsLogin:
+    password = settings.nats_password.get_secret_value() if settings.nats_password is not None else None
+    return NatsLogin(settings.nats_user or None, password, settings.nats_tls_ca_file)
 
 
 class ServiceSettings(CommonSettings):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import replace
 
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
@@ -27,6 +29,7 @@ def stream_for_subject(subject: str) -> str:
 
 
 def stream_configs(replicas: int = 1) -> list[StreamConfig]:
+    """Our defaults, used when a stream is created; an operator's later changes are kept."""
     return [
         StreamConfig(
             name=stream_name(producer),
@@ -36,17 +39,41 @@ def stream_configs(replicas: int = 1) -> list[StreamConfig]:
             discard=DiscardPolicy.OLD,
             duplicate_window=DUPLICATE_WINDOW_SECONDS,
             num_replicas=replicas,
+            allow_msg_ttl=True,  # events that carry payee data expire (`Nats-TTL`, shared.relay)
         )
         for producer in PRODUCERS
     ]
 
 
-async def ensure_streams(js: JetStreamContext, replicas: int = 1) -> None:
-    """Idempotent: creates missing streams and brings existing ones to this configuration, with
-    at least `replicas` replicas: never fewer than a stream has (an operator may have raised them,
-    or a service started with the default of 1 must not shrink a cluster's R3 streams)."""
+def reconciled(existing: StreamConfig, ours: StreamConfig) -> StreamConfig | None:
+    """What an existing stream needs of ours, keeping everything else an operator set (max_age,
+    max_bytes, max_msgs, discard, ...): our subjects added, per-message TTLs allowed, replicas
+    never lowered. None when it needs nothing."""
+    subjects = list(existing.subjects or [])
+    subjects += [s for s in ours.subjects or [] if s not in subjects]
+    wanted = replace(
+        existing,
+        subjects=subjects,
+        allow_msg_ttl=bool(existing.allow_msg_ttl or ours.allow_msg_ttl),
+        num_replicas=max(ours.num_replicas or 1, existing.num_replicas or 1),
+    )
+    unchanged = (
+        wanted.subjects == existing.subjects
+        and bool(wanted.allow_msg_ttl) == bool(existing.allow_msg_ttl)
+        and wanted.num_replicas == (existing.num_replicas or 1)
+    )
+    return None if unchanged else wanted
+
+
+async def ensure_streams(js: JetStreamContext, replicas: int = 1, streams: Sequence[str] | None = None) -> None:
+    """Idempotent: creates the missing streams of `streams` (None: every EDF stream) with our
+    defaults, and gives an existing one only what it lacks (`reconciled`): its retention and
+    limits stay as an operator set them, and its replicas are never fewer than it has (an operator
+    may have raised them, or a service started with the default of 1 must not shrink R3 streams)."""
     for config in stream_configs(replicas):
         assert config.name is not None
+        if streams is not None and config.name not in streams:
+            continue
         try:
             info = await js.stream_info(config.name)
         except NotFoundError:
@@ -56,5 +83,7 @@ async def ensure_streams(js: JetStreamContext, replicas: int = 1) -> None:
                 continue
             except BadRequestError:
                 info = await js.stream_info(config.name)  # another process created it first
-        config.num_replicas = max(replicas, info.config.num_replicas or 1)
-        await js.update_stream(config)
+        update = reconciled(info.config, config)
+        if update is not None:
+            await js.update_stream(update)
+            log.info("stream updated", extra={"stream": config.name, "replicas": update.num_replicas})

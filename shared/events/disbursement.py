@@ -73,7 +73,7 @@ class PayeeFacts(EventData):
     wallet_provider: str | None = None
 
 
-class PaymentInstructedV1(EventData, subject="edf.disbursement.payment.instructed.v1"):
+class PaymentInstructedV1(EventData, subject="edf.disbursement.payment.instructed.v1", carries_payee_data=True):
     """A finance system is told to pay a tranche to its payee. `instruction_id` is the
     idempotency key: pay each instruction at most once."""
 

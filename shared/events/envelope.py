@@ -23,11 +23,18 @@ class EventData(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     subject: ClassVar[str]  # the NATS subject and CloudEvents `type` (events only)
+    # The event carries a payee's name and account: the relay publishes it with a maximum age
+    # (`Nats-TTL`, EDF_PAYEE_DATA_MAX_AGE_DAYS) and only its consumers may read it (shared.nats_auth).
+    carries_payee_data: ClassVar[bool] = False
 
-    def __init_subclass__(cls, *, subject: str | None = None, **kwargs: Any) -> None:
+    def __init_subclass__(
+        cls, *, subject: str | None = None, carries_payee_data: bool | None = None, **kwargs: Any
+    ) -> None:
         super().__init_subclass__(**kwargs)
         if subject is not None:
             cls.subject = subject
+        if carries_payee_data is not None:
+            cls.carries_payee_data = carries_payee_data
 
     @field_validator("*")
     @classmethod

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from shared.migrate import APPS
+from shared.nats_auth import USERS
 from tests.support.apps import REPO
 
 COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())
@@ -84,6 +85,12 @@ def test_compose_runs_nats_with_jetstream_on_a_volume_and_fsync_always() -> None
     nats = SERVICES["nats"]
     assert any(v.startswith("nats-data:") for v in nats["volumes"])
     conf = (REPO / "deploy" / "nats" / "single.conf").read_text()
+    assert 'include "auth.conf"' in conf and "tls {" in conf
+    assert "./deploy/nats/auth.conf:/etc/nats/auth.conf:ro" in nats["volumes"]
+    assert all(f"EDF_NATS_{u.upper()}_PASSWORD" in nats["environment"] for u in USERS)
+    for app in ("gateway", "applications", "scoring", "disbursement", "monitoring"):
+        assert SERVICES[app]["environment"]["EDF_NATS_USER"] == app
+        assert SERVICES[app]["environment"]["EDF_NATS_URL"].startswith("tls://")
     assert "sync_interval: always" in conf and "store_dir: /data" in conf and "http_port: 8222" in conf
     assert SERVICES["applications"]["environment"]["APPLICATIONS_DOCUMENTS_DIR"] == "/var/lib/edf/documents"
 
@@ -150,11 +157,13 @@ def test_every_referenced_secret_and_config_key_exists(rendered: dict[str, list[
         data = {
             r["metadata"]["name"]: set(r.get("data", {})) for r in resources if r["kind"] in ("Secret", "ConfigMap")
         }
+        # Secrets that cert-manager makes from a Certificate (the NATS server's certificate)
+        certificates = {r["spec"]["secretName"] for r in resources if r["kind"] == "Certificate"}
         for workload in [r for r in resources if r["kind"] in ("Deployment", "Job", "StatefulSet")]:
             pod = workload["spec"]["template"]["spec"]
             for container in pod["containers"] + pod.get("initContainers", []):
                 for source in container.get("envFrom", []):
-                    assert source["configMapRef"]["name"] in data, overlay
+                    assert (source.get("configMapRef") or source["secretRef"])["name"] in data, overlay
                 for env in container.get("env", []):
                     ref = env.get("valueFrom", {}).get("secretKeyRef")
                     if ref:
@@ -162,6 +171,25 @@ def test_every_referenced_secret_and_config_key_exists(rendered: dict[str, list[
             for volume in pod.get("volumes", []):
                 if "configMap" in volume:
                     assert volume["configMap"]["name"] in data, overlay
+                if "secret" in volume:
+                    assert volume["secret"]["secretName"] in data.keys() | certificates, overlay
+
+
+def test_nats_has_users_and_tls_and_each_app_its_own_user(rendered: dict[str, list[dict[str, Any]]]) -> None:
+    for overlay, resources in rendered.items():
+        nats_config = generated(resources, "ConfigMap", "nats-config")
+        assert 'include "auth.conf"' in nats_config["nats.conf"] and "tls {" in nats_config["nats.conf"], overlay
+        assert nats_config["auth.conf"] == (REPO / "deploy" / "nats" / "auth.conf").read_text(), overlay
+        assert generated(resources, "ConfigMap", "edf-config")["EDF_NATS_URL"].startswith("tls://"), overlay
+        for name, deployment in by_kind(resources, "Deployment").items():
+            container = deployment["spec"]["template"]["spec"]["containers"][0]
+            env = {e["name"]: e for e in container.get("env", [])}
+            if "EDF_NATS_USER" not in env:
+                continue
+            app = env["EDF_NATS_USER"]["value"]
+            assert name.startswith(app), (overlay, name)
+            ref = env["EDF_NATS_PASSWORD"]["valueFrom"]["secretKeyRef"]
+            assert ref == {"name": "edf-nats-users", "key": f"EDF_NATS_{app.upper()}_PASSWORD"}, (overlay, name)
 
 
 def test_nats_is_a_cluster_of_three_on_volumes_with_fsync_always(rendered: dict[str, list[dict[str, Any]]]) -> None:

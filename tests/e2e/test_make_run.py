@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -224,8 +225,18 @@ def codes(response: httpx.Response) -> set[str]:
     return {item["code"] for item in response.json()["items"]}
 
 
-async def stream_messages(nats_port: str, stream: str) -> int:
-    connection = await nats.connect(f"nats://127.0.0.1:{nats_port}", connect_timeout=2, max_reconnect_attempts=0)
+async def stream_messages(nats_port: str, stream: str, clone: Path) -> int:
+    """As the `reader` NATS user, from the connection file the stack wrote (CONTRACT.md)."""
+    reader = json.loads((clone / "var" / "nats" / "reader.json").read_text())
+    assert set(reader) == {"url", "user", "password"} and reader["url"] == f"nats://127.0.0.1:{nats_port}"
+    connection = await nats.connect(
+        reader["url"],
+        user=reader["user"],
+        password=reader["password"],
+        inbox_prefix=f"_INBOX_{reader['user']}",
+        connect_timeout=2,
+        max_reconnect_attempts=0,
+    )
     try:
         info = await connection.jetstream().stream_info(stream)
         return int(info.state.messages)
@@ -233,12 +244,12 @@ async def stream_messages(nats_port: str, stream: str) -> int:
         await connection.close()
 
 
-def wait_for_messages(nats_port: str, stream: str, timeout: float = 15.0) -> int:
+def wait_for_messages(nats_port: str, stream: str, clone: Path, timeout: float = 15.0) -> int:
     """How many messages the stream holds, once it holds any (the outbox relay is asynchronous)."""
     deadline = time.monotonic() + timeout
     while True:
         try:
-            count = asyncio.run(stream_messages(nats_port, stream))
+            count = asyncio.run(stream_messages(nats_port, stream, clone))
         except Exception:  # noqa: BLE001  (the stream may not exist yet)
             count = 0
         if count or time.monotonic() > deadline:
@@ -269,7 +280,7 @@ def test_make_run_gets_ready_stops_cleanly_and_keeps_its_data(
         opened = gateway.post(f"/api/v1/calls/{created.json()['id']}/open", headers=auth)
         assert opened.status_code == 200, opened.text
         assert code in codes(gateway.get("/api/v1/calls", headers=auth))
-    assert wait_for_messages(stack_env["EDF_NATS_PORT"], "EDF_APPLICATIONS") >= 1
+    assert wait_for_messages(stack_env["EDF_NATS_PORT"], "EDF_APPLICATIONS", clone) >= 1
 
     # SIGINT to the runner that `make run` started: it stops everything and exits 0, so make does.
     os.kill(first.runner_pid(), signal.SIGINT)
@@ -283,6 +294,8 @@ def test_make_run_gets_ready_stops_cleanly_and_keeps_its_data(
     assert (var / "admin-password").stat().st_mode & 0o777 == 0o600
     assert (var / "jwt" / "signing.pem").stat().st_mode & 0o777 == 0o600
     assert (var / "jwt" / "jwks.json").is_file()
+    for secret in ("passwords.json", "finance.json", "reader.json", "ops.json"):  # the NATS users'
+        assert (var / "nats" / secret).stat().st_mode & 0o777 == 0o600, secret
 
     # Second run: the same admin password works, the call is still there, the stream kept its events.
     second = MakeRun(clone, stack_env)
@@ -294,7 +307,7 @@ def test_make_run_gets_ready_stops_cleanly_and_keeps_its_data(
         assert code in codes(gateway.get("/api/v1/calls"))  # open: visible to anyone
         auth = {"Authorization": f"Bearer {admin_token(gateway, clone)}"}
         assert code in codes(gateway.get("/api/v1/calls", headers=auth))
-    assert asyncio.run(stream_messages(stack_env["EDF_NATS_PORT"], "EDF_APPLICATIONS")) >= 1
+    assert asyncio.run(stream_messages(stack_env["EDF_NATS_PORT"], "EDF_APPLICATIONS", clone)) >= 1
 
     # Ctrl-C in a terminal reaches the whole foreground process group (make reports the
     # interruption itself); the stack must still stop every process.

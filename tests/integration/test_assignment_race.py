@@ -47,6 +47,7 @@ from shared.events.users import UserCreatedV1
 from shared.inbox import ConsumerPolicy, InboxConsumer, consumers_for
 from shared.migrate import upgrade
 from shared.roles import Role
+from shared.topology import ensure_streams
 from tests.support.apps import running_app, wait_until
 from tests.support.jetstream import with_js
 from tests.support.natsd import NatsServer
@@ -235,6 +236,7 @@ def test_a_batch_that_withdraws_and_screens_and_a_new_officer_at_once(pool: Pool
 
 def publish_together(nats_url: str, events: list[Event]) -> None:
     async def publish(js: JetStreamContext) -> None:
+        await ensure_streams(js)  # the producers' (each app creates only its own: shared.nats_auth)
         payloads = [(event.type, event.model_dump_json().encode(), str(event.id)) for event, _ in events]
         await asyncio.gather(*(js.publish(s, p, headers={"Nats-Msg-Id": i}) for s, p, i in payloads))
 

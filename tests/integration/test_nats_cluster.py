@@ -21,6 +21,7 @@ from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.errors import Error as JetStreamError
 
+from devstack.natsauth import ops_url
 from devstack.natscluster import NatsNode, nodes_on, servers_url
 from devstack.ports import free_ports
 from devstack.procs import Child, stop_all, wait_until_ready
@@ -72,10 +73,11 @@ async def _publish(bus: Bus, number: int, deadline: float) -> None:
 
 
 async def test_streams_have_three_replicas_and_survive_a_sigkilled_leader(
-    cluster: tuple[tuple[NatsNode, ...], dict[str, Child]],
+    cluster: tuple[tuple[NatsNode, ...], dict[str, Child]], tmp_path: Path
 ) -> None:
     nodes, children = cluster
-    bus = Bus(servers_url(nodes), "cluster-test", stream_replicas=3)
+    # the nodes run with the shipped users (devstack.natsauth): as the operators' user here
+    bus = Bus(ops_url(servers_url(nodes), tmp_path / "nats"), "cluster-test", stream_replicas=3)
     bus.start()
     try:
         await bus.wait_ready(60.0)

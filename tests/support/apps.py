@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from shared.auth import Role, issue_token
 from shared.migrate import APPS, upgrade
 from tests.support.keys import signing_config
+from tests.support.natsd import app_environment, app_login
 
 T = TypeVar("T")
 REPO = Path(__file__).resolve().parents[2]
@@ -57,7 +58,7 @@ def settings_for(app: str, **values: Any) -> Any:
 def running_app(app: str, database_url: str, nats_url: str, **values: Any) -> Iterator[TestClient]:
     """The app in-process with its lifespan (relay, consumers) running, on a migrated database."""
     upgrade(app, database_url)
-    settings = settings_for(app, database_url=database_url, nats_url=nats_url, **values)
+    settings = settings_for(app, database_url=database_url, **{**app_login(nats_url, app), **values})
     create_app = importlib.import_module(f"{APPS[app]}.main").create_app
     with TestClient(create_app(settings), raise_server_exceptions=True) as client:
         yield client
@@ -78,10 +79,11 @@ class AppProcess:
         return [sys.executable, "-m", "uvicorn", factory, "--factory", "--host", "127.0.0.1", "--port", str(self.port)]
 
     def start(self) -> None:
+        env = {**os.environ, **self.env}
+        if env.get("EDF_NATS_URL") and "EDF_NATS_USER" not in self.env:  # its own NATS user (natsd.app_login)
+            env.update(app_environment(env["EDF_NATS_URL"], self.app))
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                self.command(), cwd=REPO, env={**os.environ, **self.env}, stdout=log, stderr=log
-            )
+            self.process = subprocess.Popen(self.command(), cwd=REPO, env=env, stdout=log, stderr=log)
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         """Until `/readyz` answers 200 and says the app is connected to NATS (its consumers run)."""

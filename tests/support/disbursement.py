@@ -4,6 +4,7 @@ helpers that take a grant to the state a test needs."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -35,7 +36,9 @@ from shared.events.envelope import CloudEvent, EventData, make_event
 from shared.events.finance import PaymentFailedV1, PaymentSettledV1
 from shared.events.monitoring import FlagResolvedV1, GrantFlaggedV1, MilestoneVerifiedV1
 from shared.inbox import InboxConsumer
+from shared.nats_auth import FINANCE, credentials_document, write_private
 from tests.support.apps import REPO, bearer, running_app
+from tests.support.natsd import app_login
 from tests.support.samples import call_body
 
 OPENED = "edf.applications.call.opened.v1"
@@ -274,10 +277,18 @@ def disbursement_service(database_url: str, nats_url: str, **settings: Any) -> I
 
 @contextmanager
 def finance_sim_process(nats_url: str, db: Path, *args: str) -> Iterator[subprocess.Popen[bytes]]:
-    """`edf finance-sim` as the separate process a finance system is; its output in `<db>.log`."""
+    """`edf finance-sim` as the separate process a finance system is, as the `finance` NATS user
+    (a connection file beside `db`, as the local stack writes one); its output in `<db>.log`."""
+    login = app_login(nats_url, FINANCE)
+    connect = ["--nats-url", login["nats_url"]]
+    if "nats_user" in login:
+        credentials = db.with_suffix(".nats.json")
+        document = credentials_document(login["nats_url"], login["nats_user"], login["nats_password"])
+        write_private(credentials, json.dumps(document))
+        connect += ["--credentials", str(credentials)]
     with db.with_suffix(".log").open("ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "cli.main", "finance-sim", "--nats-url", nats_url, "--db", str(db), *args],
+            [sys.executable, "-m", "cli.main", "finance-sim", *connect, "--db", str(db), *args],
             cwd=REPO,
             stdout=log,
             stderr=subprocess.STDOUT,

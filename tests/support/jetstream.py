@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -11,7 +12,7 @@ import nats
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
-from shared.topology import ensure_streams
+from shared.topology import ensure_streams, stream_for_subject
 
 T = TypeVar("T")
 
@@ -35,6 +36,10 @@ def publish(url: str, subject: str, payload: bytes, msg_id: str | None = None) -
     headers = {"Nats-Msg-Id": msg_id} if msg_id else None
 
     async def action(js: JetStreamContext) -> int:
+        # As the producer would have made it: each app creates only its own streams (shared.nats_auth),
+        # and a test publishing another app's event may run without that app.
+        with suppress(ValueError):
+            await ensure_streams(js, 1, [stream_for_subject(subject)])
         ack = await js.publish(subject, payload, headers=headers)
         return int(ack.seq)
 
