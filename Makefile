@@ -3,6 +3,8 @@
 SHELL := /bin/bash
 
 VENV ?= .venv
+# Test processes: most tests wait on servers they start, so one more than the cores pays off.
+TEST_WORKERS ?= 3
 PYTHON ?= $(or $(shell command -v python3.11 2>/dev/null),python3)
 BIN := $(VENV)/bin
 PY := $(BIN)/python
@@ -59,8 +61,8 @@ DEMO_APPLICANTS ?= 300
 demo: install ## a realistic call end to end on the stack of `make run` (started if not running); DEMO_APPLICANTS=300 DEMO_SEED=1
 	$(PY) -m demo --applicants $(DEMO_APPLICANTS)$(if $(DEMO_SEED), --seed $(DEMO_SEED))$(if $(DEMO_ARGS), $(DEMO_ARGS))
 
-test: install-dev ## run every test (tests/); PYTEST_ARGS="-k ..." to narrow
-	$(PY) -m pytest -p no:cacheprovider --durations=25 $(PYTEST_ARGS)
+test: install-dev ## run every test (tests/), TEST_WORKERS=3 processes, a test file each; PYTEST_ARGS="-k ..." to narrow
+	$(PY) -m pytest -p no:cacheprovider --durations=25 -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 check: install-dev ## ruff (lint and format), mypy, the import contracts, the service shape and the deployment files (compose, Kubernetes)
 	@status=0; \

@@ -17,6 +17,8 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, SecretStr
 
+from shared.nats_auth import USERS
+
 EXAMPLE_SECRETS = frozenset(
     {
         "change-me",
@@ -33,6 +35,8 @@ EXAMPLE_SECRETS = frozenset(
         "replace-with-hex",
         # Shown by earlier releases (EDF_JWT_SECRET's development default).
         "edf-development-secret-do-not-use-in-production",
+        # The NATS users' example passwords (compose.env.example, nats-users.env.example).
+        *(f"replace{user}withedfandhex" for user in USERS),
     }
 )
 

@@ -18,7 +18,7 @@ ASSIGNMENT = re.compile(r"""(?<![\w.-])([A-Za-z_][A-Za-z0-9_]*)["']?[ \t]*[=:][ 
 URL_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^\s:/@'\"`]+:([^\s@/'\"`]+)@", re.IGNORECASE)
 # A reference to another value, a variable's name, a number, a boolean, a label (`app.kubernetes.io/name`).
 REFERENCE = re.compile(
-    r"^(\$|\{|<|\*|&|\?|https?://|/)|^[A-Z][A-Z0-9_]*$|^[\d.]+$|^(true|false)$|^[a-z0-9.-]+\.[a-z]{2,}/"
+    r"^(\$|\{|\[|<|\*|&|\?|https?://|/)|^[A-Z][A-Z0-9_]*$|^[\d.]+$|^(true|false)$|^[a-z0-9.-]+\.[a-z]{2,}/"
 )
 SUFFIXES = {".md", ".example", ".yml", ".yaml", ".conf", ".sh", ".env", ".txt", ".json"}
 
