@@ -369,11 +369,10 @@ def summary(config: Config, env: Mapping[str, str], seconds: float) -> str:
         lines.append(f"  nats          {config.nats_url}{store}")
     if config.nats_auth_dir is not None:
         lines.append(f"  nats users    finance, reader, ops: connection files in {config.nats_auth_dir}/<user>.json")
-    elif not config.nats_auth:
+    elif not config.nats_auth and (config.nats_port is not None or config.nats_nodes):
         lines.append(f"  nats users    none: {NATS_AUTH_VARIABLE}=off (for measuring only; anyone may connect)")
-    if config.nats_auth_dir is not None or not config.nats_auth:
-        if config.nats_port is not None and config.nats_monitor_port > 0:
-            lines.append(f"  nats monitor  http://{HOST}:{config.nats_monitor_port}/varz")
+    if config.nats_port is not None and config.nats_monitor_port > 0:  # a single NATS started here
+        lines.append(f"  nats monitor  http://{HOST}:{config.nats_monitor_port}/varz")
     if gateway is not None and config.gateway_metrics_port:
         lines.append(f"  metrics       http://{HOST}:{config.gateway_metrics_port}/metrics (gateway)")
     lines.append(f"  data          {config.var_dir}")
