@@ -69,9 +69,9 @@ def rows(figures: dict[str, Any]) -> list[Row]:
 def details(figures: dict[str, Any]) -> str:
     reused = [name.removesuffix(" scenario") for name in figures["with_auth"].get("from") or []]
     if len(reused) == 2:
-        source = f"this run's {reused[0]} and {reused[1]} scenarios"
+        source = f"those of this run's {reused[0]} and {reused[1]} scenarios"
     elif reused:
-        source = f"this run's {reused[0]} scenario and, for the other, measured on the main stack after the run"
+        source = f"those of this run's {reused[0]} scenario and, for the other, measured on the main stack afterwards"
     else:
         source = "measured on the main stack after the yardsticks"
     return f"""**NATS authorization's cost** (`bench/auth_cost.py`). The two figures issue #15 names, with

@@ -4,6 +4,11 @@ docs/benchmarks.md and docs/benchmarks.png.
 PostgreSQL is a temporary cluster the bench starts (bench/postgres.py) unless
 EDF_BENCH_POSTGRES_URL names a server. `--quick` is a small smoke run (seconds, not minutes) that
 writes its report to a temporary directory unless `--report` says where.
+
+The main stack runs with NATS's users and permissions, as shipped. `nats_auth` then starts a second
+stack without them (`EDF_DEV_NATS_AUTH=off`) and sets its submits/s and approve → payment.instructed
+p99 beside the main run's (bench/auth_cost.py): `--scenarios submissions,disbursement,nats_auth`
+measures only that comparison.
 """
 
 from __future__ import annotations
