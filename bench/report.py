@@ -14,24 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import report_text
+from bench import report_auth, report_text
+from bench.rows import Row
+from bench.rows import ms as _ms
 
 ANALYSIS_START, ANALYSIS_END = "<!-- analysis -->", "<!-- /analysis -->"
 DATA_START, DATA_END = "<!-- bench-results", "-->"
 SERVICES = ("gateway", "applications", "scoring", "disbursement", "monitoring")
 RSS_LIMIT, SUBMITS_TARGET, QUEUE_P99, PAGE_P99, RANKING_S, READY_S = 150.0, 500.0, 100.0, 20.0, 2.0, 15.0
-
-
-@dataclass
-class Row:
-    figure: str
-    size: str
-    result: str
-    target: str = ""
-    meets: bool | None = None
-    ratio: str = ""
-    share_of_target: float | None = None  # ≥ 1 meets it: value ÷ target for a floor, target ÷ value for a ceiling
-    value: str = ""  # the figure set against the target, short (for the chart)
 
 
 def earlier(path: Path) -> tuple[dict[str, Any], str | None]:
@@ -45,10 +35,6 @@ def earlier(path: Path) -> tuple[dict[str, Any], str | None]:
     found = re.search(re.escape(DATA_START) + r"\s*(\{.*\})\s*" + re.escape(DATA_END), document, re.DOTALL)
     results: dict[str, Any] = json.loads(found.group(1)) if found else {}
     return results, analysis
-
-
-def _ms(value: float) -> str:
-    return f"{value:.1f} ms" if value < 100 else f"{value:,.0f} ms"
 
 
 def _times(value: float, of: str) -> str:
@@ -292,6 +278,8 @@ def rows(s: dict[str, Any]) -> list[Row]:
         out += _scoring(s["scoring"], y)
     if "disbursement" in s:
         out += _disbursement(s["disbursement"], y)
+    if "nats_auth" in s:
+        out += report_auth.rows(s["nats_auth"])
     return out + _others(s, y) + _yardsticks(s)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench import report_auth
+
 
 def header(meta: dict[str, Any], scenarios: dict[str, Any]) -> str:
     m = meta["machine"]
@@ -34,7 +36,8 @@ Load client: {meta["client"]}, a separate process. Figures are medians of {meta[
 scenario after a warm-up; the run took {meta["duration_s"] / 60:.0f} min.
 {kept}
 The stack runs as `make run` starts it (`python -m devstack run`: one process per app, uvicorn,
-one worker each, a nats-server with JetStream) with a fresh database per app on that PostgreSQL.
+one worker each, a nats-server with JetStream and the shipped NATS users, each app its own) with a
+fresh database per app on that PostgreSQL.
 The yardsticks run in the same bench on the same machine: every figure is also given as a ratio to
 what the machine does with no gateway hop, no database and no events.
 """
@@ -101,6 +104,8 @@ tranche, as finance users who did not request them (one transaction each: row lo
 instruction, two outbox events, two audit rows); the latency is of sequential approvals, from the
 request to the `payment.instructed` event reaching a NATS subscriber (outbox relay, JetStream).
 """)
+    if auth := scenarios.get("nats_auth"):
+        parts.append(report_auth.details(auth))
     if ind := scenarios.get("indicators"):
         parts.append(f"""**Indicators** (`bench/indicators.py`). `GET /api/v1/calls/{{id}}/indicators` as a monitor, one
 at a time, for a call of {ind["grants"]:,} grants seeded straight into monitoring's database

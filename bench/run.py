@@ -4,6 +4,11 @@ docs/benchmarks.md and docs/benchmarks.png.
 PostgreSQL is a temporary cluster the bench starts (bench/postgres.py) unless
 EDF_BENCH_POSTGRES_URL names a server. `--quick` is a small smoke run (seconds, not minutes) that
 writes its report to a temporary directory unless `--report` says where.
+
+The main stack runs with NATS's users and permissions, as shipped. `nats_auth` then starts a second
+stack without them (`EDF_DEV_NATS_AUTH=off`) and sets its submits/s and approve → payment.instructed
+p99 beside the main run's (bench/auth_cost.py): `--scenarios submissions,disbursement,nats_auth`
+measures only that comparison.
 """
 
 from __future__ import annotations
@@ -20,13 +25,26 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import disbursement, indicators, jetstream, memory, pipeline, postgres, report, scoring, startup, submissions
+from bench import (
+    auth_cost,
+    disbursement,
+    indicators,
+    jetstream,
+    memory,
+    pipeline,
+    postgres,
+    report,
+    scoring,
+    startup,
+    submissions,
+)
 from bench.env import REPO, machine, postgres_databases
 from bench.quiet import wait_quiet
 from devstack.running import running_stack
 
 REPORT = REPO / "docs" / "benchmarks.md"
-SCENARIOS = ("submissions", "pipeline", "scoring", "disbursement", "indicators", "memory", "startup")
+# nats_auth: submits/s and approve → payment.instructed p99 again on a stack without NATS auth (bench/auth_cost.py)
+SCENARIOS = ("submissions", "pipeline", "scoring", "disbursement", "indicators", "memory", "nats_auth", "startup")
 QUICK = {
     "runs": 1,
     "count": 300,
@@ -131,14 +149,24 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def measure(args: argparse.Namespace, chosen: list[str], meta: dict[str, Any], started: float) -> dict[str, Any]:
+    with postgres.server() as (server_url, what):
+        meta["postgres"] = what
+        results = measure_main(args, chosen, server_url, started)
+        if "nats_auth" in chosen:  # the main stack has stopped: the one without auth has the machine to itself
+            on = results.pop("nats_auth")
+            results["nats_auth"] = auth_cost.measure(on, server_url, args, lambda name: step(name, started))
+    return results
+
+
+def measure_main(args: argparse.Namespace, chosen: list[str], server_url: str, started: float) -> dict[str, Any]:
+    """Every scenario on the main stack (NATS with its users, as shipped); for `nats_auth` its
+    figures with auth (results["nats_auth"], set beside those without by `measure`)."""
     results: dict[str, Any] = {}
     with (
-        postgres.server() as (server_url, what),
         postgres_databases(server_url) as urls,
         tempfile.TemporaryDirectory(prefix="edf-bench-var-") as var_dir,
-        running_stack(Path(var_dir), extra_env={**urls, "EDF_STACK_READY_TIMEOUT": "240"}, timeout=300) as stack,
+        running_stack(Path(var_dir), extra_env={**urls, **auth_cost.MAIN_STACK_ENV}, timeout=300) as stack,
     ):
-        meta["postgres"] = what
         step("stack ready", started)
         results["yardstick_http"] = submissions.yardstick(args.runs, args.scale)
         results["yardstick_jetstream"] = jetstream.measure(stack.nats_url, args.runs, args.messages, args.round_trips)
@@ -175,6 +203,9 @@ def measure(args: argparse.Namespace, chosen: list[str], meta: dict[str, Any], s
         if "memory" in chosen:
             results["memory"] = memory.measure(stack, urls["APPLICATIONS_DATABASE_URL"], args.memory_applications)
             step("memory", started)
+        if "nats_auth" in chosen:
+            results["nats_auth"] = auth_cost.with_auth(stack, urls, args, results)
+            step("nats_auth (the main stack, with NATS auth)", started)
     return results
 
 

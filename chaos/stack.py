@@ -156,9 +156,10 @@ class ChaosStack:
         if problem is not None:
             raise RuntimeError(f"the stack did not start: {problem} (logs in {self.logs})")
         gateways = tuple(f"http://127.0.0.1:{ports['gateway']}" for ports in self.lane_ports)
-        # The run reads every stream and consumer: as the operators' NATS user (devstack.natsauth).
-        assert config.nats_auth_dir is not None
-        nats_url = ops_url(config.nats_url, config.nats_auth_dir)
+        # The run reads every stream and consumer: as the operators' NATS user (devstack.natsauth),
+        # or with the plain URL on a NATS without users (EDF_DEV_NATS_AUTH=off).
+        auth = config.nats_auth_dir
+        nats_url = config.nats_url if auth is None else ops_url(config.nats_url, auth)
         self.endpoints = Endpoints(gateways, nats_url=nats_url, database_urls=urls, finance_db=finance_db)
         return self.endpoints
 

@@ -55,6 +55,12 @@ def write_client_files(folder: Path, url: str, passwords: dict[str, str]) -> Non
         write_private(folder / f"{user}.json", json.dumps(credentials_document(url, user, passwords[user])) + "\n")
 
 
+def remove_client_files(folder: Path) -> None:
+    """The connection files of an earlier run with users (a NATS started without any now)."""
+    for user in (*OUTSIDE_USERS, OPS):
+        (folder / f"{user}.json").unlink(missing_ok=True)
+
+
 def app_environment(app: str, passwords: dict[str, str]) -> dict[str, str]:
     return {"EDF_NATS_USER": app, "EDF_NATS_PASSWORD": passwords[app]}
 

@@ -66,7 +66,7 @@ def servers_url(nodes: Sequence[NatsNode]) -> str:
     return ",".join(node.url for node in nodes)
 
 
-def node_config(node: NatsNode, nodes: Sequence[NatsNode], store: Path) -> str:
+def node_config(node: NatsNode, nodes: Sequence[NatsNode], store: Path, auth: bool = True) -> str:
     routes = ", ".join(f'"nats-route://{HOST}:{other.route_port}"' for other in nodes if other != node)
     return (
         f"server_name: {node.name}\n"
@@ -74,8 +74,8 @@ def node_config(node: NatsNode, nodes: Sequence[NatsNode], store: Path) -> str:
         f"port: {node.client_port}\n"
         f'http: "{HOST}:{node.monitor_port}"\n'
         f'jetstream {{ store_dir: "{store}" }}\n'
-        'include "auth.conf"\n'  # the shipped authorization (devstack.natsauth)
-        "cluster {\n"
+        + ('include "auth.conf"\n' if auth else "")  # the shipped authorization (devstack.natsauth)
+        + "cluster {\n"
         f"  name: {CLUSTER_NAME}\n"
         f'  listen: "{HOST}:{node.route_port}"\n'
         f"  routes: [{routes}]\n"
@@ -83,15 +83,16 @@ def node_config(node: NatsNode, nodes: Sequence[NatsNode], store: Path) -> str:
     )
 
 
-def write_configs(nodes: Sequence[NatsNode], folder: Path) -> dict[str, Path]:
-    """`<folder>/<node>.conf` and the store `<folder>/<node>/` of every node; returns the config files."""
+def write_configs(nodes: Sequence[NatsNode], folder: Path, auth: bool = True) -> dict[str, Path]:
+    """`<folder>/<node>.conf` and the store `<folder>/<node>/` of every node; returns the config files.
+    `auth=False`: without the shipped authorization (EDF_DEV_NATS_AUTH=off, for measuring only)."""
     folder.mkdir(parents=True, exist_ok=True)
     written = {}
     for node in nodes:
         store = folder / node.name
         store.mkdir(exist_ok=True)
         path = folder / f"{node.name}.conf"
-        path.write_text(node_config(node, nodes, store.resolve()))
+        path.write_text(node_config(node, nodes, store.resolve(), auth))
         written[node.name] = path
     return written
 

@@ -20,7 +20,7 @@ from devstack.keys import PRIVATE, PUBLIC, key_files
 from devstack.natsauth import ops_url
 from devstack.ports import distinct_ports
 from devstack.procs import interrupt_stack
-from devstack.stack import APPS, ROOT
+from devstack.stack import APPS, ROOT, nats_auth_on
 from shared.app import token_config
 from shared.auth import TokenConfig
 from shared.settings import CommonSettings
@@ -62,6 +62,10 @@ def running_stack(var_dir: Path, extra_env: dict[str, str] | None = None, timeou
         **(extra_env or {}),
     }
     env.pop("EDF_NATS_URL", None)
+    plain_nats = f"nats://127.0.0.1:{ports['EDF_NATS_PORT']}"
+    # as the operators' user (devstack.natsauth): tests and the bench look at every stream; with
+    # EDF_DEV_NATS_AUTH=off (the bench's comparison) the NATS has no users: the plain URL
+    nats_url = ops_url(plain_nats, var_dir / "nats") if nats_auth_on(env) else plain_nats
     process = subprocess.Popen(
         [sys.executable, "-m", "devstack", "run"],
         cwd=ROOT,
@@ -89,8 +93,7 @@ def running_stack(var_dir: Path, extra_env: dict[str, str] | None = None, timeou
                 raise RuntimeError("the stack did not get ready:\n" + "".join(output[-60:]))
         yield Stack(
             gateway=f"http://127.0.0.1:{ports['EDF_GATEWAY_PORT']}",
-            # as the operators' user (devstack.natsauth): tests and the bench look at every stream
-            nats_url=ops_url(f"nats://127.0.0.1:{ports['EDF_NATS_PORT']}", var_dir / "nats"),
+            nats_url=nats_url,
             var_dir=var_dir,
             output=output,
         )

@@ -20,6 +20,12 @@ streams with 3 replicas.
 A NATS started here runs with the shipped users and permissions (`devstack.natsauth`): passwords
 generated once into `var/nats/passwords.json`, each app connected as its own user, and the
 connection files `var/nats/finance.json`, `var/nats/reader.json` and `var/nats/ops.json` (0600).
+
+`EDF_DEV_NATS_AUTH=off` starts that NATS with no authorization at all, for measuring only (the
+bench's `nats_auth` scenario sets the two beside each other): the server reads no `auth.conf`, the
+apps get no NATS user, no connection files are written (those of an earlier run are removed; the
+passwords stay for the next run with it on) and every client connects with the plain URL. The
+default, `on`, is what everything shipped runs with.
 """
 
 from __future__ import annotations
@@ -55,6 +61,7 @@ DEFAULT_NATS_MONITOR_PORT = 18222  # NATS's HTTP monitoring (/healthz, /varz, /j
 DEFAULT_GATEWAY_METRICS_PORT = 8010  # the gateway's Prometheus metrics (gateway.settings)
 DEFAULT_ADMIN_EMAIL = "admin@edf.local"
 ADMIN_PASSWORD_FILE = "admin-password"  # noqa: S105  (a file name, not a password)
+NATS_AUTH_VARIABLE = "EDF_DEV_NATS_AUTH"  # "off": a local NATS without users, for the bench only
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 LOCAL_ADDRESS_RATE_LIMIT = 1_000_000  # per minute: the gateway's per-address API limits, locally
 
@@ -101,7 +108,8 @@ class Config:
     admin_email: str
     admin_password_given: bool  # EDF_BOOTSTRAP_ADMIN_PASSWORD set by the caller
     nats_nodes: tuple[NatsNode, ...] = ()  # a NATS cluster started here (then nats_port is None)
-    nats_auth_dir: Path | None = None  # NATS started here: its users' passwords and connection files
+    nats_auth_dir: Path | None = None  # NATS started here with its users: their passwords and connection files
+    nats_auth: bool = True  # False (EDF_DEV_NATS_AUTH=off): a NATS started here has no users at all
 
     @property
     def gateway(self) -> App | None:
@@ -116,6 +124,16 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise StackError(f"{name}={value!r} is not a number") from None
 
 
+def nats_auth_on(env: Mapping[str, str]) -> bool:
+    """EDF_DEV_NATS_AUTH: on (the default) or off (a local NATS with no authorization)."""
+    value = env.get(NATS_AUTH_VARIABLE, "").strip().lower()
+    if value in ("", "on", "1", "true", "yes"):
+        return True
+    if value in ("off", "0", "false", "no"):
+        return False
+    raise StackError(f"{NATS_AUTH_VARIABLE}={value!r}: on or off")
+
+
 def load_config(env: Mapping[str, str], nats: str = "single") -> Config:
     """`nats`: "single" (one nats-server) or "cluster" (three nodes from EDF_NATS_PORT on)."""
     var_dir = Path(env.get("EDF_VAR_DIR") or "var")
@@ -128,6 +146,7 @@ def load_config(env: Mapping[str, str], nats: str = "single") -> Config:
     external = env.get("EDF_NATS_URL", "").strip()
     nats_port = None if external else _int(env, "EDF_NATS_PORT", DEFAULT_NATS_PORT)
     nodes = local_nodes(nats_port) if nats_port is not None and nats == "cluster" else ()
+    auth = nats_auth_on(env)
     return Config(
         var_dir=var_dir,
         apps=apps,
@@ -140,7 +159,8 @@ def load_config(env: Mapping[str, str], nats: str = "single") -> Config:
         admin_email=env.get("EDF_BOOTSTRAP_ADMIN_EMAIL") or DEFAULT_ADMIN_EMAIL,
         admin_password_given=bool(env.get("EDF_BOOTSTRAP_ADMIN_PASSWORD")),
         nats_nodes=nodes,
-        nats_auth_dir=None if external else var_dir / "nats",
+        nats_auth_dir=None if external or not auth else var_dir / "nats",
+        nats_auth=auth,
     )
 
 
@@ -274,10 +294,12 @@ def nats_children(config: Config, env: dict[str, str]) -> list[Child]:
     passwords = nats_passwords(config)
     if config.nats_auth_dir is not None:
         natsauth.write_client_files(config.nats_auth_dir, config.nats_url, passwords)
+    elif not config.nats_auth:
+        natsauth.remove_client_files(config.var_dir / "nats")  # no stale users' files beside a NATS without users
     if config.nats_nodes:
         folder = config.var_dir / "nats-cluster"
-        configs = write_configs(config.nats_nodes, folder)
-        server_env = {**env, **natsauth.server_files(folder, passwords)}
+        configs = write_configs(config.nats_nodes, folder, auth=config.nats_auth)
+        server_env = {**env, **natsauth.server_files(folder, passwords)} if config.nats_auth else env
         return [
             Child(
                 node.name,
@@ -292,8 +314,11 @@ def nats_children(config: Config, env: dict[str, str]) -> list[Child]:
         return []
     store = config.var_dir / "nats"
     store.mkdir(parents=True, exist_ok=True)
-    server_env = {**env, **natsauth.server_files(store, passwords)}
-    argv = [nats_server_binary(), "-c", str(natsauth.write_single_config(store))]
+    if config.nats_auth:
+        server_env = {**env, **natsauth.server_files(store, passwords)}
+        argv = [nats_server_binary(), "-c", str(natsauth.write_single_config(store))]
+    else:
+        server_env, argv = env, [nats_server_binary()]
     argv += ["-js", "-a", HOST, "-p", str(config.nats_port), "-sd", str(store)]
     argv += ["-m", str(config.nats_monitor_port)]  # monitoring, on HOST (loopback) too
     return [Child("nats", argv, env=server_env, cwd=ROOT, ready=tcp_open(HOST, config.nats_port))]
@@ -316,6 +341,8 @@ def app_children(config: Config, env: dict[str, str]) -> list[Child]:
         argv = [sys.executable, "-m", "uvicorn", f"{app.package}.main:create_app", "--factory"]
         argv += ["--host", HOST, "--port", str(port), "--timeout-graceful-shutdown", "5"]
         app_env = env if app.name == "gateway" else service_env
+        if not config.nats_auth:  # a NATS without users: nobody logs in (not even with the caller's user)
+            app_env = {k: v for k, v in app_env.items() if k not in ("EDF_NATS_USER", "EDF_NATS_PASSWORD")}
         if passwords:
             app_env = {**app_env, **natsauth.app_environment(app.name, passwords)}
         children.append(
@@ -342,8 +369,10 @@ def summary(config: Config, env: Mapping[str, str], seconds: float) -> str:
         lines.append(f"  nats          {config.nats_url}{store}")
     if config.nats_auth_dir is not None:
         lines.append(f"  nats users    finance, reader, ops: connection files in {config.nats_auth_dir}/<user>.json")
-        if config.nats_port is not None and config.nats_monitor_port > 0:
-            lines.append(f"  nats monitor  http://{HOST}:{config.nats_monitor_port}/varz")
+    elif not config.nats_auth and (config.nats_port is not None or config.nats_nodes):
+        lines.append(f"  nats users    none: {NATS_AUTH_VARIABLE}=off (for measuring only; anyone may connect)")
+    if config.nats_port is not None and config.nats_monitor_port > 0:  # a single NATS started here
+        lines.append(f"  nats monitor  http://{HOST}:{config.nats_monitor_port}/varz")
     if gateway is not None and config.gateway_metrics_port:
         lines.append(f"  metrics       http://{HOST}:{config.gateway_metrics_port}/metrics (gateway)")
     lines.append(f"  data          {config.var_dir}")
