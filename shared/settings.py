@@ -59,7 +59,7 @@ def nats_login(settings: CommonSettings) -> NatsLogin:
     """How the app connects to NATS; in production only as its own user (the shipped permissions)."""
     password = settings.nats_password.get_secret_value() if settings.nats_password is not None else None
     if settings.env == "production" and not (settings.nats_user and password):
-        raise ValueError("in production an app connects to NATS as its own user: set EDF_NATS_USER and EDF_NATS_PASSWORD")
+        raise ValueError("in production an app connects to NATS as its own user: set EDF_NATS_USER, EDF_NATS_PASSWORD")
     return NatsLogin(settings.nats_user or None, password, settings.nats_tls_ca_file)
 
 
