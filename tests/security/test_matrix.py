@@ -251,3 +251,26 @@ def test_methods_the_document_does_not_list_are_refused(seeded: Seeded) -> None:
 
 def test_the_columns_are_the_nine_principals(seeded: Seeded) -> None:
     assert set(COLUMNS) == set(seeded.headers)
+
+
+def test_an_assigned_reviewer_reads_no_identity_of_their_applications(seeded: Seeded) -> None:
+    """The canary check catches what it looks for: intake reads the identity of the applications
+    assigned to the officer; the officer, through the same routes, none of it. Photos stay shown."""
+    client, officer, intake = seeded.client, seeded.headers["officer"], seeded.headers["intake"]
+    items = client.get("/api/v1/reviews", headers=officer, params={"limit": 200}).json()["items"]
+    assigned = {item["application_id"] for item in items}
+    assert assigned and assigned <= set(seeded.canaries), "the officer's applications have canary identities"
+    route = next(r for r in ROUTES if r.key == ("GET", "/api/v1/applications/{application_id}"))
+    as_officer = Cell(route, "officer", 0, "2xx")
+    for application_id in sorted(assigned):
+        for path in (f"/api/v1/applications/{application_id}", f"/api/v1/applications/{application_id}/timeline"):
+            assert leaks(seeded, as_officer, client.get(path, headers=officer).text) == [], path
+        shown = client.get(f"/api/v1/applications/{application_id}", headers=intake)
+        assert shown.status_code == 200
+        found = leaks(seeded, as_officer, shown.text)
+        assert {f.split(" of ")[0] for f in found} >= {"owner.full_name", "owner.phone", "business.name"}, found
+    draft = seeded.worlds["A"]["draft"]
+    photo = client.get(f"/api/v1/applications/{draft}/documents/{seeded.photos['A']}", headers=officer)
+    assert photo.status_code == 200
+    listed = client.get(f"/api/v1/applications/{draft}", headers=officer).json()["documents"]
+    assert {d["kind"] for d in listed} == {"photo"}  # the registration certificates are not listed

@@ -57,7 +57,7 @@ def withdraw_application(application_id: uuid.UUID, db: DatabaseDep, applicant: 
     return handlers.withdraw(db, applicant, application_id)
 
 
-@router.get("/{application_id}", response_model=ApplicationOut)
+@router.get("/{application_id}", response_model=ApplicationOut, summary="Get Application")
 def get_application(
     application_id: uuid.UUID,
     db: DatabaseDep,
