@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
+from cli.audit_reads import find_reads
 from cli.databases import Unavailable, chosen, open_database, table
 from shared.audit import verify as verify_chain
 from shared.migrate import APPS
@@ -53,3 +54,25 @@ def verify(
     typer.echo(table(("SERVICE", "ROWS", "CHAIN"), rows))
     if failed:
         raise typer.Exit(1)
+
+
+@audit.command("reads")
+def reads(
+    application: Annotated[str, typer.Option("--application", "-a", help="The application's id or reference.")],
+) -> None:
+    """Lists every read of the application's personal data by staff: when, who (account id and
+    role), which fields, through which route — oldest first."""
+    try:
+        db = open_database("applications")
+    except Unavailable as exc:
+        typer.echo(f"cannot read the applications database: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    try:
+        with db.engine.connect() as connection:
+            found = find_reads(connection, db.infra.audit, application)
+    finally:
+        db.engine.dispose()
+    if found is None:
+        typer.echo(f"no application {application}", err=True)
+        raise typer.Exit(1)
+    typer.echo(table(("AT", "WHO", "ROLE", "FIELDS", "ROUTE"), found))

@@ -1,5 +1,6 @@
 """`GET /api/v1/applications/{id}/timeline`: what every service knows of one application,
-oldest first. The applications service decides who may see it (owner or staff); a service
+oldest first. The applications service decides who may see it (owner or staff; asked for the
+blind view, so that no identity passes here); the entries hold no identity; a service
 that is down leaves its part out, and the answer says so (an entry and a header)."""
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ async def application_timeline(
     try:
         visible = await client.get(
             f"{upstreams['applications']}/api/v1/applications/{application_id}",
+            params={"view": "blind"},  # only whether the caller may see it: no identity, no read to audit
             headers={"Authorization": request.headers.get("authorization", "")},
         )
     except httpx.HTTPError:

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from shared.auth import Principal, Role, require_roles
 from shared.db import Database
+from shared.privacy import READ_ACTION
 
 # (connection, application id) -> the (entity type, entity id) pairs that belong to it here.
 EntityFinder = Callable[[Connection, uuid.UUID], list[tuple[str, str]]]
@@ -54,7 +55,9 @@ def timeline_router(service: str, entities: EntityFinder = application_itself) -
             rows: list[Any] = []
             for entity_type, entity_id in pairs:
                 query = select(audit.c.at, audit.c.action, audit.c.after).where(
-                    audit.c.entity_type == entity_type, audit.c.entity_id == entity_id
+                    audit.c.entity_type == entity_type,
+                    audit.c.entity_id == entity_id,
+                    audit.c.action != READ_ACTION,  # who read what: `edf audit reads`, not the timeline
                 )
                 rows += connection.execute(query).all()
         return sorted(

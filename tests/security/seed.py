@@ -23,8 +23,18 @@ from tests.support.stack import Stack
 
 T = TypeVar("T")
 PASSWORD = "security matrix password 1"
-PRINCIPALS = ("anonymous", "applicant_a", "applicant_b", "officer", "committee", "finance", "monitor", "admin")
-STAFF_ROLES = ("officer", "committee", "finance", "monitor")
+PRINCIPALS = (
+    "anonymous",
+    "applicant_a",
+    "applicant_b",
+    "officer",
+    "committee",
+    "finance",
+    "monitor",
+    "admin",
+    "intake",
+)
+STAFF_ROLES = ("officer", "committee", "finance", "monitor", "intake")
 SMALL_PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 IBAN = "IQ98NBIQ850123456789012"
 PAYEE = {"method": "bank", "account_holder": "Layla Hassan", "iban": IBAN, "bank_name": "National Bank of Iraq"}
@@ -47,6 +57,42 @@ WORLD_OBJECTS = frozenset(
 )
 
 
+def canary_identity() -> dict[str, dict[str, str]]:
+    """Identity values found nowhere else: each seeded application has its own, so that a response
+    body holding one of them shows whose identity leaked (`Seeded.canaries`)."""
+    tag = uuid.uuid4().hex[:8]
+    digits = str(uuid.uuid4().int)
+    return {
+        "business": {
+            "name": f"Canary Bakery {tag}",
+            "registration_number": f"CANR{digits[:8]}",
+            "address": f"Canary street {tag}",
+        },
+        "owner": {"full_name": f"Canary Owner {tag}", "national_id": digits[8:20], "phone": "+96477" + digits[20:28]},
+    }
+
+
+def canary_values(identity: dict[str, dict[str, str]]) -> dict[str, str]:
+    """What must not appear in a blind body, by field: the national ID as its digits and as the
+    quoted last 4 that the API shows; the phone with and without its `+`."""
+    business, owner = identity["business"], identity["owner"]
+    return {
+        "owner.full_name": owner["full_name"],
+        "owner.national_id": owner["national_id"],
+        "owner.national_id_last4": f'"{owner["national_id"][-4:]}"',
+        "owner.phone": owner["phone"],
+        "owner.phone_digits": owner["phone"][1:],
+        "business.name": business["name"],
+        "business.registration_number": business["registration_number"],
+        "business.address": business["address"],
+    }
+
+
+def payee_of(identity: dict[str, dict[str, str]]) -> dict[str, str]:
+    """Payout details in the owner's name: a leak of the account holder is a leak of the name."""
+    return {**PAYEE, "account_holder": identity["owner"]["full_name"]}
+
+
 def eventually(check: Callable[[], T | None], what: str, timeout: float = 120.0) -> T:
     return wait_until(check, timeout, interval=0.1, what=f"seeding: {what} did not happen")
 
@@ -62,6 +108,10 @@ class Seeded:
     shared: dict[str, str] = field(default_factory=dict)
     worlds: dict[str, dict[str, str]] = field(default_factory=lambda: {"A": {}, "B": {}})
     others: dict[str, dict[str, str]] = field(default_factory=dict)  # tokens of people who are not columns
+    # Each seeded application's identity (`canary_identity`), by application id.
+    canaries: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    owners: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)  # each world's owner identity
+    photos: dict[str, str] = field(default_factory=dict)  # each world's photo of its draft (shown to reviewers)
 
     def world(self, principal: str, variant: str) -> str:
         own = "B" if principal == "applicant_b" else "A"
@@ -118,16 +168,19 @@ class Seeder:
         return str(call["id"])
 
     def draft(self, who: dict[str, str], complete: bool = True) -> str:
-        body = application_body(self.seeded.shared["call"])
+        identity = canary_identity()
+        body = application_body(self.seeded.shared["call"], **identity)
         if not complete:
-            body = {"call_id": body["call_id"], "business": {"name": "Half-done workshop"}}
-        return str(_ok(self.client.post("/api/v1/applications", headers=who, json=body), 201)["id"])
+            body = {"call_id": body["call_id"], "business": {"name": identity["business"]["name"]}}
+        application_id = str(_ok(self.client.post("/api/v1/applications", headers=who, json=body), 201)["id"])
+        self.seeded.canaries[application_id] = identity
+        return application_id
 
-    def upload(self, who: dict[str, str], application_id: str) -> str:
+    def upload(self, who: dict[str, str], application_id: str, kind: str = "registration") -> str:
         response = self.client.post(
             f"/api/v1/applications/{application_id}/documents",
             headers=who,
-            data={"kind": "registration"},
+            data={"kind": kind},
             files={"file": ("licence.pdf", SMALL_PDF, "application/pdf")},
         )
         return str(_ok(response, 201)["id"])
@@ -174,9 +227,11 @@ class Seeder:
             objects["draft"] = self.draft(who)
             objects["document"] = self.upload(who, objects["draft"])
             objects["doc_to_delete"] = self.upload(who, objects["draft"])
+            s.photos[world] = self.upload(who, objects["draft"], "photo")
             objects["to_submit"] = self.draft(who)
             objects["to_withdraw"] = self.draft(who, complete=False)
             objects["awarded"] = self.submitted(who)
+            s.owners[world] = s.canaries[objects["awarded"]]
 
         # Score the two applications to award, whichever officer each went to.
         awarded = {s.worlds[w]["awarded"] for w in "AB"}
@@ -259,7 +314,7 @@ class Seeder:
             return all(t["status"] == "eligible" for t in tranches[:2])
 
         eventually(eligible, f"grant {world}'s first tranches eligible")
-        _ok(c.put(f"/api/v1/grants/{grant['id']}/payee", headers=applicant, json=PAYEE))
+        _ok(c.put(f"/api/v1/grants/{grant['id']}/payee", headers=applicant, json=payee_of(s.owners[world])))
         _ok(c.post(f"/api/v1/tranches/{first['id']}/request", headers=s.headers["officer"]))
         approved = _ok(c.post(f"/api/v1/tranches/{first['id']}/approve", headers=s.headers["finance"]))
         objects["instruction"] = approved["instruction_id"]

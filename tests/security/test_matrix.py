@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.security.matrix import ANSWERS, COLUMNS, DEFAULT_IDS, DENIED, ROUTES, R
-from tests.security.seed import PASSWORD, PAYEE, SMALL_PDF, WORLD_OBJECTS, Seeded, now, today
+from tests.security.matrix import ANSWERS, BLIND, COLUMNS, DEFAULT_IDS, DENIED, PAYEE_DATA, ROUTES, R
+from tests.security.seed import PASSWORD, SMALL_PDF, WORLD_OBJECTS, Seeded, canary_values, now, payee_of, today
 from tests.support.samples import application_body, call_body
 from tests.support.stack import ADMIN_PASSWORD
 from tests.unit.test_bank_reports import sample as bank_report_sample
@@ -43,7 +43,8 @@ def _unique_email() -> str:
 def _pending_payee(seeded: Seeded, _: str, world: str) -> dict[str, Any]:
     """Records payout details as the second officer (pending: staff recorded them) and names them."""
     grant = seeded.object_id("grant", world)
-    recorded = seeded.client.put(f"/api/v1/grants/{grant}/payee", headers=seeded.others["officer2"], json=PAYEE)
+    payee = payee_of(seeded.owners[world])
+    recorded = seeded.client.put(f"/api/v1/grants/{grant}/payee", headers=seeded.others["officer2"], json=payee)
     assert recorded.status_code == 200, recorded.text
     return {"json": {"payee_id": recorded.json()["id"]}}
 
@@ -65,7 +66,7 @@ BODIES: dict[str, Body] = {
     "review_draft": _json({"scores": {"jobs": 3}, "comment": "A first look."}),
     "review_scores": _json({"scores": {"jobs": 4, "viability": 8}, "comment": "Sound."}),
     "recusal": _json({"reason": "I know the owner's family."}),
-    "payee": _json(PAYEE),
+    "payee": lambda s, _, world: {"json": payee_of(s.owners[world])},
     "payee_confirm": _pending_payee,
     "visit": _json(lambda: {"visited_on": today(), "kind": "verification", "findings": "All in order."}),
     "flag": _json({"reason": "A second look is needed.", "hold_payments": False}),
@@ -125,6 +126,22 @@ def matches(expected: str, status: int) -> bool:
     return status == int(expected)
 
 
+def leaks(seeded: Seeded, cell: Cell, body: str) -> list[str]:
+    """The canary identity values of seeded applications found in a body a blind principal got
+    (`finance` may see a payee's account holder on the payment routes)."""
+    if cell.principal not in BLIND:
+        return []
+    payee_route = cell.principal == "finance" and cell.route.path.startswith(PAYEE_DATA)
+    text, found = body.casefold(), []
+    for application_id, identity in seeded.canaries.items():
+        for name, value in canary_values(identity).items():
+            if payee_route and name == "owner.full_name":
+                continue
+            if value.casefold() in text:
+                found.append(f"{name} of application {application_id}")
+    return found
+
+
 def openapi_routes(seeded: Seeded) -> set[tuple[str, str]]:
     document = seeded.client.get("/openapi.json").json()
     assert document["info"]["x-unavailable"] == [], "a service's OpenAPI document is missing"
@@ -164,6 +181,7 @@ def test_every_principal_gets_the_expected_answer_on_every_route(seeded: Seeded)
             status = response.status_code
             successes += cell.expected == "ok" and 200 <= status < 300
             where = f"{route.method} {route.path} as {cell.principal} ({('own', 'foreign')[cell.variant]})"
+            wrong += [f"{where}: identity leaked: {leak}" for leak in leaks(seeded, cell, response.text)]
             if not matches(cell.expected, status):
                 wrong.append(f"{where}: expected {cell.expected}, got {status} {response.text[:200]}")
             elif status >= 400 and not response.headers.get("content-type", "").startswith(PROBLEM):
@@ -231,5 +249,28 @@ def test_methods_the_document_does_not_list_are_refused(seeded: Seeded) -> None:
     assert wrong == []
 
 
-def test_the_columns_are_the_eight_principals(seeded: Seeded) -> None:
+def test_the_columns_are_the_nine_principals(seeded: Seeded) -> None:
     assert set(COLUMNS) == set(seeded.headers)
+
+
+def test_an_assigned_reviewer_reads_no_identity_of_their_applications(seeded: Seeded) -> None:
+    """The canary check catches what it looks for: intake reads the identity of the applications
+    assigned to the officer; the officer, through the same routes, none of it. Photos stay shown."""
+    client, officer, intake = seeded.client, seeded.headers["officer"], seeded.headers["intake"]
+    items = client.get("/api/v1/reviews", headers=officer, params={"limit": 200}).json()["items"]
+    assigned = {item["application_id"] for item in items}
+    assert assigned and assigned <= set(seeded.canaries), "the officer's applications have canary identities"
+    route = next(r for r in ROUTES if r.key == ("GET", "/api/v1/applications/{application_id}"))
+    as_officer = Cell(route, "officer", 0, "2xx")
+    for application_id in sorted(assigned):
+        for path in (f"/api/v1/applications/{application_id}", f"/api/v1/applications/{application_id}/timeline"):
+            assert leaks(seeded, as_officer, client.get(path, headers=officer).text) == [], path
+        shown = client.get(f"/api/v1/applications/{application_id}", headers=intake)
+        assert shown.status_code == 200
+        found = leaks(seeded, as_officer, shown.text)
+        assert {f.split(" of ")[0] for f in found} >= {"owner.full_name", "owner.phone", "business.name"}, found
+    draft = seeded.worlds["A"]["draft"]
+    photo = client.get(f"/api/v1/applications/{draft}/documents/{seeded.photos['A']}", headers=officer)
+    assert photo.status_code == 200
+    listed = client.get(f"/api/v1/applications/{draft}", headers=officer).json()["documents"]
+    assert {d["kind"] for d in listed} == {"photo"}  # the registration certificates are not listed

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from services.applications.api.deps import Applicant, DatabaseDep, IntakeDep, PageDep, SignedIn
 from services.applications.handlers import applications as handlers
@@ -57,9 +57,19 @@ def withdraw_application(application_id: uuid.UUID, db: DatabaseDep, applicant: 
     return handlers.withdraw(db, applicant, application_id)
 
 
-@router.get("/{application_id}", response_model=ApplicationOut)
-def get_application(application_id: uuid.UUID, db: DatabaseDep, principal: SignedIn) -> ApplicationOut:
-    return handlers.get(db, principal, application_id)
+@router.get("/{application_id}", response_model=ApplicationOut, summary="Get Application")
+def get_application(
+    application_id: uuid.UUID,
+    db: DatabaseDep,
+    principal: SignedIn,
+    view: Annotated[
+        Literal["as_role", "blind"],
+        Query(description="`blind`: without any identity field or identifying document, whoever asks"),
+    ] = "as_role",
+) -> ApplicationOut:
+    """The owner, `intake` and `admin` see the identity; `monitor` a grantee's contact details;
+    `officer`, `committee` and `finance` a blind view (docs/architecture.md, "Who sees what")."""
+    return handlers.get(db, principal, application_id, blind=view == "blind")
 
 
 @router.get("", response_model=Page[ApplicationOut])

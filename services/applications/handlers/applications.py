@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from services.applications.domain import intake
 from services.applications.domain.identity import keyed_hash, normalise_identifier
+from services.applications.handlers import privacy
 from services.applications.handlers.access import owned_application, visible_application
 from services.applications.handlers.outputs import application_out
 from services.applications.models import Application, Call, CallCounter
@@ -149,22 +150,34 @@ def withdraw(db: Database, principal: Principal, application_id: uuid.UUID) -> S
         return StatusOut(id=application.id, status="withdrawn")
 
 
-def get(db: Database, principal: Principal, application_id: uuid.UUID) -> ApplicationOut:
-    with Session(db.engine) as session:
-        return application_out(session, visible_application(session, principal, application_id))
+def get(db: Database, principal: Principal, application_id: uuid.UUID, *, blind: bool = False) -> ApplicationOut:
+    """The application as the caller may see it (shared/privacy.py); a staff read of identity
+    is audited in the same step."""
+    with UnitOfWork(db, Actor.of(principal)) as uow:
+        return _read(uow, principal, visible_application(uow.session, principal, application_id), blind=blind)
 
 
 def get_by_reference(db: Database, principal: Principal, reference: str) -> ApplicationOut:
-    with Session(db.engine) as session:
-        found = session.exec(select(Application.id).where(Application.reference == reference.upper())).first()
+    with UnitOfWork(db, Actor.of(principal)) as uow:
+        found = uow.session.exec(select(Application.id).where(Application.reference == reference.upper())).first()
         if found is None:
             raise NotFound("no such application")
-        return application_out(session, visible_application(session, principal, found))
+        return _read(uow, principal, visible_application(uow.session, principal, found))
+
+
+def _read(uow: UnitOfWork, principal: Principal, application: Application, *, blind: bool = False) -> ApplicationOut:
+    view = privacy.view_for(principal, application, blind=blind)
+    out, fields = privacy.shown(application_out(uow.session, application), view)
+    if view.audited and privacy.audit_reads(uow, "GET /api/v1/applications/{id}", [(application.id, fields)]):
+        uow.commit()
+    return out
 
 
 def list_applications(
     db: Database, principal: Principal, page: PageParams, call_id: uuid.UUID | None, status: str | None
 ) -> Page[ApplicationOut]:
+    """Staff see every application, each as their role may (identity reads audited, one row per
+    application shown with identity); applicants their own."""
     query = select(Application)
     if not principal.is_staff:
         query = query.where(Application.applicant_id == principal.id)
@@ -172,10 +185,20 @@ def list_applications(
         query = query.where(Application.call_id == call_id)
     if status is not None:
         query = query.where(Application.status == status)
-    with Session(db.engine) as session:
-        return keyset_page(
-            session, query, Application.reference, page, lambda application: application_out(session, application)
-        )
+    reads: list[tuple[uuid.UUID, list[str]]] = []
+
+    def one(application: Application) -> ApplicationOut:
+        view = privacy.view_for(principal, application)
+        out, fields = privacy.shown(application_out(uow.session, application), view)
+        if view.audited:
+            reads.append((application.id, fields))
+        return out
+
+    with UnitOfWork(db, Actor.of(principal)) as uow:
+        found = keyset_page(uow.session, query, Application.reference, page, one)
+        if privacy.audit_reads(uow, "GET /api/v1/applications", reads):
+            uow.commit()
+        return found
 
 
 def _next_reference(session: Session, call: Call) -> str:

@@ -13,6 +13,7 @@ from sqlmodel import Session, func, select
 
 from services.applications.domain import intake
 from services.applications.domain.documents import SNIFF_BYTES, content_type_of, display_name
+from services.applications.handlers import privacy
 from services.applications.handlers.access import owned_application, visible_application
 from services.applications.models import Document
 from services.applications.models.api import DocumentOut
@@ -20,6 +21,7 @@ from services.applications.settings import IntakeConfig
 from shared.auth import Principal
 from shared.db import Database
 from shared.errors import Conflict, NotFound, PayloadTooLarge, UnsupportedMediaType
+from shared.privacy import IDENTIFYING_DOCUMENTS
 from shared.uow import Actor, UnitOfWork
 
 CHUNK = 64 * 1024
@@ -103,11 +105,20 @@ def _store(source: BinaryIO, target: Path, limit: int) -> tuple[int, str, str]:
 def document_file(
     db: Database, principal: Principal, application_id: uuid.UUID, document_id: uuid.UUID, config: IntakeConfig
 ) -> tuple[DocumentOut, Path]:
-    with Session(db.engine) as session:
-        visible_application(session, principal, application_id)
-        document = session.get(Document, document_id)
+    """An identifying document (registration certificate, ID scans) is 404 to a caller whose
+    view of the application is blind; a staff download of one is audited."""
+    with UnitOfWork(db, Actor.of(principal)) as uow:
+        application = visible_application(uow.session, principal, application_id)
+        document = uow.session.get(Document, document_id)
         if document is None or document.application_id != application_id:
             raise NotFound("no such document")
+        view = privacy.view_for(principal, application)
+        if not privacy.document_visible(view, document):
+            raise NotFound("no such document")
+        if view.audited and document.kind in IDENTIFYING_DOCUMENTS:
+            route = "GET /api/v1/applications/{id}/documents/{document_id}"
+            privacy.audit_reads(uow, route, [(application_id, [f"document.{document.kind}:{document_id}"])])
+            uow.commit()
         path = config.documents_dir / document.storage_name[:2] / document.storage_name
         return DocumentOut.model_validate(document, from_attributes=True), path
 

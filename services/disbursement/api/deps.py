@@ -43,7 +43,7 @@ DebtorDep = Annotated[Debtor, Depends(get_debtor)]
 Finance = Annotated[Principal, Depends(require_roles(Role.finance))]
 FinanceOrAdmin = Annotated[Principal, Depends(require_roles(Role.finance, Role.admin))]
 Officer = Annotated[Principal, Depends(require_roles(Role.officer))]
-PayeeEditor = Annotated[Principal, Depends(require_roles(Role.applicant, Role.officer))]
+PayeeEditor = Annotated[Principal, Depends(require_roles(Role.applicant, Role.officer, Role.intake))]
 
 
 def get_batch_lookup() -> BatchLookup:

@@ -15,6 +15,9 @@ from services.disbursement.models import Grant, Instruction, Payee, Tranche
 from services.disbursement.models.api import GrantOut, PayeeOut, PayeeRecordOut, TrancheOut
 from shared.auth import Principal, Role
 from shared.money import quantize
+from shared.privacy import sees_account_holder
+
+HIDDEN = "***"
 
 PAYEE_FIELDS = (
     "method",
@@ -39,9 +42,13 @@ def payee_details(payee: Payee) -> dict[str, Any]:
 
 
 def payee_out(payee: Payee, principal: Principal) -> PayeeOut:
-    """Unmasked for finance only (who pay); everyone else sees the last 4 characters."""
+    """Unmasked for finance only (who pay); everyone else sees the last 4 characters. The account
+    holder's name only for the grantee and the roles that check payees (shared/privacy.py): the
+    reviewers' role never reads a name here."""
     unmasked = principal.role is Role.finance
     details = payee_details(payee)
+    if not sees_account_holder(principal.role, owner=principal.role is Role.applicant):
+        details["account_holder"] = HIDDEN
     return PayeeOut(
         id=payee.id,
         recorded_at=payee.recorded_at,
