@@ -100,9 +100,10 @@ def test_a_decision_is_applied_when_the_quorum_th_distinct_member_agrees(scoring
     assert awarded_total(scoring, call) == Decimal("18000")
     statuses = scoring.sql("SELECT status FROM decision_proposals WHERE application_id = :a", a=application.hex)
     assert sorted(s for (s,) in statuses) == ["applied", "applied"]
-    audit = [a for (a,) in scoring.sql("SELECT action FROM audit_log ORDER BY id")]
-    assert audit.count("decision.proposed") == 2 and "decision.quorum_reached" in audit
-    assert audit.count("application.decided") == 1
+    audit = scoring.sql("SELECT action, entity_type, after FROM audit_log ORDER BY id")
+    assert [(a, e) for a, e, _ in audit if a.startswith("decision")] == [("decision.proposed", "decision_proposal")]
+    (decided,) = [json.loads(x) if isinstance(x, str) else x for a, _, x in audit if a == "application.decided"]
+    assert decided["quorum"] == 2 and len(decided["approved_by"]) == 2
     assert scoring.client.get(f"/api/v1/calls/{call}/decisions/proposals", headers=first).json()["items"] == []
 
 

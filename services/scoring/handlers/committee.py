@@ -104,16 +104,20 @@ def recuse(db: Database, actor: Actor, call_id: uuid.UUID, body: CommitteeRecusa
                 ballot.status, ballot.settled_at = "withdrawn", moment
                 session.add(ballot)
                 withdrawn += 1
-        session.add(
-            CommitteeRecusal(
-                call_id=call_id, application_id=application.id, member_id=member, reason=body.reason, declared_at=moment
-            )
+        recusal = CommitteeRecusal(
+            call_id=call_id, application_id=application.id, member_id=member, reason=body.reason, declared_at=moment
         )
-        uow.audit(
+        session.add(recusal)
+        uow.audit(  # not on the application's own trail, which its owner's timeline shows
             "committee.recused",
-            "application",
-            application.id,
-            after={"member_id": str(member), "reason": body.reason, "withdrawn_proposals": withdrawn},
+            "committee_recusal",
+            recusal.id,
+            after={
+                "application_id": str(application.id),
+                "member_id": str(member),
+                "reason": body.reason,
+                "withdrawn_proposals": withdrawn,
+            },
         )
         try:
             uow.commit()

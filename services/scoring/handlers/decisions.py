@@ -110,6 +110,20 @@ def _decide_one(db: Database, actor: Actor, call_id: uuid.UUID, item: DecisionIn
         count = quorum.approvals(map(ballot_of, ballots), ballot_of(mine), recused)
         if not quorum.reached(count, call.committee_quorum):
             if new:  # a repeat of one's own proposal changes nothing
+                # Not on the application's own trail: its owner's timeline shows that trail.
+                uow.audit(
+                    "decision.proposed",
+                    "decision_proposal",
+                    mine.id,
+                    after={
+                        "application_id": str(application.id),
+                        "decision": mine.decision,
+                        "amount": None if amount is None else str(amount),
+                        "reason": item.reason,
+                        "approvals": count,
+                        "quorum": call.committee_quorum,
+                    },
+                )
                 uow.emit(
                     DecisionProposedV1(
                         proposal_id=mine.id,
@@ -139,18 +153,8 @@ def _decide_one(db: Database, actor: Actor, call_id: uuid.UUID, item: DecisionIn
         for ballot in ballots:
             ballot.status, ballot.settled_at = ("applied" if ballot in agreeing else "superseded"), moment
             session.add(ballot)
-        accepted = _apply(uow, call, application, decision, amount, item.reason, member, moment)
-        uow.audit(
-            "decision.quorum_reached",
-            "application",
-            application.id,
-            after={
-                "decision": accepted.decision,
-                "amount": None if amount is None else str(amount),
-                "approved_by": sorted(str(b.proposed_by) for b in agreeing),
-                "quorum": call.committee_quorum,
-            },
-        )
+        approvers = sorted(str(b.proposed_by) for b in agreeing)
+        accepted = _apply(uow, call, application, decision, amount, item.reason, member, moment, approvers)
         try:
             uow.commit()
         except IntegrityError:  # the CHECK constraint: awards within the budget
@@ -188,12 +192,6 @@ def _propose(
     )
     uow.session.add(proposal)
     ballots.append(proposal)
-    uow.audit(
-        "decision.proposed",
-        "application",
-        application.id,
-        after={"decision": outcome, "amount": None if amount is None else str(amount), "reason": reason},
-    )
     return proposal, True
 
 
@@ -206,6 +204,7 @@ def _apply(
     reason: str | None,
     member: uuid.UUID,
     moment: datetime,
+    approvers: list[str],
 ) -> AcceptedOut:
     """The decision itself: the application's status, the budget ledger, the record, the event."""
     session = uow.session
@@ -250,6 +249,8 @@ def _apply(
             "decision": decision.value,
             "amount": None if amount is None else str(amount),
             "reason": reason,
+            "approved_by": approvers,  # the members whose agreement reached the call's quorum
+            "quorum": call.committee_quorum,
         },
     )
     return AcceptedOut(
