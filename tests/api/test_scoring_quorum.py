@@ -170,7 +170,9 @@ def test_the_budget_is_checked_when_the_quorum_applies_an_award(scoring: Scoring
     assert decide(scoring, call, a, {"application_id": second_app, "decision": "award"})["proposed"]
     assert len(decide(scoring, call, b, {"application_id": first_app, "decision": "award"})["accepted"]) == 1
     late = decide(scoring, call, b, {"application_id": second_app, "decision": "award"})
-    assert late["accepted"] == [] and late["refused"] == [{"application_id": str(second_app), "reason": "budget_exceeded"}]
+    assert late["accepted"] == [] and late["refused"] == [
+        {"application_id": str(second_app), "reason": "budget_exceeded"}
+    ]
     assert awarded_total(scoring, call) == Decimal("18000") and len(events(scoring, DECIDED)) == 1
 
 

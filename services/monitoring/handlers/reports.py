@@ -21,11 +21,11 @@ from services.monitoring.models import (
     Visit,
 )
 from services.monitoring.models.api import (
+    HoldOut,
     JobCounts,
     JobOut,
     LocationOut,
     MilestoneOut,
-    HoldOut,
     MonitoringOut,
     ScheduleOut,
     VisitOut,

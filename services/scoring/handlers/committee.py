@@ -41,7 +41,9 @@ def list_proposals(
         query = query.where(DecisionProposal.application_id == application_id)
     if page.after is not None:
         at, proposal_id = _parse_position(page.after)
-        query = query.where(tuple_(col(DecisionProposal.proposed_at), col(DecisionProposal.id)) > tuple_(at, proposal_id))
+        query = query.where(
+            tuple_(col(DecisionProposal.proposed_at), col(DecisionProposal.id)) > tuple_(at, proposal_id)
+        )
     with Session(db.engine) as session:
         call = session.get(Call, call_id)
         if call is None:
@@ -72,13 +74,13 @@ def list_proposals(
                 proposal_id=p.id,
                 application_id=p.application_id,
                 reference=reference,
-                decision=p.decision,  # type: ignore[arg-type]
+                decision=p.decision,
                 amount=None if p.amount is None else quantize(p.amount, call.currency_exponent),
                 currency=call.currency,
                 reason=p.reason,
                 proposed_by=p.proposed_by,
                 proposed_at=p.proposed_at,
-                status=p.status,  # type: ignore[arg-type]
+                status=p.status,
                 approvals=counted,
                 quorum=call.committee_quorum,
                 competing=p.status == "open" and quorum.competing(ballots, mine),

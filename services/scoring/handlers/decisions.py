@@ -129,7 +129,7 @@ def _decide_one(db: Database, actor: Actor, call_id: uuid.UUID, item: DecisionIn
                         proposal_id=mine.id,
                         application_id=application.id,
                         call_id=call_id,
-                        decision=mine.decision,  # type: ignore[arg-type]
+                        decision=mine.decision,
                         amount=amount,
                         currency=call.currency,
                         approvals=count,
@@ -142,7 +142,7 @@ def _decide_one(db: Database, actor: Actor, call_id: uuid.UUID, item: DecisionIn
             return PendingOut(
                 proposal_id=mine.id,
                 application_id=application.id,
-                decision=mine.decision,  # type: ignore[arg-type]
+                decision=mine.decision,
                 amount=amount,
                 currency=call.currency,
                 approvals=count,

@@ -5,4 +5,14 @@ from services.scoring.models.calls import Call
 from services.scoring.models.committee import CommitteeRecusal, DecisionProposal
 from services.scoring.models.reviews import Application, DecisionRecord, Officer, Review
 
-__all__ = ["INFRA", "Application", "Base", "Call", "CommitteeRecusal", "DecisionProposal", "DecisionRecord", "Officer", "Review"]
+__all__ = [
+    "INFRA",
+    "Application",
+    "Base",
+    "Call",
+    "CommitteeRecusal",
+    "DecisionProposal",
+    "DecisionRecord",
+    "Officer",
+    "Review",
+]
