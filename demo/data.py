@@ -112,6 +112,7 @@ def call_body(governorate: str, code: str, applicants: int, now: datetime) -> di
         },
         "rubric": RUBRIC,
         "reviewers_per_application": 2,
+        "committee_quorum": 2,  # two committee members agree on each decision (demo/intake.py STAFF)
         "divergence_threshold": "20",
         "tranche_plan": [
             {"percent": "50", "milestone": "agreement_signed"},

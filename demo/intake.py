@@ -25,6 +25,7 @@ STAFF: tuple[tuple[str, str], ...] = (
     ("officer", "Firas Al-Hamdani"),
     ("officer", "Rana Al-Sabawi"),
     ("committee", "Dr. Sabah Al-Jubouri"),
+    ("committee", "Shilan Ahmed"),
     ("finance", "Asmaa Al-Rubaie"),
     ("finance", "Tariq Al-Ani"),
     ("monitor", "Dilshad Haji"),
@@ -43,6 +44,7 @@ class Team:
     admin: Headers
     officers: list[Headers]
     committee: Headers
+    committee_second: Headers  # the call's quorum is two members: each decision needs both
     finance: list[Headers]
     monitors: list[Headers]
 
@@ -89,6 +91,7 @@ async def staff(gw: Gateway, admin: Headers, admin_password: str, stages: Stages
         admin=admin,
         officers=by_role["officer"],
         committee=by_role["committee"][0],
+        committee_second=by_role["committee"][1],
         finance=by_role["finance"],
         monitors=by_role["monitor"],
     )

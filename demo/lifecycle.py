@@ -84,7 +84,8 @@ async def review(
 
 async def decide(gw: Gateway, team: Team, call_id: str, stages: Stages, outcome: Outcome) -> None:
     """The committee awards the selection proposal (within budget and quotas), waitlists the next
-    few of the ranking and rejects the rest."""
+    few of the ranking and rejects the rest: one member proposes, a second agrees (the call's
+    quorum of two)."""
     ranking = [r for r in await gw.all(f"/calls/{call_id}/ranking", team.committee) if r["status"] == "scored"]
     bar = stages.start("Committee decides", len(ranking))
     selection = await gw.json("GET", f"/calls/{call_id}/selection", headers=team.committee)
@@ -108,7 +109,16 @@ async def decide(gw: Gateway, team: Team, call_id: str, stages: Stages, outcome:
     ]
     for start in range(0, len(decisions), 200):
         batch = decisions[start : start + 200]
-        answer = await gw.json("POST", f"/calls/{call_id}/decisions", headers=team.committee, json={"decisions": batch})
+        # The call's quorum is two: the first member's decisions are proposals, the second's apply them.
+        first = await gw.json("POST", f"/calls/{call_id}/decisions", headers=team.committee, json={"decisions": batch})
+        outcome.refused += first["refused"]
+        agreed = [d for d in batch if d["application_id"] not in {r["application_id"] for r in first["refused"]}]
+        if not agreed:
+            bar.advance(len(batch))
+            continue
+        answer = await gw.json(
+            "POST", f"/calls/{call_id}/decisions", headers=team.committee_second, json={"decisions": agreed}
+        )
         kinds = {d["application_id"]: d["decision"] for d in batch}
         for accepted in answer["accepted"]:
             kind = kinds[accepted["application_id"]]

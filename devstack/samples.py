@@ -48,6 +48,9 @@ def call_body(**overrides: Any) -> dict[str, Any]:
         ],
         "quotas": {"women_owned_min_share": "0.3"},
         "monitoring_schedule_days": [90, 180, 365],
+        # One committee member decides alone in the tests, the bench and the chaos run that are
+        # not about the quorum (a call's default is 2: tests/api/test_scoring_quorum.py).
+        "committee_quorum": 1,
     }
     body.update(overrides)
     return body

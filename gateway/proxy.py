@@ -45,7 +45,7 @@ def _route(pattern: str, upstream: str) -> ProxyRoute:
 
 # Path → upstream service; the first match wins, so specific rows come before general ones.
 ROUTES: list[ProxyRoute] = [
-    _route(r"^/api/v1/calls/[^/]+/(ranking|selection|decisions)$", "scoring"),
+    _route(r"^/api/v1/calls/[^/]+/(ranking|selection|decisions|decisions/proposals|decisions/recusals)$", "scoring"),
     _route(r"^/api/v1/calls/[^/]+/(ledger|payments\.xml|payment-batches)$", "disbursement"),
     _route(r"^/api/v1/calls/[^/]+/(indicators|dashboard|export\..+)$", "monitoring"),
     _route(r"^/api/v1/(calls|applications)(/.*)?$", "applications"),

@@ -98,6 +98,10 @@ class CallSpec(EventData):
     # How its payments go out: `events` as `payment.instructed` to finance systems, `bank_file`
     # in payment batches (ISO 20022 pain.001 files); each instruction through exactly one of them.
     payment_channel: PaymentChannel = "events"
+    # How many distinct committee members must submit the same decision (same application,
+    # decision and amount) before it is applied; until then it is a proposal. Two by default:
+    # no single account awards alone unless the fund sets 1 on the call.
+    committee_quorum: int = Field(2, ge=1, le=15)
 
 
 class CallOpenedV1(CallSpec, subject="edf.applications.call.opened.v1"):

@@ -26,7 +26,7 @@ from shared.events.disbursement import (
 from shared.events.envelope import EventData
 from shared.events.finance import PaymentFailedV1, PaymentSettledV1
 from shared.events.monitoring import FlagResolvedV1, GrantFlaggedV1, MilestoneVerifiedV1, VisitRecordedV1
-from shared.events.scoring import ApplicationAssignedV1
+from shared.events.scoring import ApplicationAssignedV1, DecisionProposedV1
 from shared.events.users import UserCreatedV1
 
 CATALOGUE: tuple[type[EventData], ...] = (
@@ -38,6 +38,7 @@ CATALOGUE: tuple[type[EventData], ...] = (
     ApplicationWithdrawnV1,
     ApplicationAssignedV1,
     ApplicationScoredV1,
+    DecisionProposedV1,
     ApplicationDecidedV1,
     GrantCreatedV1,
     TrancheApprovedV1,

@@ -252,6 +252,47 @@ def test_the_grantee_reads_their_own_monitoring_only(service: Monitoring) -> Non
     )
 
 
+def test_the_grantee_sees_what_is_held_but_never_the_monitors_findings_or_flag_reasons(service: Monitoring) -> None:
+    grant = service.grant()
+    canary = f"canary-{uuid.uuid4().hex}"
+    recorded = service.visit(
+        grant.id,
+        findings=f"Invoices look forged {canary}",
+        location={"lat": 36.34, "lon": 43.13},
+        flag={"reason": f"Suspected fraud {canary}", "hold_payments": True},
+    )
+    assert recorded.status_code == 201, recorded.text
+    raised = service.client.post(
+        f"/api/v1/grants/{grant.id}/flags",
+        json={"reason": f"Second look {canary}", "hold_payments": False},
+        headers=bearer(Role.officer),
+    )
+    assert raised.status_code == 201, raised.text
+
+    grantee = service.client.get(
+        f"/api/v1/grants/{grant.id}/monitoring", headers=bearer(Role.applicant, grant.applicant_id)
+    )
+    assert grantee.status_code == 200 and canary not in grantee.text
+    seen = grantee.json()
+    assert seen["schedule"] and [v["findings"] for v in seen["visits"]] == [None]
+    assert [v["location"] for v in seen["visits"]] == [None]
+    assert [(f["reason"], f["hold_payments"], f["status"]) for f in seen["flags"]] == [
+        (None, True, "open"),
+        (None, False, "open"),
+    ]
+    assert seen["hold"]["payments_on_hold"] is True and seen["hold"]["action"] == "contact_your_grant_officer"
+
+    for role in (Role.monitor, Role.officer, Role.admin):
+        staff = service.client.get(f"/api/v1/grants/{grant.id}/monitoring", headers=bearer(role))
+        assert staff.text.count(canary) == 3, role
+        assert staff.json()["visits"][0]["location"] is not None
+
+    resolved = service.client.post(f"/api/v1/flags/{seen['flags'][0]['id']}/resolve", headers=bearer(Role.monitor))
+    assert resolved.status_code == 200, resolved.text
+    after = service.monitoring(grant.id, bearer(Role.applicant, grant.applicant_id))
+    assert after["hold"] == {"payments_on_hold": False, "since": None, "action": None}
+
+
 def test_the_database_refuses_a_second_verification_of_a_milestone(service: Monitoring) -> None:
     grant = service.grant()
     assert (

@@ -118,6 +118,8 @@ ROUTES: list[R] = [
     R("GET", "/api/v1/calls/{call_id}/ranking", "401 403 403 2xx 2xx 403 403 403 403"),
     R("GET", "/api/v1/calls/{call_id}/selection", COMMITTEE),
     R("POST", "/api/v1/calls/{call_id}/decisions", COMMITTEE, body="decisions"),
+    R("GET", "/api/v1/calls/{call_id}/decisions/proposals", COMMITTEE),
+    R("POST", "/api/v1/calls/{call_id}/decisions/recusals", COMMITTEE, body="committee_recusal"),
     R("GET", "/api/v1/calls/{call_id}/ledger", FINANCE_ADMIN),
     R("GET", "/api/v1/calls/{call_id}/payments.xml", FINANCE),
     R("GET", "/api/v1/calls/{call_id}/indicators", STAFF),

@@ -57,6 +57,9 @@ BODIES: dict[str, Body] = {
     ),
     "call": _json(call_body),
     "decisions": _json(lambda: {"decisions": [{"application_id": str(uuid.uuid4()), "decision": "reject"}]}),
+    "committee_recusal": lambda s, _, world: {
+        "json": {"application_id": s.object_id("awarded", world), "reason": "I know the owner's family."}
+    },
     "application": lambda s, *_: {"json": application_body(s.shared["call"])},
     "patch": _json({"business": {"district": "Mosul"}}),
     "upload": lambda *_: {"data": {"kind": "photo"}, "files": {"file": ("shop.pdf", SMALL_PDF, "application/pdf")}},

@@ -6,11 +6,12 @@ from services.monitoring.models import Flag
 from services.monitoring.models.api import FlagOut
 
 
-def flag_out(flag: Flag) -> FlagOut:
+def flag_out(flag: Flag, *, internal: bool = True) -> FlagOut:
+    """`internal=False` for the grantee: the reason is left out (it may tip off an investigation)."""
     return FlagOut(
         id=flag.id,
         grant_id=flag.grant_id,
-        reason=flag.reason,
+        reason=flag.reason if internal else None,
         hold_payments=flag.hold_payments,
         raised_at=flag.raised_at,
         resolved_at=flag.resolved_at,

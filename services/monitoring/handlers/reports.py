@@ -21,6 +21,7 @@ from services.monitoring.models import (
     Visit,
 )
 from services.monitoring.models.api import (
+    HoldOut,
     JobCounts,
     JobOut,
     LocationOut,
@@ -96,8 +97,16 @@ def grant_monitoring(db: Database, principal: Principal, grant_id: uuid.UUID) ->
     for m in verified.values():
         if m.visit_id is not None:
             by_visit_milestones[m.visit_id].append(m.milestone)
+    holding = [f for f in flags if f.hold_payments and f.resolved_at is None]
+    hold = HoldOut(
+        payments_on_hold=bool(holding),
+        since=min(f.raised_at for f in holding) if holding else None,
+        action="contact_your_grant_officer" if holding else None,
+    )
+    internal = principal.is_staff  # findings, locations and flag reasons: never to the grantee
     return MonitoringOut(
         grant_id=grant.id,
+        hold=hold,
         status=grant.status,
         schedule=[
             ScheduleOut(due_on=s.due_on, kind=s.kind, status=status, milestone=s.milestone)
@@ -109,11 +118,13 @@ def grant_monitoring(db: Database, principal: Principal, grant_id: uuid.UUID) ->
                 grant_id=v.grant_id,
                 visited_on=v.visited_on,
                 kind=v.kind,
-                findings=v.findings,
+                findings=v.findings if internal else None,
                 recorded_at=v.recorded_at,
                 jobs=by_visit.get(v.id, []),
                 milestones_verified=by_visit_milestones.get(v.id, []),
-                location=LocationOut(lat=v.lat, lon=v.lon) if v.lat is not None and v.lon is not None else None,
+                location=LocationOut(lat=v.lat, lon=v.lon)
+                if internal and v.lat is not None and v.lon is not None
+                else None,
             )
             for v in visits
         ],
@@ -124,5 +135,5 @@ def grant_monitoring(db: Database, principal: Principal, grant_id: uuid.UUID) ->
             for t in tranches
         ],
         jobs=counts,
-        flags=[flag_out(f) for f in flags],
+        flags=[flag_out(f, internal=internal) for f in flags],
     )

@@ -73,7 +73,7 @@ class JobOut(BaseModel):
 class FlagOut(BaseModel):
     id: uuid.UUID
     grant_id: uuid.UUID
-    reason: str
+    reason: str | None  # None in the grantee's view: the monitors' reason is internal
     hold_payments: bool
     raised_at: Utc
     resolved_at: Utc | None
@@ -85,7 +85,7 @@ class VisitOut(BaseModel):
     grant_id: uuid.UUID
     visited_on: date
     kind: str
-    findings: str
+    findings: str | None  # None in the grantee's view: the monitors' notes are internal
     location: LocationOut | None
     recorded_at: Utc
     milestones_verified: list[str] = []
@@ -113,7 +113,19 @@ class JobCounts(BaseModel):
     retained_12m: int
 
 
+class HoldOut(BaseModel):
+    """What is held, as the grantee may be told: whether payments are on hold and what to do."""
+
+    payments_on_hold: bool
+    since: Utc | None = None  # the oldest open flag that holds payments
+    action: Literal["contact_your_grant_officer"] | None = None
+
+
 class MonitoringOut(BaseModel):
+    """Staff see everything. The grantee sees their schedule, visits (date, kind, jobs and
+    milestones seen), milestones, jobs and flags (open or resolved, holding payments or not) with
+    `hold`, but never the monitors' findings, visit locations or flag reasons (`null`)."""
+
     grant_id: uuid.UUID
     status: str
     schedule: list[ScheduleOut]
@@ -121,6 +133,7 @@ class MonitoringOut(BaseModel):
     milestones: list[MilestoneOut]
     jobs: JobCounts
     flags: list[FlagOut]
+    hold: HoldOut
 
 
 class Breakdown(BaseModel):

@@ -23,4 +23,5 @@ def call_copy(call: CallOpenedV1) -> dict[str, Any]:
         "divergence_threshold": call.divergence_threshold,
         "quotas": call.quotas.model_dump(mode="json", exclude_none=True),
         "closes_at": call.closes_at,
+        "committee_quorum": call.committee_quorum,
     }

@@ -141,6 +141,48 @@ class RefusedOut(BaseModel):
     reason: str
 
 
+class PendingOut(BaseModel):
+    """A decision proposed and not applied: `approvals` distinct members of the `quorum` needed
+    have submitted this same decision (same application, decision and amount)."""
+
+    proposal_id: uuid.UUID
+    application_id: uuid.UUID
+    decision: Literal["awarded", "rejected", "waitlisted"]
+    amount: Money | None
+    currency: str
+    approvals: int
+    quorum: int
+    proposed_at: Moment
+
+
+class ProposalOut(PendingOut):
+    """One member's open proposal, as the committee sees them before the quorum is reached."""
+
+    reference: str
+    reason: str | None
+    proposed_by: uuid.UUID
+    status: Literal["open", "applied", "superseded", "withdrawn"]
+    competing: bool  # another member proposed a different decision for the same application
+
+
+class CommitteeRecusalIn(Input):
+    application_id: uuid.UUID
+    reason: Reason
+
+
+class CommitteeRecusalOut(BaseModel):
+    application_id: uuid.UUID
+    call_id: uuid.UUID
+    member_id: uuid.UUID
+    reason: str
+    declared_at: Moment
+    withdrawn_proposals: int  # the member's open proposals on it, withdrawn by the recusal
+
+
 class DecisionsOut(BaseModel):
+    """`accepted`: applied (decided, published, budget used). `proposed`: recorded as this
+    member's proposal, waiting for the call's committee quorum (not applied). `refused`: neither."""
+
     accepted: list[AcceptedOut]
     refused: list[RefusedOut]
+    proposed: list[PendingOut] = []
