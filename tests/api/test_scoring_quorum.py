@@ -53,13 +53,13 @@ def awarded_total(scoring: Scoring, call: uuid.UUID) -> Decimal:
     return Decimal(str(scoring.sql("SELECT awarded_total FROM calls WHERE id = :c", c=call.hex)[0][0]))
 
 
-def test_a_call_needs_two_members_by_default() -> None:
+def test_a_call_without_a_quorum_decides_as_before_with_one_member() -> None:
     from shared.events.calls import CallSpec
     from tests.support.samples import call_body
 
     body = call_body()
     del body["committee_quorum"]
-    assert CallSpec.model_validate(body).committee_quorum == 2
+    assert CallSpec.model_validate(body).committee_quorum == 1
 
 
 def test_a_decision_is_applied_when_the_quorum_th_distinct_member_agrees(scoring: Scoring) -> None:

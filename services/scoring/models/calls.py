@@ -39,5 +39,5 @@ class Call(Base, table=True):
     divergence_threshold: Decimal = Field(sa_column=Column(Numeric(6, 2), nullable=False))
     quotas: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     closes_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    committee_quorum: int = Field(default=2, sa_column_kwargs={"server_default": "2"})  # members to agree
+    committee_quorum: int = Field(default=1, sa_column_kwargs={"server_default": "1"})  # members to agree
     awarded_total: Decimal = Field(default=Decimal(0), sa_column=money_column(server_default="0"))

@@ -3,8 +3,8 @@
 Revision ID: 0004
 Revises: 0003
 
-Calls already stored get a quorum of 2, as a new call does by default: from this version on no
-single committee account awards alone unless the call says so.
+Calls already stored get a quorum of 1, as a call that does not set one: they decide as they did;
+a fund sets 2 or more on its calls (docs/scoring.md).
 """
 
 from collections.abc import Sequence
@@ -21,7 +21,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("calls", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("committee_quorum", sa.Integer(), server_default="2", nullable=False))
+        batch_op.add_column(sa.Column("committee_quorum", sa.Integer(), server_default="1", nullable=False))
     op.create_table(
         "decision_proposals",
         sa.Column("id", sa.Uuid(), nullable=False),
