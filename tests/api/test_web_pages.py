@@ -83,7 +83,7 @@ def test_pages_carry_security_headers_and_a_session_cookie(stack: Stack) -> None
 
 
 def test_session_cookie_is_secure_in_production(stack: Stack) -> None:
-    web = stack(env="production")
+    web = stack(env="production", nats_user="gateway", nats_password="NoServerHere1")  # production needs a NATS user
     with browser(web) as client:
         cookie = client.get("/").headers["set-cookie"].lower()
         assert "secure" in cookie and "httponly" in cookie and "samesite=lax" in cookie

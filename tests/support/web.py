@@ -19,6 +19,7 @@ from shared.auth import Role
 from shared.migrate import upgrade
 from tests.support.apps import bearer
 from tests.support.gateway import gateway_settings
+from tests.support.natsd import app_login
 from tests.support.samples import call_body
 from tests.support.servers import ServerThread
 
@@ -61,10 +62,11 @@ def web_stack(
     upgrade("applications", applications_db)
     upgrade("gateway", gateway_db)
     applications = ApplicationsSettings(
-        database_url=applications_db, documents_dir=tmp_path / "documents", **{"EDF_NATS_URL": nats_url}
+        database_url=applications_db, documents_dir=tmp_path / "documents", **app_login(nats_url, "applications")
     )
     with ServerThread(create_applications(applications)) as service:
-        settings = gateway_settings(gateway_db, applications_url=service.url, **gateway_overrides)
+        login = app_login(nats_url, "gateway")  # each app its own NATS user (production requires one)
+        settings = gateway_settings(gateway_db, applications_url=service.url, **{**login, **gateway_overrides})
         with ServerThread(create_gateway(settings)) as gateway:
             stack = WebStack(gateway_url=gateway.url, applications_url=service.url, call={})
             stack.call = stack.open_call()
