@@ -27,7 +27,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -89,18 +89,20 @@ class AccountThrottle:
         max_delay: float = 900.0,
         forget: float = 3600.0,
         max_keys: int = 100_000,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.free_failures = free_failures
         self.delay = delay
         self.max_delay = max_delay
         self.forget = forget
         self.max_keys = max_keys
+        self.clock = clock
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._lock = threading.Lock()
 
     def begin(self, key: str) -> None:
         """Counts an attempt in flight; raises `Throttled` when the account must wait."""
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None and entry.in_flight == 0 and now - max(entry.last, entry.blocked_until) > self.forget:
@@ -121,7 +123,7 @@ class AccountThrottle:
     def end(self, key: str, *, failed: bool | None) -> int:
         """Ends an attempt: a failure (True), a success (False) or neither (None: an error that
         says nothing of the password). Returns the account's failures in a row."""
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
