@@ -48,8 +48,8 @@ def token(
     password: Annotated[str, Form(min_length=1, max_length=domain.PASSWORD_MAX)],
     grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
 ) -> TokenOut:
-    """Signs in with the OAuth2 password form; rate-limited per client address and email, and
-    per account after repeated failures from any address (`gateway.signin`)."""
+    """Signs in with the OAuth2 password form; rate-limited per client address and email."""
+    # and, after repeated failures from any address, per account (gateway.signin)
     client = request.client.host if request.client is not None else "-"
     retry_after = limiter.hit(f"{client} {username.strip().lower()}")
     if retry_after is not None:
