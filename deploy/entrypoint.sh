@@ -6,8 +6,11 @@
 # edf-entrypoint wait-migrated <app>: wait until the app's schema is at head (init container).
 set -eu
 app="${1:-gateway}"
+# The gateway reads X-Forwarded-For and X-Forwarded-Proto itself, from the proxies of
+# EDF_TRUSTED_PROXIES only (gateway/forwarded.py): uvicorn's own handling is off for it.
+proxy_headers=--proxy-headers
 case "$app" in
-    gateway) package=gateway ;;
+    gateway) package=gateway proxy_headers=--no-proxy-headers ;;
     applications | scoring | disbursement | monitoring) package="services.$app" ;;
     migrate) shift; exec python -m shared.migrate "$@" ;;
     wait-migrated) shift; exec python /usr/local/lib/edf/wait_migrated.py "$@" ;;
@@ -34,4 +37,4 @@ if [ "${EDF_MIGRATE_ON_START:-1}" = "1" ]; then
     python -m shared.migrate "$app"
 fi
 exec python -m uvicorn "$package.main:create_app" --factory \
-    --host 0.0.0.0 --port "${PORT:-8000}" --timeout-graceful-shutdown 10 --no-server-header
+    --host 0.0.0.0 --port "${PORT:-8000}" --timeout-graceful-shutdown 10 --no-server-header "$proxy_headers"

@@ -340,6 +340,8 @@ def app_children(config: Config, env: dict[str, str]) -> list[Child]:
         port = config.ports[app.name]
         argv = [sys.executable, "-m", "uvicorn", f"{app.package}.main:create_app", "--factory"]
         argv += ["--host", HOST, "--port", str(port), "--timeout-graceful-shutdown", "5"]
+        if app.name == "gateway":  # the gateway reads X-Forwarded-* itself (EDF_TRUSTED_PROXIES)
+            argv.append("--no-proxy-headers")
         app_env = env if app.name == "gateway" else service_env
         if not config.nats_auth:  # a NATS without users: nobody logs in (not even with the caller's user)
             app_env = {k: v for k, v in app_env.items() if k not in ("EDF_NATS_USER", "EDF_NATS_PASSWORD")}

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request, Response
 
 from gateway import domain, handlers
-from gateway.deps import Admin, DatabaseDep, LoginLimiterDep, SignedIn, TokenConfigDep
+from gateway.deps import Admin, DatabaseDep, LoginLimiterDep, SignedIn, SignInGuardDep, TokenConfigDep
 from gateway.models import Jwk, JwksOut, RegisteredOut, RegisterIn, TokenOut, User, UserCreateIn, UserOut
+from gateway.signin import Throttled
 from shared.auth import Role, issue_token
 from shared.jwk import public_jwk
 from shared.openapi_responses import problem_responses
@@ -41,19 +42,27 @@ def token(
     request: Request,
     db: DatabaseDep,
     limiter: LoginLimiterDep,
+    guard: SignInGuardDep,
     config: TokenConfigDep,
     username: Annotated[str, Form(min_length=1, max_length=domain.EMAIL_MAX, description="The email address")],
     password: Annotated[str, Form(min_length=1, max_length=domain.PASSWORD_MAX)],
     grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
 ) -> TokenOut:
     """Signs in with the OAuth2 password form; rate-limited per client address and email."""
+    # and, after repeated failures from any address, per account (gateway.signin)
     client = request.client.host if request.client is not None else "-"
     retry_after = limiter.hit(f"{client} {username.strip().lower()}")
     if retry_after is not None:
         raise HTTPException(
             429, "Too many sign-in attempts; try again later.", headers={"Retry-After": str(retry_after)}
         )
-    user = handlers.authenticate(db, username, password)
+    try:
+        with guard.attempt(username):
+            user = handlers.authenticate(db, username, password)
+    except Throttled as exc:
+        raise HTTPException(
+            429, "Too many failed sign-ins for this account; try again later.", headers=exc.headers
+        ) from None
     access_token = issue_token(config, user.id, user.email, domain.parse_role(user.role))
     return TokenOut(access_token=access_token, expires_in=int(config.ttl.total_seconds()))
 

@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 
 from gateway.limits import RateLimiter
 from gateway.settings import Settings
+from gateway.signin import SignInGuard
 from shared.auth import Principal, Role, TokenConfig, require_roles
 from shared.deps import DatabaseDep, SignedIn, settings_getter
 
@@ -20,11 +21,13 @@ __all__ = [
     "HttpClientDep",
     "LoginLimiterDep",
     "SettingsDep",
+    "SignInGuardDep",
     "SignedIn",
     "TokenConfigDep",
     "get_http_client",
     "get_login_limiter",
     "get_settings",
+    "get_sign_in_guard",
     "get_token_config",
 ]
 
@@ -43,6 +46,12 @@ def get_login_limiter(request: Request) -> RateLimiter:
     return limiter
 
 
+def get_sign_in_guard(request: Request) -> SignInGuard:
+    """The per-account count of failed sign-ins, the API's and the pages'."""
+    guard: SignInGuard = request.app.state.sign_in_guard
+    return guard
+
+
 def get_http_client(request: Request) -> httpx.AsyncClient:
     """The client of the gateway's own calls to the services (pages, timeline, OpenAPI)."""
     client: httpx.AsyncClient = request.app.state.http
@@ -51,5 +60,6 @@ def get_http_client(request: Request) -> httpx.AsyncClient:
 
 TokenConfigDep = Annotated[TokenConfig, Depends(get_token_config)]
 LoginLimiterDep = Annotated[RateLimiter, Depends(get_login_limiter)]
+SignInGuardDep = Annotated[SignInGuard, Depends(get_sign_in_guard)]
 HttpClientDep = Annotated[httpx.AsyncClient, Depends(get_http_client)]
 Admin = Annotated[Principal, Depends(require_roles(Role.admin))]

@@ -11,10 +11,12 @@ from fastapi import FastAPI
 from gateway import handlers, proxy
 from gateway.api import jwks_router
 from gateway.api import router as api_router
+from gateway.forwarded import ForwardedMiddleware, HstsMiddleware, TrustedProxies
 from gateway.limits import BodyLimitMiddleware, RateLimiter, RateLimitMiddleware, api_limits
 from gateway.models import INFRA
 from gateway.openapi import OpenAPIMerger, openapi_router
 from gateway.settings import Settings
+from gateway.signin import AccountThrottle, SignInGuard, pepper
 from gateway.timeline import router as timeline_router
 from gateway.web import install_web
 from shared.app import database_probe, health_router, nats_probe, token_config
@@ -83,11 +85,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         raise ValueError("EDF_JWT_PRIVATE_KEY_FILE is not set: the gateway's token signing key (docs/deploy.md)")
     app.state.token_config = token_config(settings, settings.jwt_private_key_file)
     app.state.login_limiter = RateLimiter(settings.login_rate_limit, settings.login_rate_window_seconds)
+    throttle = AccountThrottle(
+        settings.login_account_failures,
+        settings.login_account_delay_seconds,
+        settings.login_account_max_delay_seconds,
+        settings.login_account_forget_seconds,
+    )
+    app.state.sign_in_guard = SignInGuard(throttle, pepper(app.state.token_config), metrics.registry)
     app.add_middleware(RateLimitMiddleware, limits=api_limits(settings), token_config=app.state.token_config)
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_request_bytes, max_json_bytes=settings.max_json_bytes
     )
     app.add_middleware(RequestContextMiddleware)
+    if settings.hsts_max_age_seconds:
+        app.add_middleware(HstsMiddleware, max_age=settings.hsts_max_age_seconds)
+    # Outermost: every other layer (limits, access log, pages, proxy) sees the real client.
+    app.add_middleware(ForwardedMiddleware, trusted=TrustedProxies.parse(settings.trusted_proxies))
     install_telemetry(app, metrics, serve_metrics=False)
     install_error_handlers(app)
     # The gateway's own database only: a service that is down makes its routes answer 502 (and

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from gateway.forwarded import TrustedProxies
 from shared.settings import ServiceSettings
 
 MIB = 1024 * 1024
@@ -53,9 +54,32 @@ class Settings(ServiceSettings):
     signup_rate_window_seconds: float = Field(default=60.0, gt=0)
     submit_rate_limit: int = Field(default=10, ge=1)
     submit_rate_window_seconds: float = Field(default=60.0, gt=0)
+    # Failed sign-ins per account, whatever the address (`gateway.signin`): after this many in a
+    # row, 429 for `delay` seconds, doubled at each further failure up to `max_delay`; a success
+    # or `forget` seconds of quiet reset them.
+    login_account_failures: int = Field(default=5, ge=1)
+    login_account_delay_seconds: float = Field(default=30.0, gt=0)
+    login_account_max_delay_seconds: float = Field(default=900.0, gt=0)
+    login_account_forget_seconds: float = Field(default=3600.0, gt=0)
     # The web pages: sign-in, sign-up and submit, each per client address.
     web_rate_limit: int = Field(default=20, ge=1)
     web_rate_window_seconds: float = Field(default=60.0, gt=0)
+
+    # The proxies in front of the gateway (ingress controller, load balancer, TLS reverse proxy):
+    # addresses or CIDR ranges, comma-separated; X-Forwarded-For and X-Forwarded-Proto count
+    # only from them (`gateway.forwarded`). Empty: clients connect directly.
+    trusted_proxies: str = Field(
+        default="127.0.0.1,::1",
+        validation_alias=AliasChoices("EDF_TRUSTED_PROXIES", "FORWARDED_ALLOW_IPS"),
+    )
+    # Strict-Transport-Security's max-age on answers served over HTTPS; 0: no HSTS header.
+    hsts_max_age_seconds: int = Field(default=31_536_000, ge=0)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _parse_trusted_proxies(cls, value: str) -> str:
+        TrustedProxies.parse(value)  # refuses what is not an address or a range, at start
+        return value
 
     def upstreams(self) -> dict[str, str]:
         """Each upstream service by name, its base URL without a trailing slash."""

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from gateway import domain, handlers
 from gateway.limits import RateLimiter
 from gateway.models import RegisterIn, User
+from gateway.signin import SignInGuard, Throttled
 from gateway.web.client import Unavailable
 from gateway.web.pages import Refused, Visit, posted, redirect, render, safe_next, visit
 from shared.auth import TokenConfig, issue_token
@@ -74,8 +75,12 @@ async def signin(v: Page) -> Response:
     retry_after = login_limiter.hit(f"{v.client_host} {email.lower()}")
     if retry_after is not None:
         raise Refused(429, "error.rate_limited", retry_after)
+    guard: SignInGuard = v.request.app.state.sign_in_guard  # shared with the API's sign-in
     try:
-        user = await asyncio.to_thread(handlers.authenticate, v.request.app.state.db, email, password)
+        with guard.attempt(email):
+            user = await asyncio.to_thread(handlers.authenticate, v.request.app.state.db, email, password)
+    except Throttled as exc:
+        raise Refused(429, "error.rate_limited", exc.retry_after) from None
     except Unauthorized:
         return account_page(v, next_url, 401, signin={"email": email}, errors={"signin": v.t("error.credentials")})
     return _signed_in(v, user, next_url)

@@ -5,6 +5,7 @@ files and secrets, probes, limits, autoscalers, disruption budgets, durability s
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -335,3 +336,37 @@ def test_the_container_refuses_to_serve_without_edf_env(tmp_path: Path) -> None:
         assert served.returncode == 0 and "python -m uvicorn services.scoring.main:create_app" in served.stdout
     runtime = (REPO / "deploy" / "Dockerfile").read_text().split("AS runtime", 1)[1]
     assert "EDF_ENV=" not in runtime  # the image sets no default
+
+
+def _default(value: str) -> str:
+    """The default of a compose interpolation: `${NAME-default}` or `${NAME:-default}`."""
+    match = re.fullmatch(r"\$\{[A-Z_]+:?-(.*)\}", value)
+    assert match is not None, value
+    return match.group(1)
+
+
+def test_the_gateway_trusts_its_ingress_range_and_reads_forwarded_headers_itself(
+    rendered: dict[str, list[dict[str, Any]]], tmp_path: Path
+) -> None:
+    from gateway.forwarded import TrustedProxies
+
+    trusted = _default(SERVICES["gateway"]["environment"]["EDF_TRUSTED_PROXIES"])
+    subnet = _default(COMPOSE["networks"]["default"]["ipam"]["config"][0]["subnet"])
+    assert trusted == subnet and TrustedProxies.parse(trusted).networks
+    for app in APPS:
+        if app != "gateway":
+            assert "EDF_TRUSTED_PROXIES" not in SERVICES[app]["environment"], app
+    for overlay, resources in rendered.items():
+        configs = [r for r in resources if r["kind"] == "ConfigMap" and r["metadata"]["name"].startswith("edf-config")]
+        config = configs[0]
+        assert TrustedProxies.parse(config["data"]["EDF_TRUSTED_PROXIES"]).networks, overlay
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python").write_text('#!/bin/sh\necho "python $*"\n')
+    (bin_dir / "python").chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "EDF_MIGRATE_ON_START": "0", "EDF_ENV": "production"}
+    for app, flag in (("gateway", "--no-proxy-headers"), ("scoring", "--proxy-headers")):
+        served = subprocess.run(
+            ["bash", str(REPO / "deploy" / "entrypoint.sh"), app], env=env, capture_output=True, text=True, timeout=30
+        )
+        assert served.returncode == 0 and served.stdout.split()[-1] == flag, served.stdout

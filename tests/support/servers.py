@@ -19,9 +19,17 @@ from tests.support.natsd import free_port
 class ServerThread:
     """`with ServerThread(app) as server: httpx.get(server.url + ...)`; lifespan runs."""
 
-    def __init__(self, app: object, port: int | None = None) -> None:
+    def __init__(self, app: object, port: int | None = None, *, proxy_headers: bool = True) -> None:
+        """`proxy_headers=False` as the gateway is served (it reads X-Forwarded-* itself)."""
         self.port = port or free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")  # type: ignore[arg-type]
+        config = uvicorn.Config(
+            app,  # type: ignore[arg-type]
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="on",
+            proxy_headers=proxy_headers,
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name=f"uvicorn-{self.port}", daemon=True)
 
