@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml  # type: ignore[import-untyped]
+from prometheus_client import CollectorRegistry
 from sqlalchemy import MetaData
 
+from gateway.signin import AccountThrottle, SignInGuard
 from shared.bus import Bus
 from shared.db import Database, define_infra_tables, make_engine
 from shared.metrics import ConsumerRef, ProcessMetrics
@@ -21,7 +23,7 @@ REPO = Path(__file__).resolve().parents[2]
 OBSERVABILITY = REPO / "deploy" / "observability"
 KUBERNETES = REPO / "deploy" / "kubernetes" / "base"
 METRIC = re.compile(r"\bedf_[a-z_]+\b")
-SUFFIXES = ("_bucket", "_count", "_sum")
+SUFFIXES = ("_bucket", "_count", "_sum", "_total")
 
 
 def served_metrics(tmp_path: Path) -> set[str]:
@@ -33,7 +35,9 @@ def served_metrics(tmp_path: Path) -> set[str]:
     metrics = ProcessMetrics(Database(engine, infra, "/edf/tests"), bus, [ConsumerRef("EDF_SCORING", "c")])
     metrics.lag.pending["c"] = metrics.lag.unacked["c"] = metrics.lag.ack_floor["c"] = 0
     engine.dispose()
-    return {family.name for family in metrics.registry.collect()}
+    gateway = CollectorRegistry()  # the gateway's own metrics beside every process's
+    SignInGuard(AccountThrottle(), b"pepper", gateway)
+    return {family.name for registry in (metrics.registry, gateway) for family in registry.collect()}
 
 
 def named_metrics(text: str) -> set[str]:
