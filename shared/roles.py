@@ -10,6 +10,7 @@ class Role(StrEnum):
     finance = "finance"
     monitor = "monitor"
     admin = "admin"
+    intake = "intake"
 
 
-STAFF = frozenset({Role.officer, Role.committee, Role.finance, Role.monitor, Role.admin})
+STAFF = frozenset({Role.officer, Role.committee, Role.finance, Role.monitor, Role.admin, Role.intake})
