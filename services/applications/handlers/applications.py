@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from services.applications.domain import intake
+from services.applications.domain import intake, names
 from services.applications.domain.identity import keyed_hash, normalise_identifier
 from services.applications.handlers.access import owned_application, visible_application
 from services.applications.handlers.outputs import application_out
@@ -24,7 +25,7 @@ from services.applications.models.api import (
 from services.applications.settings import IntakeConfig
 from shared.auth import Principal
 from shared.db import Database
-from shared.errors import Invalid, NotFound
+from shared.errors import Conflict, Invalid, NotFound
 from shared.events.applications import (
     ApplicationSubmittedV1,
     ApplicationWithdrawnV1,
@@ -55,6 +56,9 @@ def _apply_patch(application: Application, patch: ApplicationPatch, call: Call, 
         application.national_id_last4 = national_id[-4:]
     if phone := merged.get("owner", {}).get("phone"):
         application.phone_hash = keyed_hash(config.identity_key, "phone", phone)
+    if full_name := merged.get("owner", {}).get("full_name"):
+        parts = names.skeleton(full_name)
+        application.name_skeleton, application.name_block = " ".join(parts)[:200] or None, names.block(parts) or None
     if registration := merged.get("business", {}).get("registration_number"):
         application.registration_key = normalise_identifier(registration)
     if "consent" in given:
@@ -67,6 +71,7 @@ def create_draft(db: Database, principal: Principal, body: ApplicationCreate, co
         call = uow.session.get(Call, body.call_id)
         if call is None or call.status != "open":
             raise Invalid.field(["body", "call_id"], "no open call with this id")
+        _ensure_first_in_call(uow.session, principal, call)
         now = datetime.now(UTC)
         application = Application(
             reference="", call_id=call.id, applicant_id=principal.id, created_at=now, updated_at=now
@@ -76,8 +81,19 @@ def create_draft(db: Database, principal: Principal, body: ApplicationCreate, co
         application.reference = _next_reference(uow.session, call)
         uow.session.add(application)
         uow.audit("application.created", "application", application.id, after={"status": "draft"})
-        uow.commit()
+        try:
+            uow.commit()
+        except IntegrityError:  # a second draft of the same account that raced this one
+            raise Conflict("this account already has an application in this call", code="application_exists") from None
         return application_out(uow.session, application, new=True)
+
+
+def _ensure_first_in_call(session: Session, principal: Principal, call: Call) -> None:
+    """One application per applicant account per call (the table's unique constraint holds it
+    against a race; this gives the answer its code)."""
+    query = select(Application.id).where(Application.call_id == call.id, Application.applicant_id == principal.id)
+    if session.exec(query.limit(1)).first() is not None:
+        raise Conflict("this account already has an application in this call", code="application_exists")
 
 
 def update_draft(
@@ -151,7 +167,8 @@ def withdraw(db: Database, principal: Principal, application_id: uuid.UUID) -> S
 
 def get(db: Database, principal: Principal, application_id: uuid.UUID) -> ApplicationOut:
     with Session(db.engine) as session:
-        return application_out(session, visible_application(session, principal, application_id))
+        application = visible_application(session, principal, application_id)
+        return application_out(session, application, staff=principal.is_staff)
 
 
 def get_by_reference(db: Database, principal: Principal, reference: str) -> ApplicationOut:
@@ -159,7 +176,8 @@ def get_by_reference(db: Database, principal: Principal, reference: str) -> Appl
         found = session.exec(select(Application.id).where(Application.reference == reference.upper())).first()
         if found is None:
             raise NotFound("no such application")
-        return application_out(session, visible_application(session, principal, found))
+        application = visible_application(session, principal, found)
+        return application_out(session, application, staff=principal.is_staff)
 
 
 def list_applications(
@@ -174,7 +192,7 @@ def list_applications(
         query = query.where(Application.status == status)
     with Session(db.engine) as session:
         return keyset_page(
-            session, query, Application.reference, page, lambda application: application_out(session, application)
+            session, query, Application.reference, page, lambda application: application_out(session, application, staff=principal.is_staff)
         )
 
 
