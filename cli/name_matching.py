@@ -111,9 +111,11 @@ def written(rng: random.Random, person: Person) -> str:
 
 
 def measure(seed: int = 16, people: int = 2000, threshold: float = names.THRESHOLD) -> dict[str, float]:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - a reproducible test set, not a secret
     crowd = [
-        Person([rng.randrange(len(GIVEN)) for _ in range(3)], rng.randrange(len(TRIBES)) if rng.random() < 0.6 else None)
+        Person(
+            [rng.randrange(len(GIVEN)) for _ in range(3)], rng.randrange(len(TRIBES)) if rng.random() < 0.6 else None
+        )
         for _ in range(people)
     ]
     pairs: list[tuple[str, str, bool]] = [(written(rng, p), written(rng, p), True) for p in crowd]
@@ -129,7 +131,12 @@ def measure(seed: int = 16, people: int = 2000, threshold: float = names.THRESHO
     tp = fp = fn = tn = 0
     for x, y, same in pairs:
         hit = names.similarity(names.skeleton(x), names.skeleton(y)) >= threshold
-        tp, fp, fn, tn = tp + (hit and same), fp + (hit and not same), fn + (same and not hit), tn + (not hit and not same)
+        tp, fp, fn, tn = (
+            tp + (hit and same),
+            fp + (hit and not same),
+            fn + (same and not hit),
+            tn + (not hit and not same),
+        )
     return {
         "pairs_same": tp + fn,
         "pairs_distinct": fp + tn,

@@ -70,12 +70,19 @@ def test_intake_resolves_and_a_second_person_approves(intake: Intake, own_nats: 
     _, victim, owner = _victim_and_impostor(intake)
     _staff_view(intake, victim)
     flags = intake.client.get(f"/api/v1/calls/{intake.call['id']}/screening-flags", headers=INTAKE_A)
-    assert flags.status_code == 200 and [f["application_id"] for f in flags.json() if f["screening"]["state"] == "flagged"] == [victim["id"]]
+    assert flags.status_code == 200 and [
+        f["application_id"] for f in flags.json() if f["screening"]["state"] == "flagged"
+    ] == [victim["id"]]
     assert intake.client.get(f"/api/v1/calls/{intake.call['id']}/screening-flags", headers=owner).status_code == 403
     officer = bearer(Role.officer, uuid.uuid4())
     path = f"/api/v1/applications/{victim['id']}/screening/resolution"
-    assert intake.client.post(path, json={"outcome": "clear", "reason": "family phone"}, headers=officer).status_code == 403
-    proposed = intake.client.post(path, json={"outcome": "clear", "reason": "ID card seen at the office"}, headers=INTAKE_A)
+    assert (
+        intake.client.post(path, json={"outcome": "clear", "reason": "family phone"}, headers=officer).status_code
+        == 403
+    )
+    proposed = intake.client.post(
+        path, json={"outcome": "clear", "reason": "ID card seen at the office"}, headers=INTAKE_A
+    )
     assert proposed.status_code == 200, proposed.text
     assert proposed.json()["status"] == "submitted"  # nothing takes effect before the approval
     same = intake.client.post(f"{path}/approve", headers=INTAKE_A)
@@ -100,7 +107,9 @@ def test_a_confirmed_ineligibility_tells_the_owner_not_verified_only(intake: Int
     _, victim, owner = _victim_and_impostor(intake)
     _staff_view(intake, victim)
     path = f"/api/v1/applications/{victim['id']}/screening/resolution"
-    intake.client.post(path, json={"outcome": "ineligible", "reason": "the ID belongs to another person"}, headers=INTAKE_B)
+    intake.client.post(
+        path, json={"outcome": "ineligible", "reason": "the ID belongs to another person"}, headers=INTAKE_B
+    )
     assert intake.client.post(f"{path}/approve", headers=ADMIN).status_code == 200
     own = intake.client.get(f"/api/v1/applications/{victim['id']}", headers=owner).json()
     assert own["status"] == "ineligible" and own["screening"]["reasons"] == ["not_verified"]
@@ -123,9 +132,7 @@ def test_similar_owner_names_are_a_note_for_staff_never_a_rejection(intake: Inta
 def test_one_application_per_account_and_call(intake: Intake) -> None:
     applicant = intake.new_applicant()
     intake.draft(headers=applicant)
-    again = intake.client.post(
-        "/api/v1/applications", json={"call_id": intake.call["id"]}, headers=applicant
-    )
+    again = intake.client.post("/api/v1/applications", json={"call_id": intake.call["id"]}, headers=applicant)
     assert again.status_code == 409 and again.json()["code"] == "application_exists"
     other_call = intake.open_call()
     assert intake.draft(headers=applicant, call=other_call)["status"] == "draft"

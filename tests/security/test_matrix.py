@@ -69,6 +69,7 @@ BODIES: dict[str, Body] = {
     "payee_confirm": _pending_payee,
     "visit": _json(lambda: {"visited_on": today(), "kind": "verification", "findings": "All in order."}),
     "flag": _json({"reason": "A second look is needed.", "hold_payments": False}),
+    "resolution": _json({"outcome": "clear", "reason": "Checked at the office."}),
     "settlement": _json({"status": "settled", "at": SETTLED_AT, "bank_reference": "BANK-REF-1"}),
 }
 

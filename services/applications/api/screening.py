@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from services.applications.api.deps import DatabaseDep
+from services.applications.api.deps import DatabaseDep, IntakeOfficer, IntakeStaff
 from services.applications.handlers import screening_review as handlers
 from services.applications.models.api import ApplicationOut, ResolutionIn, ScreeningFlagOut
-from shared.auth import Principal, Role, require_roles
 
 router = APIRouter(prefix="/api/v1", tags=["screening"])
-IntakeStaff = Annotated[Principal, Depends(require_roles(Role.intake, Role.admin))]
-IntakeOfficer = Annotated[Principal, Depends(require_roles(Role.intake))]
 
 
 @router.get("/calls/{call_id}/screening-flags", response_model=list[ScreeningFlagOut])

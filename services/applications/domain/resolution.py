@@ -32,6 +32,6 @@ def approve(screening: dict[str, Any] | None, by: str, at: datetime) -> dict[str
         **screening,
         "state": "eligible" if clear else "ineligible",
         "eligible": clear,
-        "reasons": [] if clear else list(screening.get("flags", [])),
+        "reasons": [] if clear else list(screening.get("holding") or screening.get("flags", [])),
         "resolution": {**proposal, "approved_by": by, "approved_at": at.isoformat()},
     }

@@ -29,7 +29,13 @@ class Matches:
 
 # Codes about other people's data: staff only, never in the owner's view.
 PRIVATE = frozenset(
-    {"duplicate_national_id", "duplicate_phone", "duplicate_registration", "prior_beneficiary", "possible_duplicate_name"}
+    {
+        "duplicate_national_id",
+        "duplicate_phone",
+        "duplicate_registration",
+        "prior_beneficiary",
+        "possible_duplicate_name",
+    }
 )
 # What the owner's view says instead when an application was confirmed ineligible for a flag.
 NOT_VERIFIED = "not_verified"
@@ -40,7 +46,11 @@ class Screening:
     eligible: bool
     reasons: list[str]
     flags: list[str] = field(default_factory=list)
-    held: bool = False  # a flag waits for an intake officer's resolution
+    holding: list[str] = field(default_factory=list)  # flags that wait for an intake officer
+
+    @property
+    def held(self) -> bool:
+        return bool(self.holding) and not self.reasons
 
     @property
     def outcome(self) -> str:
@@ -94,7 +104,7 @@ def screen(sections: dict[str, dict[str, Any]], call: CallSpec, matches: Matches
         if hit
     ]
     held = bool(holding) and not reasons
-    return Screening(eligible=not reasons and not held, reasons=reasons, flags=holding + notes, held=held)
+    return Screening(eligible=not reasons and not held, reasons=reasons, flags=holding + notes, holding=holding)
 
 
 def owner_view(screening: dict[str, Any]) -> dict[str, Any]:

@@ -71,12 +71,12 @@ def create_draft(db: Database, principal: Principal, body: ApplicationCreate, co
         call = uow.session.get(Call, body.call_id)
         if call is None or call.status != "open":
             raise Invalid.field(["body", "call_id"], "no open call with this id")
-        _ensure_first_in_call(uow.session, principal, call)
         now = datetime.now(UTC)
         application = Application(
             reference="", call_id=call.id, applicant_id=principal.id, created_at=now, updated_at=now
         )
         _apply_patch(application, body, call, config)
+        _ensure_first_in_call(uow.session, principal, call)  # after the 422s of the body
         # Numbered last: the counter's row stays locked only until the commit just below.
         application.reference = _next_reference(uow.session, call)
         uow.session.add(application)
@@ -192,7 +192,11 @@ def list_applications(
         query = query.where(Application.status == status)
     with Session(db.engine) as session:
         return keyset_page(
-            session, query, Application.reference, page, lambda application: application_out(session, application, staff=principal.is_staff)
+            session,
+            query,
+            Application.reference,
+            page,
+            lambda application: application_out(session, application, staff=principal.is_staff),
         )
 
 

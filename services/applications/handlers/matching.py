@@ -62,7 +62,7 @@ def similar_names(session: Session, application: Application) -> list[dict[str, 
         Application.name_block == application.name_block,
         Application.call_id != application.call_id,
     )
-    found = []
+    found: list[dict[str, Any]] = []
     for query in (in_call, awarded):
         for other_id, reference, skeleton, status in session.exec(query).all():
             score = names.similarity(mine, (skeleton or "").split())

@@ -19,6 +19,7 @@ from shared.events.scoring import ApplicationAssignedV1
 from shared.inbox import UnprocessableEvent
 from shared.uow import UnitOfWork
 
+
 def screen_submitted(uow: UnitOfWork, _: IncomingCloudEvent, data: ApplicationSubmittedV1) -> None:
     """Eligible or ineligible by the call's rules; a holding flag (another application shares an
     identifier, an excluded earlier award) keeps it `submitted` and unannounced (no `screened`
@@ -40,6 +41,7 @@ def screen_submitted(uow: UnitOfWork, _: IncomingCloudEvent, data: ApplicationSu
         "eligible": result.eligible,
         "reasons": result.reasons,
         "flags": result.flags,
+        "holding": result.holding,
         "possible_duplicates": similar,
         "screened_at": now.isoformat(),
     }
