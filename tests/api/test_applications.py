@@ -47,7 +47,7 @@ def test_a_partial_draft_is_kept_and_patch_merges_it(intake: Intake) -> None:
 
 
 def test_references_are_unique_and_sequential_within_a_call(intake: Intake) -> None:
-    references = [intake.draft()["reference"] for _ in range(3)]
+    references = [intake.draft(headers=intake.new_applicant())["reference"] for _ in range(3)]
     numbers = [int(r.rsplit("-", 1)[1]) for r in references]
     assert numbers == sorted(numbers) and len(set(numbers)) == 3
 

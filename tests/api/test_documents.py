@@ -116,9 +116,10 @@ def test_documents_are_limited_per_application_and_frozen_after_submit(intake: I
     for _ in range(20):
         assert upload(intake, application, "q.pdf", PDF, kind="quote").status_code == 201
     assert upload(intake, application, "q.pdf", PDF).status_code == 409
-    second = intake.draft()
-    intake.submit(second)
-    assert upload(intake, second, "late.pdf", PDF).status_code == 409
+    other = intake.new_applicant()  # one application per account and call
+    second = intake.draft(headers=other)
+    intake.submit(second, headers=other)
+    assert upload(intake, second, "late.pdf", PDF, headers=other).status_code == 409
     assert len(stored_files(intake)) == 20
 
 

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
+from shared.auth import Role
 from shared.logs import JsonFormatter
+from tests.support.apps import bearer, wait_until
 from tests.support.intake import ADMIN, Intake, intake_service
 from tests.support.jetstream import stream_messages
 from tests.support.natsd import NatsServer
@@ -25,6 +27,9 @@ CANARIES = [NATIONAL_ID, NATIONAL_ID.lower(), "19870042", PHONE, PHONE[1:], "771
 def intake(database_url: str, own_nats: NatsServer, tmp_path: Path) -> Iterator[Intake]:
     with intake_service(database_url, own_nats.url, tmp_path) as service:
         yield service
+
+
+INTAKE = bearer(Role.intake)
 
 
 def leaks(text_: str) -> list[str]:
@@ -42,6 +47,17 @@ def test_canaries_never_reach_events_logs_or_error_bodies(
     intake.screened(first)
     duplicate = intake.draft(headers=(applicant := intake.new_applicant()), owner=owner)
     intake.submit(duplicate, headers=applicant)
+    # A duplicate is held for intake; resolved by four eyes, it is screened (and announced) then.
+    resolution = f"/api/v1/applications/{duplicate['id']}/screening/resolution"
+    wait_until(
+        lambda: (
+            intake.client.post(
+                resolution, json={"outcome": "ineligible", "reason": "same person"}, headers=INTAKE
+            ).status_code
+            == 200
+        )
+    )
+    assert intake.client.post(f"{resolution}/approve", headers=ADMIN).status_code == 200
     assert intake.screened(duplicate)["screening"]["reasons"] == ["duplicate_national_id", "duplicate_phone"]
     # Errors that carry the canaries in their input.
     bad_phone = {"call_id": intake.call["id"], "owner": {**owner, "phone": f"{PHONE_TYPED} {NAME}"}}
@@ -50,10 +66,11 @@ def test_canaries_never_reach_events_logs_or_error_bodies(
         response = intake.client.post("/api/v1/applications", json=body, headers=intake.applicant)
         assert response.status_code == 422
         bodies.append(response.text)
+    third = intake.new_applicant()  # one application per account and call
     incomplete = intake.client.post(
-        "/api/v1/applications", json={"call_id": intake.call["id"], "owner": owner}, headers=intake.applicant
+        "/api/v1/applications", json={"call_id": intake.call["id"], "owner": owner}, headers=third
     ).json()
-    bodies.append(intake.client.post(f"/api/v1/applications/{incomplete['id']}/submit", headers=intake.applicant).text)
+    bodies.append(intake.client.post(f"/api/v1/applications/{incomplete['id']}/submit", headers=third).text)
     bodies.append(intake.client.post(f"/api/v1/applications/{first['id']}/submit", headers=intake.applicant).text)
 
     assert [b for b in bodies if leaks(b)] == []

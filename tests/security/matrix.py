@@ -166,6 +166,22 @@ ROUTES: list[R] = [
     R("POST", "/api/v1/grants/{grant_id}/visits", "401 403 403 403 403 403 2xx 403 403", body="visit"),
     R("POST", "/api/v1/grants/{grant_id}/flags", MONITOR_OFFICER, body="flag"),
     R("POST", "/api/v1/flags/{flag_id}/resolve", "401 403 403 ok 403 403 ok 403 403"),
+    # Screening flags: intake (and admin for the list and the approval). The seeded flagged
+    # application (two applicants with one phone) is resolved by intake and approved by admin.
+    R("GET", "/api/v1/calls/{call_id}/screening-flags", "401 403 403 403 403 403 403 2xx 2xx"),
+    R(
+        "POST",
+        "/api/v1/applications/{application_id}/screening/resolution",
+        "401 403 403 403 403 403 403 403 2xx",
+        body="resolution",
+        ids={"application_id": "flagged"},
+    ),
+    R(
+        "POST",
+        "/api/v1/applications/{application_id}/screening/resolution/approve",
+        "401 403 403 403 403 403 403 2xx 403",
+        ids={"application_id": "flagged"},
+    ),
     R("POST", "/api/v1/tranches/{tranche_id}/request", OFFICER),
     R("POST", "/api/v1/tranches/{tranche_id}/approve", FINANCE),
     R("GET", "/api/v1/payments/alerts", FINANCE_ADMIN),

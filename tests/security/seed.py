@@ -167,9 +167,12 @@ class Seeder:
             _ok(self.client.post(f"/api/v1/calls/{call['id']}/open", headers=admin))
         return str(call["id"])
 
-    def draft(self, who: dict[str, str], complete: bool = True) -> str:
+    def draft(self, who: dict[str, str], complete: bool = True, *, call: str = "call", phone: str | None = None) -> str:
+        """An application of `who` in the seeded call named `call` (one per account and call)."""
         identity = canary_identity()
-        body = application_body(self.seeded.shared["call"], **identity)
+        if phone is not None:
+            identity["owner"]["phone"] = phone
+        body = application_body(self.seeded.shared[call], **identity)
         if not complete:
             body = {"call_id": body["call_id"], "business": {"name": identity["business"]["name"]}}
         application_id = str(_ok(self.client.post("/api/v1/applications", headers=who, json=body), 201)["id"])
@@ -185,18 +188,22 @@ class Seeder:
         )
         return str(_ok(response, 201)["id"])
 
-    def submitted(self, who: dict[str, str]) -> str:
-        application_id = self.draft(who)
+    def submitted(self, who: dict[str, str], *, phone: str | None = None) -> str:
+        application_id = self.draft(who, phone=phone)
         _ok(self.client.post(f"/api/v1/applications/{application_id}/submit", headers=who))
         return application_id
 
     def pool_submission(self, admin: dict[str, str]) -> None:
-        """One more submitted application, from applicants of their own (a new one every 5, well
-        within the per-account submit limit)."""
+        """One more submitted application, from an applicant of its own (one per account and call)."""
         self.pool_submissions += 1
-        if self.pool_submissions % 5 == 0:
-            self.pool.append(self.person(f"applicant_c{len(self.pool)}", "applicant", admin))
+        self.pool.append(self.person(f"applicant_c{len(self.pool)}", "applicant", admin))
         self.submitted(self.pool[-1])
+
+    def flagged(self, admin: dict[str, str]) -> str:
+        """A second application with the phone of an earlier one: held for intake's review."""
+        phone = "+96477" + str(uuid.uuid4().int)[:8]
+        self.submitted(self.person("applicant_f1", "applicant", admin), phone=phone)
+        return self.submitted(self.person("applicant_f2", "applicant", admin), phone=phone)
 
     def pending_reviews(self, officer: dict[str, str]) -> list[dict[str, Any]]:
         page = _ok(self.client.get("/api/v1/reviews", headers=officer, params={"status": "pending", "limit": 200}))
@@ -220,16 +227,19 @@ class Seeder:
         s.shared["draft_call"] = self.call(admin, open_it=False)
         s.shared["openable_call"] = self.call(admin, open_it=False)
         s.shared["closable_call"] = self.call(admin, open_it=True)
+        s.shared["create_call"] = self.call(admin, open_it=True)  # the matrix's own POST /applications
+        for side in ("draft", "to_submit", "to_withdraw"):  # one application per account and call
+            s.shared[f"{side}_call_of_applicants"] = self.call(admin, open_it=True)
 
         officers = {"A": s.headers["officer"], "B": officer2}
         for world, who in (("A", s.headers["applicant_a"]), ("B", s.headers["applicant_b"])):
             objects = s.worlds[world]
-            objects["draft"] = self.draft(who)
+            objects["draft"] = self.draft(who, call="draft_call_of_applicants")
             objects["document"] = self.upload(who, objects["draft"])
             objects["doc_to_delete"] = self.upload(who, objects["draft"])
             s.photos[world] = self.upload(who, objects["draft"], "photo")
-            objects["to_submit"] = self.draft(who)
-            objects["to_withdraw"] = self.draft(who, complete=False)
+            objects["to_submit"] = self.draft(who, call="to_submit_call_of_applicants")
+            objects["to_withdraw"] = self.draft(who, complete=False, call="to_withdraw_call_of_applicants")
             objects["awarded"] = self.submitted(who)
             s.owners[world] = s.canaries[objects["awarded"]]
 
@@ -286,6 +296,14 @@ class Seeder:
             self.grant(world, who)
             url = f"/api/v1/calls/{s.shared['call']}/payment-batches"
             s.shared[batch] = _ok(c.post(url, headers=s.headers["finance"]), 201)["id"]
+        s.shared["flagged"] = flagged = self.flagged(admin)
+
+        def held() -> bool:
+            url = f"/api/v1/calls/{s.shared['call']}/screening-flags"
+            items = _ok(c.get(url, headers=admin, params={"held_only": "true"}))
+            return any(item["application_id"] == flagged for item in items)
+
+        eventually(held, "the screening flag of the application with a shared phone")
         return s
 
     def grant(self, world: str, applicant: dict[str, str]) -> None:

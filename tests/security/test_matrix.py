@@ -60,7 +60,7 @@ BODIES: dict[str, Body] = {
     "committee_recusal": lambda s, _, world: {
         "json": {"application_id": s.object_id("awarded", world), "reason": "I know the owner's family."}
     },
-    "application": lambda s, *_: {"json": application_body(s.shared["call"])},
+    "application": lambda s, *_: {"json": application_body(s.shared["create_call"])},  # one per account and call
     "patch": _json({"business": {"district": "Mosul"}}),
     "upload": lambda *_: {"data": {"kind": "photo"}, "files": {"file": ("shop.pdf", SMALL_PDF, "application/pdf")}},
     "bank_report": lambda *_: {
@@ -73,6 +73,7 @@ BODIES: dict[str, Body] = {
     "payee_confirm": _pending_payee,
     "visit": _json(lambda: {"visited_on": today(), "kind": "verification", "findings": "All in order."}),
     "flag": _json({"reason": "A second look is needed.", "hold_payments": False}),
+    "resolution": _json({"outcome": "clear", "reason": "Checked at the office."}),
     "settlement": _json({"status": "settled", "at": SETTLED_AT, "bank_reference": "BANK-REF-1"}),
 }
 

@@ -1,5 +1,5 @@
 """The applications service's routes."""
 
-from services.applications.api import applications, calls, documents
+from services.applications.api import applications, calls, documents, screening
 
-routers = [calls.router, applications.router, documents.router]
+routers = [calls.router, applications.router, documents.router, screening.router]

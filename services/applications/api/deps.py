@@ -16,6 +16,8 @@ __all__ = [
     "Applicant",
     "DatabaseDep",
     "IntakeDep",
+    "IntakeOfficer",
+    "IntakeStaff",
     "MaybeSignedIn",
     "PageDep",
     "SettingsDep",
@@ -35,3 +37,6 @@ def get_intake(settings: SettingsDep) -> IntakeConfig:
 IntakeDep = Annotated[IntakeConfig, Depends(get_intake)]
 Admin = Annotated[Principal, Depends(require_roles(Role.admin))]
 Applicant = Annotated[Principal, Depends(require_roles(Role.applicant))]
+# Identity duties: an intake officer resolves screening flags; another one or an admin approves.
+IntakeOfficer = Annotated[Principal, Depends(require_roles(Role.intake))]
+IntakeStaff = Annotated[Principal, Depends(require_roles(Role.intake, Role.admin))]

@@ -1,4 +1,11 @@
-"""Eligibility screening: each rule of the call checked, each failure a reason code."""
+"""Eligibility screening: each rule of the call checked, each failure a reason code.
+
+Two kinds of finding: `reasons` break a rule of the call on the application's own facts (the
+applicant may see them); `flags` concern other people's data (another application sharing an
+identifier, an earlier award, a similar owner name) and are shown to staff only. A flag never
+rejects on its own: the `HOLDING` ones stop the application until an intake officer resolves it
+and a second person approves (`resolution`); the others are notes for staff.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +24,21 @@ class Matches:
     phone_in_call: bool = False
     registration_in_call: bool = False
     prior_beneficiary: bool = False
+    similar_name: bool = False
+
+
+# Codes about other people's data: staff only, never in the owner's view.
+PRIVATE = frozenset(
+    {
+        "duplicate_national_id",
+        "duplicate_phone",
+        "duplicate_registration",
+        "prior_beneficiary",
+        "possible_duplicate_name",
+    }
+)
+# What the owner's view says instead when an application was confirmed ineligible for a flag.
+NOT_VERIFIED = "not_verified"
 
 
 @dataclass(frozen=True)
@@ -24,6 +46,17 @@ class Screening:
     eligible: bool
     reasons: list[str]
     flags: list[str] = field(default_factory=list)
+    holding: list[str] = field(default_factory=list)  # flags that wait for an intake officer
+
+    @property
+    def held(self) -> bool:
+        return bool(self.holding) and not self.reasons
+
+    @property
+    def outcome(self) -> str:
+        if self.reasons:
+            return "ineligible"  # the call's rules decide; flags are kept for staff
+        return "flagged" if self.held else "eligible"
 
 
 def screen(sections: dict[str, dict[str, Any]], call: CallSpec, matches: Matches, year: int) -> Screening:
@@ -52,16 +85,41 @@ def screen(sections: dict[str, dict[str, Any]], call: CallSpec, matches: Matches
         reasons.append("too_few_jobs_planned")
     if rules.require_registration and not business.get("registration_number"):
         reasons.append("not_registered")
-    reasons += [
+    holding = [
         code
         for code, hit in (
             ("duplicate_national_id", matches.national_id_in_call),
-            ("duplicate_phone", matches.phone_in_call),
+            ("duplicate_phone", matches.phone_in_call),  # families share phones: a question, not a no
             ("duplicate_registration", matches.registration_in_call),
+            ("prior_beneficiary", matches.prior_beneficiary and rules.exclude_prior_beneficiaries),
         )
         if hit
     ]
-    flags: list[str] = []
-    if matches.prior_beneficiary:
-        (reasons if rules.exclude_prior_beneficiaries else flags).append("prior_beneficiary")
-    return Screening(eligible=not reasons, reasons=reasons, flags=flags)
+    notes = [
+        code
+        for code, hit in (
+            ("prior_beneficiary", matches.prior_beneficiary and not rules.exclude_prior_beneficiaries),
+            ("possible_duplicate_name", matches.similar_name),
+        )
+        if hit
+    ]
+    held = bool(holding) and not reasons
+    return Screening(eligible=not reasons and not held, reasons=reasons, flags=holding + notes, holding=holding)
+
+
+def owner_view(screening: dict[str, Any]) -> dict[str, Any]:
+    """What the applicant is told: their own rule failures, "being verified" while a flag is open,
+    `not_verified` when staff confirmed one; never which other data matched."""
+    state = screening.get("state", "eligible" if screening.get("eligible") else "ineligible")
+    reasons = [r for r in screening.get("reasons", []) if r not in PRIVATE]
+    if state == "flagged":
+        return {"state": "being_verified", "eligible": None, "reasons": reasons, "flags": []}
+    if state == "ineligible" and not reasons:
+        reasons = [NOT_VERIFIED]
+    return {
+        "state": state,
+        "eligible": screening.get("eligible"),
+        "reasons": reasons,
+        "flags": [],
+        "screened_at": screening.get("screened_at"),
+    }

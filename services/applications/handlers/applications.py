@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from services.applications.domain import intake
+from services.applications.domain import intake, names
 from services.applications.domain.identity import keyed_hash, normalise_identifier
 from services.applications.handlers import privacy
 from services.applications.handlers.access import owned_application, visible_application
@@ -25,7 +26,7 @@ from services.applications.models.api import (
 from services.applications.settings import IntakeConfig
 from shared.auth import Principal
 from shared.db import Database
-from shared.errors import Invalid, NotFound
+from shared.errors import Conflict, Invalid, NotFound
 from shared.events.applications import (
     ApplicationSubmittedV1,
     ApplicationWithdrawnV1,
@@ -56,6 +57,9 @@ def _apply_patch(application: Application, patch: ApplicationPatch, call: Call, 
         application.national_id_last4 = national_id[-4:]
     if phone := merged.get("owner", {}).get("phone"):
         application.phone_hash = keyed_hash(config.identity_key, "phone", phone)
+    if full_name := merged.get("owner", {}).get("full_name"):
+        parts = names.skeleton(full_name)
+        application.name_skeleton, application.name_block = " ".join(parts)[:200] or None, names.block(parts) or None
     if registration := merged.get("business", {}).get("registration_number"):
         application.registration_key = normalise_identifier(registration)
     if "consent" in given:
@@ -73,12 +77,24 @@ def create_draft(db: Database, principal: Principal, body: ApplicationCreate, co
             reference="", call_id=call.id, applicant_id=principal.id, created_at=now, updated_at=now
         )
         _apply_patch(application, body, call, config)
+        _ensure_first_in_call(uow.session, principal, call)  # after the 422s of the body
         # Numbered last: the counter's row stays locked only until the commit just below.
         application.reference = _next_reference(uow.session, call)
         uow.session.add(application)
         uow.audit("application.created", "application", application.id, after={"status": "draft"})
-        uow.commit()
+        try:
+            uow.commit()
+        except IntegrityError:  # a second draft of the same account that raced this one
+            raise Conflict("this account already has an application in this call", code="application_exists") from None
         return application_out(uow.session, application, new=True)
+
+
+def _ensure_first_in_call(session: Session, principal: Principal, call: Call) -> None:
+    """One application per applicant account per call (the table's unique constraint holds it
+    against a race; this gives the answer its code)."""
+    query = select(Application.id).where(Application.call_id == call.id, Application.applicant_id == principal.id)
+    if session.exec(query.limit(1)).first() is not None:
+        raise Conflict("this account already has an application in this call", code="application_exists")
 
 
 def update_draft(
@@ -167,7 +183,7 @@ def get_by_reference(db: Database, principal: Principal, reference: str) -> Appl
 
 def _read(uow: UnitOfWork, principal: Principal, application: Application, *, blind: bool = False) -> ApplicationOut:
     view = privacy.view_for(principal, application, blind=blind)
-    out, fields = privacy.shown(application_out(uow.session, application), view)
+    out, fields = privacy.shown(application_out(uow.session, application, staff=principal.is_staff), view)
     if view.audited and privacy.audit_reads(uow, "GET /api/v1/applications/{id}", [(application.id, fields)]):
         uow.commit()
     return out
@@ -189,7 +205,7 @@ def list_applications(
 
     def one(application: Application) -> ApplicationOut:
         view = privacy.view_for(principal, application)
-        out, fields = privacy.shown(application_out(uow.session, application), view)
+        out, fields = privacy.shown(application_out(uow.session, application, staff=principal.is_staff), view)
         if view.audited:
             reads.append((application.id, fields))
         return out

@@ -96,11 +96,48 @@ class OwnerOut(BaseModel):
     displacement_status: DisplacementStatus | None = None
 
 
+class PossibleDuplicate(BaseModel):
+    """Another application whose owner name is similar (staff only)."""
+
+    application_id: uuid.UUID
+    reference: str
+    score: float
+    awarded: bool = False
+
+
+class ResolutionOut(BaseModel):
+    outcome: Literal["clear", "ineligible"]
+    reason: str
+    proposed_by: uuid.UUID
+    proposed_at: Utc
+    approved_by: uuid.UUID | None = None
+    approved_at: Utc | None = None
+
+
 class ScreeningOut(BaseModel):
-    eligible: bool
+    """`state`: eligible, ineligible, flagged (staff: a flag waits for resolution) or
+    being_verified (what the owner sees meanwhile; `eligible` is then null). `flags`,
+    `possible_duplicates` and `resolution` concern other people's data: staff only."""
+
+    state: Literal["eligible", "ineligible", "flagged", "being_verified"] | None = None
+    eligible: bool | None
     reasons: list[str]
     flags: list[str] = []
+    possible_duplicates: list[PossibleDuplicate] = []
+    resolution: ResolutionOut | None = None
     screened_at: Utc | None = None
+
+
+class ResolutionIn(Input):
+    outcome: Literal["clear", "ineligible"]
+    reason: Annotated[str, Field(min_length=3, max_length=2000), NoControl]
+
+
+class ScreeningFlagOut(BaseModel):
+    application_id: uuid.UUID
+    reference: str
+    status: str
+    screening: ScreeningOut
 
 
 class DocumentOut(BaseModel):

@@ -29,6 +29,15 @@ class Application(Base, table=True):
         Index("ix_applications_call_phone", "call_id", "phone_hash"),
         Index("ix_applications_call_registration", "call_id", "registration_key"),
         Index("ix_applications_applicant", "applicant_id", "created_at"),
+        # One application per applicant account per call (a second draft is a 409).
+        UniqueConstraint("call_id", "applicant_id", name="uq_applications_call_applicant"),
+        Index("ix_applications_call_name_block", "call_id", "name_block"),
+        Index(
+            "ix_applications_awarded_name_block",
+            "name_block",
+            postgresql_where=text("status = 'awarded'"),
+            sqlite_where=text("status = 'awarded'"),
+        ),
         # Screening's "awarded before, in another call" look-ups (a scan of every application else)
         Index(
             "ix_applications_awarded_national_id",
@@ -58,6 +67,9 @@ class Application(Base, table=True):
     national_id_last4: str | None = Field(default=None, max_length=4)
     phone_hash: str | None = Field(default=None, max_length=64)
     registration_key: str | None = Field(default=None, max_length=64)
+    # The owner name's consonant skeleton (domain/names.py), compared inside this service only.
+    name_skeleton: str | None = Field(default=None, max_length=200)
+    name_block: str | None = Field(default=None, max_length=4)
     screening: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     outcome: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlmodel import Session, col, select
-
 from services.applications.domain import intake, screening
+from services.applications.handlers import matching
 from services.applications.models import Application, Call
 from shared.events.applications import (
     ApplicationDecidedV1,
@@ -20,40 +19,59 @@ from shared.events.scoring import ApplicationAssignedV1
 from shared.inbox import UnprocessableEvent
 from shared.uow import UnitOfWork
 
-EARLIER_STATUSES = ("draft", "withdrawn")
-
 
 def screen_submitted(uow: UnitOfWork, _: IncomingCloudEvent, data: ApplicationSubmittedV1) -> None:
+    """Eligible or ineligible by the call's rules; a holding flag (another application shares an
+    identifier, an excluded earlier award) keeps it `submitted` and unannounced (no `screened`
+    event, so no reviewer) until an intake officer's resolution is approved."""
     application = uow.session.get(Application, data.application_id, with_for_update=True)
     if application is None:
         raise UnprocessableEvent("submitted application not found")
-    if application.status != intake.Status.submitted.value:
-        return  # withdrawn meanwhile, or screened already
+    if application.status != intake.Status.submitted.value or application.screening is not None:
+        return  # withdrawn meanwhile, or screened (or flagged) already
     call = uow.session.get(Call, application.call_id)
     assert call is not None
     sections = {s: getattr(application, s) for s in ("business", "owner", "plan", "consent")}
     assert application.submitted_at is not None
-    result = screening.screen(
-        sections, CallSpec.model_validate(call.spec), _matches(uow.session, application), application.submitted_at.year
-    )
+    found, similar = matching.matches(uow.session, application)
+    result = screening.screen(sections, CallSpec.model_validate(call.spec), found, application.submitted_at.year)
     now = datetime.now(UTC)
-    application.status = (intake.Status.eligible if result.eligible else intake.Status.ineligible).value
     application.screening = {
+        "state": result.outcome,
         "eligible": result.eligible,
         "reasons": result.reasons,
         "flags": result.flags,
+        "holding": result.holding,
+        "possible_duplicates": similar,
         "screened_at": now.isoformat(),
     }
     application.updated_at = now
     uow.session.add(application)
+    if result.held:
+        uow.audit(
+            "application.screening_flagged",
+            "application",
+            application.id,
+            before={"status": "submitted"},
+            after={"status": "submitted", "flags": result.flags},
+        )
+        return
+    application.status = (intake.Status.eligible if result.eligible else intake.Status.ineligible).value
+    announce_screened(uow, application, result.eligible, result.reasons, result.flags, now)
+
+
+def announce_screened(
+    uow: UnitOfWork, application: Application, eligible: bool, reasons: list[str], flags: list[str], at: datetime
+) -> None:
+    """The `screened` event (scoring assigns reviewers to an eligible one) and its audit row."""
     uow.emit(
         ApplicationScreenedV1(
             application_id=application.id,
             call_id=application.call_id,
-            eligible=result.eligible,
-            reasons=result.reasons,
-            flags=result.flags,
-            screened_at=now,
+            eligible=eligible,
+            reasons=reasons,
+            flags=flags,
+            screened_at=at,
         ),
         application.id,
     )
@@ -62,36 +80,7 @@ def screen_submitted(uow: UnitOfWork, _: IncomingCloudEvent, data: ApplicationSu
         "application",
         application.id,
         before={"status": "submitted"},
-        after={"status": application.status, "reasons": result.reasons, "flags": result.flags},
-    )
-
-
-def _matches(session: Session, application: Application) -> screening.Matches:
-    """Earlier submissions in the same call sharing an identifier, and earlier awards."""
-    assert application.submitted_at is not None
-    earlier = (
-        select(Application.id)
-        .where(Application.call_id == application.call_id, Application.id != application.id)
-        .where(col(Application.status).not_in(EARLIER_STATUSES))
-        .where(col(Application.submitted_at) < application.submitted_at)
-    )
-
-    def shares(column: object, value: str | None) -> bool:
-        return value is not None and session.exec(earlier.where(column == value).limit(1)).first() is not None
-
-    awarded = select(Application.id).where(Application.status == "awarded", Application.call_id != application.call_id)
-    prior = any(
-        value is not None and session.exec(awarded.where(column == value).limit(1)).first() is not None
-        for column, value in (
-            (Application.national_id_hash, application.national_id_hash),
-            (Application.registration_key, application.registration_key),
-        )
-    )
-    return screening.Matches(
-        national_id_in_call=shares(Application.national_id_hash, application.national_id_hash),
-        phone_in_call=shares(Application.phone_hash, application.phone_hash),
-        registration_in_call=shares(Application.registration_key, application.registration_key),
-        prior_beneficiary=prior,
+        after={"status": application.status, "reasons": reasons, "flags": flags},
     )
 
 
