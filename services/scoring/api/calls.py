@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter
 
-from services.scoring.api.deps import Committee, DatabaseDep, PageDep, Reader
+from services.scoring.api.deps import Committee, CommitteeMfa, DatabaseDep, PageDep, Reader
 from services.scoring.handlers import decisions, results
 from services.scoring.models.api import DecisionsIn, DecisionsOut, RankingItem, SelectionOut
 from shared.http import Page
@@ -33,7 +33,7 @@ def selection(call_id: uuid.UUID, db: DatabaseDep, _: Committee) -> SelectionOut
 
 
 @router.post("/{call_id}/decisions", response_model=DecisionsOut)
-def decide(call_id: uuid.UUID, body: DecisionsIn, db: DatabaseDep, committee: Committee) -> DecisionsOut:
+def decide(call_id: uuid.UUID, body: DecisionsIn, db: DatabaseDep, committee: CommitteeMfa) -> DecisionsOut:
     """Item by item, in the order given: each accepted decision is applied, audited and published
     (`application.decided.v1`) at once; each refused one is listed with its reason and changes
     nothing (`unknown_application`, `not_scored`, `withdrawn`, `already_awarded`, `unchanged`,
