@@ -94,21 +94,24 @@ def _ok(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
-def sign_in(client: httpx.Client, store: TotpStore, email: str, password: str, enrol: bool = True) -> str:
+def sign_in(
+    client: httpx.Client, store: TotpStore, email: str, password: str, enrol: bool = True, prefix: str = ""
+) -> str:
     """An access token; a staff account is enrolled first when `enrol` and it has no second factor
-    yet. `client`'s base URL is the gateway's `/api/v1`."""
-    signed = _ok(client.post("/auth/token", data=_form(email, password, store.next_code(email))))
+    yet. `client`'s base URL and `prefix` make the gateway's `/api/v1`."""
+    signed = _ok(client.post(f"{prefix}/auth/token", data=_form(email, password, store.next_code(email))))
     token: str = signed["access_token"]
     if not enrol or store.knows(email):
         return token
     headers = {"Authorization": f"Bearer {token}"}
-    if _ok(client.get("/auth/me", headers=headers))["role"] not in STAFF_ROLES:
+    if _ok(client.get(f"{prefix}/auth/me", headers=headers))["role"] not in STAFF_ROLES:
         return token
-    started = _ok(client.post("/auth/totp", headers=headers))
+    started = _ok(client.post(f"{prefix}/auth/totp", headers=headers))
     store.save(email, started["secret"])
-    _ok(client.post("/auth/totp/confirm", headers=headers, json={"code": store.next_code(email)}))
-    again: str = _ok(client.post("/auth/token", data=_form(email, password, store.next_code(email))))["access_token"]
-    return again
+    _ok(client.post(f"{prefix}/auth/totp/confirm", headers=headers, json={"code": store.next_code(email)}))
+    again = _ok(client.post(f"{prefix}/auth/token", data=_form(email, password, store.next_code(email))))
+    token = again["access_token"]
+    return token
 
 
 async def sign_in_async(send: Send, store: TotpStore, email: str, password: str, enrol: bool = True) -> str:

@@ -179,7 +179,8 @@ def require_roles_with_mfa(*roles: Role) -> Callable[..., Principal]:
     as a grantee confirming their own payee, signs in with a password only)."""
     by_role = require_roles(*roles)
 
-    def dependency(principal: Annotated[Principal, Depends(by_role)]) -> Principal:
+    # the default-value form: the annotation could not name `by_role` (annotations are strings here)
+    def dependency(principal: Principal = Depends(by_role)) -> Principal:  # noqa: B008
         if principal.is_staff:
             return require_mfa(principal)
         return principal

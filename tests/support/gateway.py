@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import tempfile
 import uuid
+from functools import cache
+from pathlib import Path
 from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 
+from devstack.mfa import TotpStore, sign_in
 from gateway.settings import UPSTREAMS, Settings
 from tests.support.natsd import free_port
 
@@ -46,6 +51,18 @@ def login(client: TestClient, email: str, password: str = PASSWORD) -> str:
     assert response.status_code == 200, response.text
     token: str = response.json()["access_token"]
     return token
+
+
+@cache
+def totp_store() -> TotpStore:
+    """The TOTP secrets of the accounts this test process enrolled (`devstack.mfa`)."""
+    return TotpStore.of(Path(tempfile.mkdtemp(prefix="edf-test-totp-")))
+
+
+def login_mfa(client: httpx.Client, email: str, password: str = PASSWORD) -> str:
+    """A token with the second factor: a staff account is enrolled in TOTP on its first sign-in
+    (`client` is the gateway's, in-process or over HTTP)."""
+    return sign_in(client, totp_store(), email, password, prefix="/api/v1")
 
 
 def bearer(token: str) -> dict[str, str]:
