@@ -180,7 +180,7 @@ def require_roles_with_mfa(*roles: Role) -> Callable[..., Principal]:
     by_role = require_roles(*roles)
 
     # the default-value form: the annotation could not name `by_role` (annotations are strings here)
-    def dependency(principal: Principal = Depends(by_role)) -> Principal:  # noqa: B008
+    def dependency(principal: Principal = Depends(by_role)) -> Principal:
         if principal.is_staff:
             return require_mfa(principal)
         return principal
