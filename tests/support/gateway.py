@@ -28,6 +28,7 @@ def gateway_settings(database_url: str, **overrides: Any) -> Settings:
         "bootstrap_admin_email": None,
         "bootstrap_admin_password": None,
         "metrics_port": 0,  # no metrics listener unless a test asks for one
+        "totp_key": "test-totp-key-that-production-accepts-0123456789",  # a test may set EDF_ENV=production
         **{f"{name}_url": f"http://127.0.0.1:{free_port()}" for name in UPSTREAMS},
     }
     values.update(overrides)
