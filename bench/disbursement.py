@@ -31,7 +31,7 @@ from devstack.running import Stack
 from devstack.samples import call_body
 from services.disbursement.domain.split import grant_id_for, tranche_id_for
 from services.disbursement.models import Base
-from shared.auth import Role, issue_token
+from shared.auth import Role
 from shared.db import make_engine
 
 TABLES = Base.metadata.tables
@@ -41,8 +41,7 @@ INSTRUCTED = "edf.disbursement.payment.instructed.v1"
 
 
 def headers(stack: Stack, role: Role, user_id: uuid.UUID) -> dict[str, str]:
-    token = issue_token(stack.token_config(), user_id, f"{role.value}@bench.example", role)
-    return {"Authorization": f"Bearer {token}"}
+    return stack.synthetic_token(role, user_id, f"{role.value}@bench.example")
 
 
 def seed_requested(engine: Engine, count: int) -> list[uuid.UUID]:

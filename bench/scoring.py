@@ -28,7 +28,7 @@ from devstack.running import Stack
 from devstack.samples import call_body
 from services.scoring.domain.ranking import rank_key, ranking_cursor
 from services.scoring.models import Base
-from shared.auth import Role, issue_token
+from shared.auth import Role
 from shared.db import make_engine
 from shared.http import encode_cursor
 
@@ -58,8 +58,7 @@ FACTS: dict[str, Any] = {
 
 
 def headers(stack: Stack, role: Role, user_id: uuid.UUID) -> dict[str, str]:
-    token = issue_token(stack.token_config(), user_id, f"{role.value}@bench.example", role)
-    return {"Authorization": f"Bearer {token}"}
+    return stack.synthetic_token(role, user_id, f"{role.value}@bench.example")
 
 
 def _chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:

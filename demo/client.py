@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from devstack.mfa import TotpStore, sign_in_async
+
 T = TypeVar("T")
 Headers = dict[str, str]
 RETRIED = frozenset({429, 502, 503, 504})
@@ -34,7 +36,8 @@ class DemoError(Exception):
 
 
 class Gateway:
-    def __init__(self, url: str, concurrency: int) -> None:
+    def __init__(self, url: str, concurrency: int, totp: TotpStore | None = None) -> None:
+        self.totp = totp  # the staff's TOTP secrets (`devstack.mfa`); None: sign in with passwords only
         self.url = url.rstrip("/")
         self.api = f"{self.url}/api/v1"
         self.concurrency = concurrency
@@ -107,13 +110,23 @@ class Gateway:
     async def all(self, path: str, headers: Headers, **params: Any) -> list[dict[str, Any]]:
         return [item async for item in self.pages(path, headers, **params)]
 
-    async def token(self, email: str, password: str, person: int | None = None) -> Headers:
-        response = await self.request(
-            "POST", "/auth/token", data={"username": email, "password": password}, ok=(200, 401), person=person
-        )
-        if response.status_code == 401:
-            raise DemoError(f"{email} could not sign in (401)")
-        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+    async def token(self, email: str, password: str, person: int | None = None, staff: bool = True) -> Headers:
+        """Signs in; staff are enrolled in TOTP on their first sign-in and sign in with a code
+        (money and award routes need the second factor); applicants (`staff=False`) with a password."""
+
+        async def send(method: str, path: str, **kwargs: Any) -> httpx.Response:
+            return await self.request(method, path, ok=(200, 201, 401, 409), person=person, **kwargs)
+
+        if self.totp is None or not staff:
+            response = await send("POST", "/auth/token", data={"username": email, "password": password})
+            if response.status_code == 401:
+                raise DemoError(f"{email} could not sign in (401)")
+            return {"Authorization": f"Bearer {response.json()['access_token']}"}
+        try:
+            token = await sign_in_async(send, self.totp, email, password)
+        except RuntimeError as exc:
+            raise DemoError(f"{email} could not sign in ({exc})") from None
+        return {"Authorization": f"Bearer {token}"}
 
 
 def _bindable(address: str) -> bool:

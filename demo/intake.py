@@ -151,7 +151,7 @@ async def apply_all(
                 "locale": applicant.locale,
             },
         )
-        headers = await gw.token(applicant.email, password, person)
+        headers = await gw.token(applicant.email, password, person, staff=False)
         draft = await gw.json(
             "POST", "/applications", headers=headers, person=person, json=applicant.application(call["id"])
         )

@@ -19,6 +19,7 @@ from demo.client import Gateway
 from demo.data import Generator
 from demo.progress import Stages
 from demo.target import Target
+from devstack.mfa import TotpStore
 from shared.nats_auth import read_credentials
 
 FINANCE_DURABLE = "finance-sim"  # the same consumer as `edf finance-sim`: either may pay
@@ -64,7 +65,7 @@ async def run_demo(target: Target, options: Options, console: Console) -> report
     started = time.monotonic()
     generator = Generator(options.seed, options.governorate)
     admin_password = target.admin_password()
-    gw = Gateway(target.gateway, options.concurrency)
+    gw = Gateway(target.gateway, options.concurrency, TotpStore.of(target.var_dir))
     try:
         admin = await gw.token(target.admin_email, admin_password)
         with Stages(console) as stages, _quiet_to(target.var_dir / "finance-sim.log"):

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,12 +18,13 @@ from pathlib import Path
 import httpx
 
 from devstack.keys import PRIVATE, PUBLIC, key_files
+from devstack.mfa import TotpStore, sign_in
 from devstack.natsauth import ops_url
 from devstack.ports import distinct_ports
 from devstack.procs import interrupt_stack
 from devstack.stack import APPS, ROOT, nats_auth_on
 from shared.app import token_config
-from shared.auth import TokenConfig
+from shared.auth import AMR_MFA, Role, TokenConfig, issue_token
 from shared.settings import CommonSettings
 
 ADMIN_EMAIL = "admin@e2e.example"
@@ -44,10 +46,22 @@ class Stack:
         settings = CommonSettings(jwt_public_keys_file=Path(files[PUBLIC]))
         return token_config(settings, Path(files[PRIVATE]))
 
-    def token(self, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> dict[str, str]:
-        response = httpx.post(f"{self.gateway}/api/v1/auth/token", data={"username": email, "password": password})
-        response.raise_for_status()
-        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+    def synthetic_token(self, role: Role, user_id: uuid.UUID, email: str) -> dict[str, str]:
+        """A token of a user the gateway does not know, as it would issue it after a sign-in with a
+        second factor (the bench's synthetic staff and applicants)."""
+        token = issue_token(self.token_config(), user_id, email, role, AMR_MFA)
+        return {"Authorization": f"Bearer {token}"}
+
+    def token(self, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD, enrol: bool = True) -> dict[str, str]:
+        """Signs in; a staff account is enrolled in TOTP on its first sign-in (`devstack.mfa`) and
+        signs in with a code, so that its token carries the second factor."""
+        with httpx.Client(base_url=f"{self.gateway}/api/v1", timeout=120) as client:
+            token = sign_in(client, self.totp, email, password, enrol)
+        return {"Authorization": f"Bearer {token}"}
+
+    @property
+    def totp(self) -> TotpStore:
+        return TotpStore.of(self.var_dir)
 
 
 @contextmanager

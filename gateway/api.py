@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request, Response
 
-from gateway import domain, handlers
-from gateway.deps import Admin, DatabaseDep, LoginLimiterDep, SignedIn, SignInGuardDep, TokenConfigDep
+from gateway import domain, handlers, mfa
+from gateway.deps import AdminMfa, DatabaseDep, LoginLimiterDep, MfaConfigDep, SignedIn, SignInGuardDep, TokenConfigDep
 from gateway.models import Jwk, JwksOut, RegisteredOut, RegisterIn, TokenOut, User, UserCreateIn, UserOut
 from gateway.signin import Throttled
 from shared.auth import Role, issue_token
@@ -46,10 +46,17 @@ def token(
     config: TokenConfigDep,
     username: Annotated[str, Form(min_length=1, max_length=domain.EMAIL_MAX, description="The email address")],
     password: Annotated[str, Form(min_length=1, max_length=domain.PASSWORD_MAX)],
+    mfa_config: MfaConfigDep,
     grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
+    totp: Annotated[
+        str | None, Form(max_length=32, description="A current TOTP code, or a recovery code (once each)")
+    ] = None,
 ) -> TokenOut:
-    """Signs in with the OAuth2 password form; rate-limited per client address and email."""
-    # and, after repeated failures from any address, per account (gateway.signin)
+    """Signs in with the OAuth2 password form; rate-limited per client address and email. An
+    account with a second factor also sends `totp`: without it or with a wrong one 401
+    `mfa_required` (wrong codes are limited per account: 429); the token's `amr` says
+    `["pwd", "otp"]` then."""
+    # After repeated failures from any address, also per account (gateway.signin).
     client = request.client.host if request.client is not None else "-"
     retry_after = limiter.hit(f"{client} {username.strip().lower()}")
     if retry_after is not None:
@@ -57,13 +64,14 @@ def token(
             429, "Too many sign-in attempts; try again later.", headers={"Retry-After": str(retry_after)}
         )
     try:
-        with guard.attempt(username):
+        with guard.attempt(username):  # a wrong password or second factor counts as a failure
             user = handlers.authenticate(db, username, password)
+            amr = mfa_second_factor(db, mfa_config, user, totp)
     except Throttled as exc:
         raise HTTPException(
             429, "Too many failed sign-ins for this account; try again later.", headers=exc.headers
         ) from None
-    access_token = issue_token(config, user.id, user.email, domain.parse_role(user.role))
+    access_token = issue_token(config, user.id, user.email, domain.parse_role(user.role), amr)
     return TokenOut(access_token=access_token, expires_in=int(config.ttl.total_seconds()))
 
 
@@ -72,6 +80,14 @@ def me(db: DatabaseDep, principal: SignedIn) -> UserOut:
     return user_out(handlers.get_me(db, principal))
 
 
-@router.post("/users", status_code=201, response_model=UserOut, tags=["users"])
-def create_user(body: UserCreateIn, db: DatabaseDep, admin: Admin) -> UserOut:
+def mfa_second_factor(db: DatabaseDep, config: mfa.MfaConfig, user: User, code: str | None) -> tuple[str, ...]:
+    """`mfa.second_factor`, its 429 with `Retry-After`."""
+    try:
+        return mfa.second_factor(db, config, user, code)
+    except mfa.TooManyCodes as exc:
+        raise HTTPException(429, exc.detail, headers={"Retry-After": str(exc.retry_after)}) from None
+
+
+@router.post("/users", status_code=201, response_model=UserOut, tags=["users"], responses=problem_responses(403))
+def create_user(body: UserCreateIn, db: DatabaseDep, admin: AdminMfa) -> UserOut:
     return user_out(handlers.create_user(db, Actor.of(admin), body))

@@ -10,16 +10,19 @@ import httpx
 from fastapi import Depends, Request
 
 from gateway.limits import RateLimiter
+from gateway.mfa import MfaConfig
 from gateway.settings import Settings
 from gateway.signin import SignInGuard
-from shared.auth import Principal, Role, TokenConfig, require_roles
+from shared.auth import Principal, Role, TokenConfig, require_roles, require_roles_with_mfa
 from shared.deps import DatabaseDep, SignedIn, settings_getter
 
 __all__ = [
     "Admin",
+    "AdminMfa",
     "DatabaseDep",
     "HttpClientDep",
     "LoginLimiterDep",
+    "MfaConfigDep",
     "SettingsDep",
     "SignInGuardDep",
     "SignedIn",
@@ -63,3 +66,11 @@ LoginLimiterDep = Annotated[RateLimiter, Depends(get_login_limiter)]
 SignInGuardDep = Annotated[SignInGuard, Depends(get_sign_in_guard)]
 HttpClientDep = Annotated[httpx.AsyncClient, Depends(get_http_client)]
 Admin = Annotated[Principal, Depends(require_roles(Role.admin))]
+AdminMfa = Annotated[Principal, Depends(require_roles_with_mfa(Role.admin))]  # user management
+
+
+def get_mfa_config(settings: SettingsDep) -> MfaConfig:
+    return MfaConfig.of(settings)
+
+
+MfaConfigDep = Annotated[MfaConfig, Depends(get_mfa_config)]

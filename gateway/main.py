@@ -13,6 +13,7 @@ from gateway.api import jwks_router
 from gateway.api import router as api_router
 from gateway.forwarded import ForwardedMiddleware, HstsMiddleware, TrustedProxies
 from gateway.limits import BodyLimitMiddleware, RateLimiter, RateLimitMiddleware, api_limits
+from gateway.mfa_api import router as mfa_router
 from gateway.models import INFRA
 from gateway.openapi import OpenAPIMerger, openapi_router
 from gateway.settings import Settings
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router([database_probe(db)], [nats_probe(bus)]))
     app.include_router(openapi_router(OpenAPIMerger(settings.upstreams(), settings.openapi_cache_seconds)))
     app.include_router(api_router)
+    app.include_router(mfa_router)
     app.include_router(jwks_router)
     app.include_router(timeline_router)
     install_web(app, settings)  # the applicants' pages: /, /apply/{code}, /status, /static

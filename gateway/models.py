@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, StringConstraints
-from sqlalchemy import Column, DateTime
+from sqlalchemy import BigInteger, Column, DateTime
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -36,6 +36,33 @@ class User(Base, table=True):
     role: str = Field(max_length=20, index=True)
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     is_active: bool = Field(default=True)
+
+
+class UserTotp(Base, table=True):
+    """A user's second factor: the TOTP secret (encrypted, `gateway.mfa`), `enabled_at` once a
+    code confirmed the enrolment, the last step accepted (a code is never accepted twice) and
+    the wrong codes counted for the rate limit."""
+
+    __tablename__ = "user_totp"
+
+    user_id: uuid.UUID = Field(foreign_key="users.id", primary_key=True)
+    secret: str = Field(max_length=255)
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    enabled_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+    last_step: int | None = Field(default=None, sa_type=BigInteger)
+    failed_count: int = Field(default=0)  # wrong codes since `failed_since` (the rate limit)
+    failed_since: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+
+
+class RecoveryCode(Base, table=True):
+    """One of a user's single-use recovery codes, by its keyed hash only."""
+
+    __tablename__ = "recovery_codes"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="users.id", index=True)
+    code_hash: str = Field(max_length=64, unique=True)
+    used_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
 
 
 Email = Annotated[
@@ -85,6 +112,28 @@ class TokenOut(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105  (the OAuth2 token type, not a secret)
     expires_in: int
+
+
+class TotpEnrolmentOut(BaseModel):
+    """Shown once: the secret (also in `otpauth_uri`, for a QR code) and the recovery codes."""
+
+    secret: str
+    otpauth_uri: str
+    recovery_codes: list[str]
+
+
+class TotpConfirmIn(Input):
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=6, max_length=6, pattern=r"^[0-9]{6}$")]
+
+
+class TotpEnabledOut(BaseModel):
+    enabled: bool
+
+
+class TotpStatusOut(BaseModel):
+    enabled: bool
+    required: bool
+    token_has_mfa: bool
 
 
 class Jwk(BaseModel):

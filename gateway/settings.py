@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from gateway.forwarded import TrustedProxies
+from shared.roles import Role
 from shared.settings import ServiceSettings
 
 MIB = 1024 * 1024
+DEV_TOTP_KEY = "edf-development-totp-key-do-not-use-in-production"
 UPSTREAMS = ("applications", "scoring", "disbursement", "monitoring")  # each has a `<name>_url` setting
 
 
@@ -80,6 +82,35 @@ class Settings(ServiceSettings):
     def _parse_trusted_proxies(cls, value: str) -> str:
         TrustedProxies.parse(value)  # refuses what is not an address or a range, at start
         return value
+
+    # The second factor (`gateway.mfa`): the key that encrypts the TOTP secrets and keys the hashes
+    # of the recovery codes (changing it disables every enrolment); the roles whose accounts must
+    # enrol (`GET /api/v1/auth/totp` says so); wrong codes per account, N per window seconds.
+    totp_key: SecretStr = SecretStr(DEV_TOTP_KEY)
+    mfa_required_roles: frozenset[Role] | str = Field(
+        default=frozenset({Role.admin, Role.finance, Role.committee}), validation_alias="EDF_MFA_REQUIRED_ROLES"
+    )
+    totp_rate_limit: int = Field(default=5, ge=1)
+    totp_rate_window_seconds: float = Field(default=300.0, gt=0)
+
+    @field_validator("mfa_required_roles", mode="before")
+    @classmethod
+    def _roles(cls, value: object) -> object:
+        if isinstance(value, str):  # EDF_MFA_REQUIRED_ROLES=admin,finance,committee
+            return frozenset(Role(part.strip()) for part in value.split(",") if part.strip())
+        return value
+
+    @model_validator(mode="after")
+    def _totp_key_in_production(self) -> Settings:
+        key = self.totp_key.get_secret_value()
+        if self.env == "production" and (key == DEV_TOTP_KEY or len(key) < 32):
+            raise ValueError("GATEWAY_TOTP_KEY must be set to a secret of 32+ characters in production")
+        return self
+
+    def required_roles(self) -> frozenset[Role]:
+        roles = self.mfa_required_roles
+        assert not isinstance(roles, str)  # parsed by the validator
+        return roles
 
     def upstreams(self) -> dict[str, str]:
         """Each upstream service by name, its base URL without a trailing slash."""

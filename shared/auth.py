@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
@@ -23,7 +23,23 @@ from shared.errors import Forbidden, Unauthorized
 from shared.jwk import SigningKey, VerifyKey
 from shared.roles import STAFF, Role
 
-__all__ = ["STAFF", "Principal", "Role", "TokenConfig", "issue_token", "require_roles", "verify_token"]
+__all__ = [
+    "AMR_MFA",
+    "AMR_PASSWORD",
+    "STAFF",
+    "Principal",
+    "Role",
+    "TokenConfig",
+    "issue_token",
+    "require_mfa",
+    "require_roles",
+    "verify_token",
+]
+
+# How the holder signed in (RFC 8176 `amr`): a password, and a one-time code when with a second factor.
+AMR_PASSWORD = ("pwd",)
+AMR_MFA = ("pwd", "otp")
+MFA_REQUIRED = "mfa_required"
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,6 +61,7 @@ class Principal:
     id: uuid.UUID
     role: Role
     email: str = ""
+    mfa: bool = False  # the token's `amr` names a second factor ("otp")
 
     @property
     def is_staff(self) -> bool:
@@ -54,7 +71,18 @@ class Principal:
 SYSTEM = Principal(id=uuid.UUID(int=0), role=Role.admin, email="system")
 
 
-def issue_token(config: TokenConfig, user_id: uuid.UUID, email: str, role: Role) -> str:
+def _amr_claim(amr: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(amr))
+
+
+def _has_second_factor(claims: Mapping[str, object]) -> bool:
+    amr = claims.get("amr")
+    return isinstance(amr, list) and "otp" in amr
+
+
+def issue_token(
+    config: TokenConfig, user_id: uuid.UUID, email: str, role: Role, amr: Sequence[str] = AMR_PASSWORD
+) -> str:
     now = datetime.now(UTC)
     claims = {
         "sub": str(user_id),
@@ -65,6 +93,7 @@ def issue_token(config: TokenConfig, user_id: uuid.UUID, email: str, role: Role)
         "iat": now,
         "exp": now + config.ttl,
         "jti": uuid.uuid4().hex,
+        "amr": _amr_claim(amr),
     }
     key = config.signing
     if key is None:
@@ -94,7 +123,12 @@ def verify_token(config: TokenConfig, token: str) -> Principal:
             issuer=config.issuer,
             options={"require": ["exp", "iss", "aud", "sub"]},
         )
-        return Principal(id=uuid.UUID(claims["sub"]), role=Role(claims["role"]), email=claims.get("email", ""))
+        return Principal(
+            id=uuid.UUID(claims["sub"]),
+            role=Role(claims["role"]),
+            email=claims.get("email", ""),
+            mfa=_has_second_factor(claims),
+        )
     except (jwt.PyJWTError, KeyError, ValueError) as exc:
         raise Unauthorized("The token is missing, expired or invalid.") from exc
 
@@ -127,6 +161,28 @@ def require_roles(*roles: Role) -> Callable[..., Principal]:
     def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if principal.role not in allowed:
             raise Forbidden(f"This needs one of the roles: {', '.join(sorted(allowed))}.")
+        return principal
+
+    return dependency
+
+
+def require_mfa(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    """A dependency for money and award routes: 403 `mfa_required` to a token signed in without a
+    second factor (enrol with `POST /api/v1/auth/totp`, then sign in with `totp`)."""
+    if not principal.mfa:
+        raise Forbidden("This needs a second factor: enrol in TOTP and sign in again with a code.", code=MFA_REQUIRED)
+    return principal
+
+
+def require_roles_with_mfa(*roles: Role) -> Callable[..., Principal]:
+    """`require_roles`, then a second factor for a staff caller (an applicant among `roles`, such
+    as a grantee confirming their own payee, signs in with a password only)."""
+    by_role = require_roles(*roles)
+
+    # the default-value form: the annotation could not name `by_role` (annotations are strings here)
+    def dependency(principal: Principal = Depends(by_role)) -> Principal:
+        if principal.is_staff:
+            return require_mfa(principal)
         return principal
 
     return dependency

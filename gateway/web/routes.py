@@ -9,13 +9,13 @@ from fastapi import APIRouter, Depends
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from gateway import domain, handlers
+from gateway import domain, handlers, mfa
 from gateway.limits import RateLimiter
 from gateway.models import RegisterIn, User
 from gateway.signin import SignInGuard, Throttled
 from gateway.web.client import Unavailable
 from gateway.web.pages import Refused, Visit, posted, redirect, render, safe_next, visit
-from shared.auth import TokenConfig, issue_token
+from shared.auth import AMR_PASSWORD, TokenConfig, issue_token
 from shared.errors import Conflict, Unauthorized
 
 router = APIRouter(include_in_schema=False)
@@ -57,9 +57,9 @@ async def signin_page(v: Page, next: str = "/status") -> Response:
     return account_page(v, safe_next(next))
 
 
-def _signed_in(v: Visit, user: User, next_url: str) -> Response:
+def _signed_in(v: Visit, user: User, next_url: str, amr: tuple[str, ...] = AMR_PASSWORD) -> Response:
     config: TokenConfig = v.request.app.state.token_config
-    token = issue_token(config, user.id, user.email, domain.parse_role(user.role))
+    token = issue_token(config, user.id, user.email, domain.parse_role(user.role), amr)
     v.session.sign_in(token, str(user.id), user.email, user.full_name)
     return redirect(v, next_url)
 
@@ -70,6 +70,7 @@ async def signin(v: Page) -> Response:
     next_url = safe_next(form.get("next"))
     email = str(form.get("email", "")).strip()[: domain.EMAIL_MAX]
     password = str(form.get("password", ""))[: domain.PASSWORD_MAX]
+    code = str(form.get("totp", "")).strip()[:32] or None
     v.limit("signin")
     login_limiter: RateLimiter = v.request.app.state.login_limiter  # shared with the API's sign-in
     retry_after = login_limiter.hit(f"{v.client_host} {email.lower()}")
@@ -83,7 +84,14 @@ async def signin(v: Page) -> Response:
         raise Refused(429, "error.rate_limited", exc.retry_after) from None
     except Unauthorized:
         return account_page(v, next_url, 401, signin={"email": email}, errors={"signin": v.t("error.credentials")})
-    return _signed_in(v, user, next_url)
+    config = mfa.MfaConfig.of(v.request.app.state.settings)
+    try:  # an account with a second factor signs in with a code too (`gateway.mfa`)
+        amr = await asyncio.to_thread(mfa.second_factor, v.request.app.state.db, config, user, code)
+    except mfa.TooManyCodes as exc:
+        raise Refused(429, "error.rate_limited", exc.retry_after) from None
+    except Unauthorized:
+        return account_page(v, next_url, 401, signin={"email": email}, errors={"signin": v.t("error.mfa")})
+    return _signed_in(v, user, next_url, amr)
 
 
 @router.post("/signup")

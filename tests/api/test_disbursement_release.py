@@ -178,3 +178,18 @@ def test_logs_never_carry_payout_details(
     logged = " ".join(str(record.__dict__) for record in caplog.records) + "".join(capfd.readouterr())
     assert "payment report contradicts" in logged
     assert IBAN not in logged and "Layla Hassan" not in logged and "National Bank" not in logged
+
+
+def test_money_routes_refuse_a_token_without_a_second_factor(service: Disbursement) -> None:
+    """403 `mfa_required` (shared.auth.require_mfa) for staff signed in with a password only."""
+    grant, tranche = service.ready_tranche()
+    assert service.request(tranche["id"], bearer(Role.officer)).status_code == 200
+    refused = service.approve(tranche["id"], bearer(Role.finance, mfa=False))
+    assert refused.status_code == 403 and refused.json()["code"] == "mfa_required", refused.text
+    assert service.approve(tranche["id"], bearer(Role.finance)).status_code == 200
+    payee = service.set_payee(grant["id"], bearer(Role.officer), confirm=False).json()
+    officer_without = service.confirm_payee(grant["id"], payee["id"], bearer(Role.officer, mfa=False))
+    assert officer_without.status_code == 403 and officer_without.json()["code"] == "mfa_required"
+    for path in (f"/api/v1/calls/{grant['call_id']}/payment-batches", f"/api/v1/payments/{uuid.uuid4()}/settlement"):
+        answer = service.client.post(path, headers=bearer(Role.finance, mfa=False), json={})
+        assert answer.status_code == 403 and answer.json()["code"] == "mfa_required", (path, answer.text)

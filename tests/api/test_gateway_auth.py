@@ -28,6 +28,7 @@ from tests.support.gateway import (
     bearer,
     gateway_settings,
     login,
+    login_mfa,
     register,
     unique_email,
 )
@@ -219,7 +220,10 @@ def test_only_an_admin_creates_users(client: TestClient, admin_email: str) -> No
     applicant_token = login(client, applicant["email"])
     assert_problem(client.post("/api/v1/users", json=new_user, headers=bearer(applicant_token)), 403)
 
-    admin_token = login(client, admin_email, ADMIN_PASSWORD)
+    password_only = login(client, admin_email, ADMIN_PASSWORD)  # no second factor: 403 mfa_required
+    refused = assert_problem(client.post("/api/v1/users", json=new_user, headers=bearer(password_only)), 403)
+    assert refused["code"] == "mfa_required"
+    admin_token = login_mfa(client, admin_email, ADMIN_PASSWORD)
     created = client.post("/api/v1/users", json=new_user, headers=bearer(admin_token))
     assert created.status_code == 201, created.text
     assert created.json()["role"] == "officer" and created.json()["email"] == new_user["email"]
@@ -289,7 +293,7 @@ def test_audit_rows_and_logs_hold_no_personal_data(client: TestClient, admin_ema
         client.post("/api/v1/auth/token", data={"username": email, "password": "a wrong password"})
         login(client, email)
         client.post("/api/v1/auth/register", json={"email": "bad@", "password": PASSWORD, "full_name": name})
-        admin_token = login(client, admin_email, ADMIN_PASSWORD)
+        admin_token = login_mfa(client, admin_email, ADMIN_PASSWORD)
         assert client.post("/api/v1/users", json=officer, headers=bearer(admin_token)).status_code == 201
     finally:
         logging.getLogger().removeHandler(collect)
@@ -297,7 +301,13 @@ def test_audit_rows_and_logs_hold_no_personal_data(client: TestClient, admin_ema
     audit = rows(migrated_url, "SELECT action, entity_id, actor_id, before, after FROM audit_log ORDER BY id")
     actions = {row[0]: row for row in audit}
     assert actions["user.registered"][1] == created["id"] == actions["user.registered"][2]
-    assert set(actions) == {"user.bootstrapped", "user.registered", "user.created"}
+    assert set(actions) == {
+        "user.bootstrapped",
+        "user.registered",
+        "user.created",
+        "user.totp_enrolment_started",
+        "user.totp_enabled",
+    }
     dump = repr(audit) + repr(rows(migrated_url, "SELECT * FROM outbox"))
     logs = "\n".join(collect.lines)
     assert '"path": "/api/v1/auth/token"' in logs  # the access log was collected

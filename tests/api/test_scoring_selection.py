@@ -181,6 +181,9 @@ def test_a_malformed_batch_is_refused_whole_and_only_the_committee_decides(scori
     one = {"decisions": [{"application_id": str(application), "decision": "award"}]}
     assert scoring.client.post(url, json=one, headers=officer).status_code == 403
     assert scoring.client.post(url, json=one, headers=bearer(Role.admin)).status_code == 403
+    without = scoring.client.post(url, json=one, headers=bearer(Role.committee, mfa=False))  # no second factor
+    assert without.status_code == 403 and without.json()["code"] == "mfa_required"
+    assert scoring.sql("SELECT count(*) FROM decisions") == [(0,)]
     assert (
         scoring.client.post(f"/api/v1/calls/{uuid.uuid4()}/decisions", json=one, headers=COMMITTEE).status_code == 404
     )

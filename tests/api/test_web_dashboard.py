@@ -26,7 +26,7 @@ from shared.auth import Role
 from shared.events.disbursement import TranchePaidV1
 from shared.migrate import upgrade
 from tests.support.apps import bearer, wait_until
-from tests.support.gateway import ADMIN_PASSWORD, PASSWORD, gateway_settings, unique_email
+from tests.support.gateway import ADMIN_PASSWORD, PASSWORD, gateway_settings, login_mfa, unique_email
 from tests.support.monitoring import PAID, MonitoredGrant, Monitoring, days_ago, event, job
 from tests.support.natsd import NatsServer
 from tests.support.samples import call_body
@@ -55,8 +55,7 @@ class Dashboard:
         email = unique_email(role.value)
         with httpx.Client(base_url=self.gateway_url, timeout=15) as client:
             if not self.admin:  # one sign-in: each one hashes the password
-                token = client.post("/api/v1/auth/token", data={"username": ADMIN, "password": ADMIN_PASSWORD})
-                self.admin["Authorization"] = f"Bearer {token.json()['access_token']}"
+                self.admin["Authorization"] = f"Bearer {login_mfa(client, ADMIN, ADMIN_PASSWORD)}"
             created = client.post(
                 "/api/v1/users",
                 headers=self.admin,

@@ -95,6 +95,7 @@ COMMITTEE = "401 403 403 403 2xx 403 403 403 403"
 MONITOR_OFFICER = "401 403 403 2xx 403 403 2xx 403 403"
 # No dead letter has this id: the admin passes the role check and finds nothing.
 ADMIN_FINDS_NOTHING = "401 403 403 403 403 403 403 404 403"
+NOBODY = "00000000-0000-4000-8000-000000000001"  # no account has this id
 SERVICES = ("applications", "scoring", "disbursement", "monitoring")
 
 ROUTES: list[R] = [
@@ -104,6 +105,11 @@ ROUTES: list[R] = [
     R("POST", "/api/v1/auth/register", ALL, body="sign_up"),
     R("GET", "/.well-known/jwks.json", ALL),  # the public keys only
     R("POST", "/api/v1/users", ADMIN, body="new_user"),
+    # Staff are enrolled by the seed (409 `totp_enabled`), applicants A and B enrol here (2xx).
+    R("GET", "/api/v1/auth/totp", SIGNED_IN),
+    R("POST", "/api/v1/auth/totp", "401 ok ok ok ok ok ok ok ok"),
+    R("POST", "/api/v1/auth/totp/confirm", "401 ok ok ok ok ok ok ok ok", body="totp_confirm"),
+    R("DELETE", "/api/v1/users/{user_id}/totp", ADMIN_FINDS_NOTHING, ids={"user_id": f"={NOBODY}"}),
     # Calls (applications) and a call's results (scoring, disbursement, monitoring).
     R("GET", "/api/v1/calls", ALL),
     R(

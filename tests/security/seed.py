@@ -135,8 +135,9 @@ class Seeder:
 
     # -- people -------------------------------------------------------------------------------
     def sign_in(self, email: str) -> dict[str, str]:
-        token = _ok(self.client.post("/api/v1/auth/token", data={"username": email, "password": PASSWORD}))
-        return {"Authorization": f"Bearer {token['access_token']}"}
+        """Staff enrolled in TOTP and signed in with a code (`Stack.token`): money and award routes
+        need the second factor."""
+        return self.seeded.stack.token(email, PASSWORD)
 
     def person(self, name: str, role: str, admin: dict[str, str]) -> dict[str, str]:
         email = f"{name}-{uuid.uuid4().hex[:8]}@security.example"

@@ -61,6 +61,7 @@ def claims_for(config: TokenConfig, user_id: uuid.UUID, **changes: Any) -> Claim
         "iat": int(now.timestamp()),
         "exp": int((now + timedelta(hours=1)).timestamp()),
         "jti": uuid.uuid4().hex,
+        "amr": ["pwd", "otp"],  # signed in with a second factor (the admin's routes need it)
     }
     for name, value in changes.items():
         if value is ...:

@@ -33,7 +33,20 @@ def _sign_in(seeded: Seeded, principal: str, _: str) -> dict[str, Any]:
     """Each principal signs in as itself (anonymous as applicant C), so that no email meets the
     per-email sign-in limit."""
     email = seeded.emails.get(principal, seeded.emails["applicant_c"])
-    return {"data": {"username": email, "password": ADMIN_PASSWORD if principal == "admin" else PASSWORD}}
+    form = {"username": email, "password": ADMIN_PASSWORD if principal == "admin" else PASSWORD}
+    code = seeded.stack.totp.next_code(email)  # staff (and applicants once enrolled) have a second factor
+    return {"data": {**form, **({"totp": code} if code else {})}}
+
+
+def _totp_confirm(seeded: Seeded, principal: str, _: str) -> dict[str, Any]:
+    """A fresh enrolment's current code (its secret kept for the next sign-ins); a wrong code for
+    a principal whose enrolment cannot start (anonymous: 401, enrolled staff: 409)."""
+    started = seeded.client.post("/api/v1/auth/totp", headers=seeded.headers[principal])
+    if started.status_code != 201:
+        return {"json": {"code": "000000"}}
+    email = seeded.emails[principal]
+    seeded.stack.totp.save(email, started.json()["secret"])
+    return {"json": {"code": seeded.stack.totp.next_code(email)}}
 
 
 def _unique_email() -> str:
@@ -51,6 +64,7 @@ def _pending_payee(seeded: Seeded, _: str, world: str) -> dict[str, Any]:
 
 BODIES: dict[str, Body] = {
     "sign_in": _sign_in,
+    "totp_confirm": _totp_confirm,
     "sign_up": _json(lambda: {"email": _unique_email(), "password": PASSWORD, "full_name": "New Applicant"}),
     "new_user": _json(
         lambda: {"email": _unique_email(), "password": PASSWORD, "full_name": "New Monitor", "role": "monitor"}

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import httpx
 from fastapi.testclient import TestClient
 
-from shared.auth import Role, issue_token
+from shared.auth import AMR_MFA, AMR_PASSWORD, Role, issue_token
 from shared.migrate import APPS, upgrade
 from tests.support.keys import signing_config
 from tests.support.natsd import app_environment, app_login
@@ -25,10 +25,12 @@ T = TypeVar("T")
 REPO = Path(__file__).resolve().parents[2]
 
 
-def bearer(role: Role, user_id: uuid.UUID | None = None) -> dict[str, str]:
-    """A valid token for the default (development) settings, as the gateway would issue it."""
+def bearer(role: Role, user_id: uuid.UUID | None = None, *, mfa: bool = True) -> dict[str, str]:
+    """A valid token for the default (development) settings, as the gateway would issue it: signed
+    in with a second factor unless `mfa=False` (money and award routes refuse such a token)."""
     config = signing_config()
-    token = issue_token(config, user_id or uuid.uuid4(), f"{role.value}@example.org", role)
+    amr = AMR_MFA if mfa else AMR_PASSWORD
+    token = issue_token(config, user_id or uuid.uuid4(), f"{role.value}@example.org", role, amr)
     return {"Authorization": f"Bearer {token}"}
 
 

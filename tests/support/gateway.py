@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import tempfile
 import uuid
+from functools import cache
+from pathlib import Path
 from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 
+from devstack.mfa import TotpStore, sign_in
 from gateway.settings import UPSTREAMS, Settings
 from tests.support.natsd import free_port
 
@@ -23,6 +28,7 @@ def gateway_settings(database_url: str, **overrides: Any) -> Settings:
         "bootstrap_admin_email": None,
         "bootstrap_admin_password": None,
         "metrics_port": 0,  # no metrics listener unless a test asks for one
+        "totp_key": "test-totp-key-that-production-accepts-0123456789",  # a test may set EDF_ENV=production
         **{f"{name}_url": f"http://127.0.0.1:{free_port()}" for name in UPSTREAMS},
     }
     values.update(overrides)
@@ -46,6 +52,18 @@ def login(client: TestClient, email: str, password: str = PASSWORD) -> str:
     assert response.status_code == 200, response.text
     token: str = response.json()["access_token"]
     return token
+
+
+@cache
+def totp_store() -> TotpStore:
+    """The TOTP secrets of the accounts this test process enrolled (`devstack.mfa`)."""
+    return TotpStore.of(Path(tempfile.mkdtemp(prefix="edf-test-totp-")))
+
+
+def login_mfa(client: httpx.Client, email: str, password: str = PASSWORD) -> str:
+    """A token with the second factor: a staff account is enrolled in TOTP on its first sign-in
+    (`client` is the gateway's, in-process or over HTTP)."""
+    return sign_in(client, totp_store(), email, password, prefix="/api/v1")
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from services.disbursement.api.deps import DatabaseDep, DebtorDep, Finance
+from services.disbursement.api.deps import DatabaseDep, DebtorDep, Finance, FinanceMfa
 from services.disbursement.handlers import batches
 from services.disbursement.models.api import BatchOut
 from shared.downloads import attachment
@@ -26,7 +26,7 @@ PAIN001: dict[int | str, dict[str, Any]] = {
     response_model=BatchOut,
     responses=problem_responses(409),
 )
-def make_batch(call_id: uuid.UUID, db: DatabaseDep, finance: Finance, debtor: DebtorDep) -> BatchOut:
+def make_batch(call_id: uuid.UUID, db: DatabaseDep, finance: FinanceMfa, debtor: DebtorDep) -> BatchOut:
     """Every instructed bank payment of the call in no batch yet whose grant is not on hold. 409
     `no_payments_to_batch` when there is none, `payment_channel_events` for a call paid by events."""
     return batches.make_batch(db, finance, call_id, debtor)
@@ -42,20 +42,20 @@ def get_batch(batch_id: uuid.UUID, db: DatabaseDep, _: Finance) -> BatchOut:
     response_class=Response,
     responses={**PAIN001, **problem_responses(409)},
 )
-def batch_file(batch_id: uuid.UUID, db: DatabaseDep, finance: Finance) -> Response:
+def batch_file(batch_id: uuid.UUID, db: DatabaseDep, finance: FinanceMfa) -> Response:
     """The same bytes at every download; 409 `batch_cancelled` for a cancelled batch."""
     message_id, document = batches.batch_file(db, finance, batch_id)
     return attachment(document, "application/xml", f"{message_id}.xml")
 
 
 @router.post("/api/v1/payment-batches/{batch_id}/sent", response_model=BatchOut, responses=problem_responses(409))
-def mark_sent(batch_id: uuid.UUID, db: DatabaseDep, finance: Finance) -> BatchOut:
+def mark_sent(batch_id: uuid.UUID, db: DatabaseDep, finance: FinanceMfa) -> BatchOut:
     """The file went to the bank: its payments are never in another file. 409 `batch_cancelled`."""
     return batches.mark_sent(db, finance, batch_id)
 
 
 @router.post("/api/v1/payment-batches/{batch_id}/cancel", response_model=BatchOut, responses=problem_responses(409))
-def cancel_batch(batch_id: uuid.UUID, db: DatabaseDep, finance: Finance) -> BatchOut:
+def cancel_batch(batch_id: uuid.UUID, db: DatabaseDep, finance: FinanceMfa) -> BatchOut:
     """Its payments go back to the pool for the next batch. 409 `batch_sent` once sent."""
     return batches.cancel_batch(db, finance, batch_id)
 
@@ -65,7 +65,7 @@ def cancel_batch(batch_id: uuid.UUID, db: DatabaseDep, finance: Finance) -> Batc
     response_class=Response,
     responses={**PAIN001, **problem_responses(409)},
 )
-def payments_file(call_id: uuid.UUID, db: DatabaseDep, finance: Finance, debtor: DebtorDep) -> Response:
+def payments_file(call_id: uuid.UUID, db: DatabaseDep, finance: FinanceMfa, debtor: DebtorDep) -> Response:
     """The file of the call's open payment batch, made now when none is open (409
     `no_payments_to_batch` when there is nothing to put in it); never a payment of a sent batch."""
     message_id, document = batches.call_payments_file(db, finance, call_id, debtor)

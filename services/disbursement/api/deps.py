@@ -11,7 +11,7 @@ from services.disbursement.domain.pain001 import Debtor
 from services.disbursement.handlers.batches import batch_payments
 from services.disbursement.handlers.status_reports import BatchLookup
 from services.disbursement.settings import Settings
-from shared.auth import Principal, Role, require_roles
+from shared.auth import Principal, Role, require_roles, require_roles_with_mfa
 from shared.deps import DatabaseDep, PageDep, SignedIn, settings_getter
 
 __all__ = [
@@ -19,9 +19,11 @@ __all__ = [
     "DatabaseDep",
     "DebtorDep",
     "Finance",
+    "FinanceMfa",
     "FinanceOrAdmin",
     "Officer",
     "PageDep",
+    "PayeeConfirmer",
     "PayeeEditor",
     "SettingsDep",
     "SignedIn",
@@ -44,6 +46,9 @@ Finance = Annotated[Principal, Depends(require_roles(Role.finance))]
 FinanceOrAdmin = Annotated[Principal, Depends(require_roles(Role.finance, Role.admin))]
 Officer = Annotated[Principal, Depends(require_roles(Role.officer))]
 PayeeEditor = Annotated[Principal, Depends(require_roles(Role.applicant, Role.officer, Role.intake))]
+# Money routes: the caller signed in with a second factor (403 `mfa_required` otherwise).
+FinanceMfa = Annotated[Principal, Depends(require_roles_with_mfa(Role.finance))]
+PayeeConfirmer = Annotated[Principal, Depends(require_roles_with_mfa(Role.applicant, Role.officer, Role.intake))]
 
 
 def get_batch_lookup() -> BatchLookup:

@@ -7,7 +7,7 @@ from typing import Literal
 
 from fastapi import APIRouter
 
-from services.disbursement.api.deps import DatabaseDep, PageDep, PayeeEditor, SignedIn
+from services.disbursement.api.deps import DatabaseDep, PageDep, PayeeConfirmer, PayeeEditor, SignedIn
 from services.disbursement.handlers import payees, reports
 from services.disbursement.models.api import GrantOut, PayeeConfirmIn, PayeeIn, PayeeOut
 from shared.http import Page
@@ -40,7 +40,7 @@ def record_payee(grant_id: uuid.UUID, body: PayeeIn, db: DatabaseDep, principal:
 
 
 @router.post("/{grant_id}/payee/confirm", response_model=PayeeOut)
-def confirm_payee(grant_id: uuid.UUID, body: PayeeConfirmIn, db: DatabaseDep, principal: PayeeEditor) -> PayeeOut:
+def confirm_payee(grant_id: uuid.UUID, body: PayeeConfirmIn, db: DatabaseDep, principal: PayeeConfirmer) -> PayeeOut:
     """The grantee (their own grant) or an officer who did not record them confirms the pending
     payout details named by `payee_id`: 403 `same_person` for the officer who recorded them, 409
     `payee_not_pending` (nothing waits) or `payee_changed` (other details than those named)."""

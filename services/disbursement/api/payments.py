@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter
 
-from services.disbursement.api.deps import DatabaseDep, Finance, FinanceOrAdmin, PageDep
+from services.disbursement.api.deps import DatabaseDep, FinanceMfa, FinanceOrAdmin, PageDep
 from services.disbursement.handlers import reports, settlement
 from services.disbursement.models.api import AlertOut, PaymentOut, SettlementIn, SettlementOut
 from shared.http import Page
@@ -27,7 +27,7 @@ def get_payment(instruction_id: uuid.UUID, db: DatabaseDep, principal: FinanceOr
 
 @router.post("/{instruction_id}/settlement", response_model=SettlementOut)
 def record_settlement(
-    instruction_id: uuid.UUID, body: SettlementIn, db: DatabaseDep, finance: Finance
+    instruction_id: uuid.UUID, body: SettlementIn, db: DatabaseDep, finance: FinanceMfa
 ) -> SettlementOut:
     """The same report again changes nothing (200); a contradicting one is 409 and kept as an alert."""
     return settlement.record_settlement(db, finance, instruction_id, body)

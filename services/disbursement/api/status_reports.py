@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 
-from services.disbursement.api.deps import BatchLookupDep, DatabaseDep, Finance, SettingsDep
+from services.disbursement.api.deps import BatchLookupDep, DatabaseDep, FinanceMfa, SettingsDep
 from services.disbursement.handlers import status_reports
 from services.disbursement.models.status_reports import StatusReportOut
 from shared.errors import PayloadTooLarge
@@ -40,7 +40,7 @@ def upload_status_report(
     batch_id: uuid.UUID,
     file: Annotated[UploadFile, File(description="pain.002, camt.054 or camt.053 (ISO 20022 XML)")],
     db: DatabaseDep,
-    finance: Finance,
+    finance: FinanceMfa,
     settings: SettingsDep,
     lookup: BatchLookupDep,
 ) -> StatusReportOut:

@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter
 
-from services.disbursement.api.deps import DatabaseDep, Finance, Officer
+from services.disbursement.api.deps import DatabaseDep, FinanceMfa, Officer
 from services.disbursement.handlers import release
 from services.disbursement.models.api import TrancheActionOut
 
@@ -21,6 +21,6 @@ def request_tranche(tranche_id: uuid.UUID, db: DatabaseDep, officer: Officer) ->
 
 
 @router.post("/{tranche_id}/approve", response_model=TrancheActionOut)
-def approve_tranche(tranche_id: uuid.UUID, db: DatabaseDep, finance: Finance) -> TrancheActionOut:
+def approve_tranche(tranche_id: uuid.UUID, db: DatabaseDep, finance: FinanceMfa) -> TrancheActionOut:
     """403 for the requester; creates exactly one payment instruction."""
     return release.approve_tranche(db, finance, tranche_id)

@@ -7,7 +7,7 @@ from typing import Literal
 
 from fastapi import APIRouter
 
-from services.scoring.api.deps import Committee, DatabaseDep, PageDep, Reader
+from services.scoring.api.deps import Committee, CommitteeMfa, DatabaseDep, PageDep, Reader
 from services.scoring.handlers import committee as committee_handlers
 from services.scoring.handlers import decisions, results
 from services.scoring.models.api import (
@@ -43,7 +43,7 @@ def selection(call_id: uuid.UUID, db: DatabaseDep, _: Committee) -> SelectionOut
 
 
 @router.post("/{call_id}/decisions", response_model=DecisionsOut)
-def decide(call_id: uuid.UUID, body: DecisionsIn, db: DatabaseDep, committee: Committee) -> DecisionsOut:
+def decide(call_id: uuid.UUID, body: DecisionsIn, db: DatabaseDep, committee: CommitteeMfa) -> DecisionsOut:
     """Item by item, in the order given, each item is this member's proposal. Once the call's
     `committee_quorum` of distinct members has proposed the same decision (same application,
     decision and amount), it is applied, audited and published (`application.decided.v1`) and

@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import Depends
 
 from services.scoring.settings import Settings
-from shared.auth import Principal, Role, require_roles
+from shared.auth import Principal, Role, require_roles, require_roles_with_mfa
 from shared.deps import DatabaseDep, PageDep, settings_getter
 
 __all__ = [
     "Committee",
+    "CommitteeMfa",
     "CommitteeOrAdmin",
     "DatabaseDep",
     "Officer",
@@ -26,5 +27,6 @@ get_settings = settings_getter(Settings)
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 Officer = Annotated[Principal, Depends(require_roles(Role.officer))]
 Committee = Annotated[Principal, Depends(require_roles(Role.committee))]
+CommitteeMfa = Annotated[Principal, Depends(require_roles_with_mfa(Role.committee))]  # award decisions
 CommitteeOrAdmin = Annotated[Principal, Depends(require_roles(Role.committee, Role.admin))]
 Reader = Annotated[Principal, Depends(require_roles(Role.officer, Role.committee))]  # rankings, proposals
