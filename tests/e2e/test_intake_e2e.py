@@ -74,6 +74,9 @@ def test_submit_through_the_gateway_is_screened_and_the_events_are_on_the_stream
         "reasons": ["governorate_not_eligible"],
         "flags": [],
         "screened_at": screened["screening"]["screened_at"],
+        "state": "ineligible",
+        "possible_duplicates": [],
+        "resolution": None,
     }  # type: ignore[index]
 
     events = [json.loads(m.data) for m in stream_messages(stack.nats_url, "EDF_APPLICATIONS")]

@@ -190,6 +190,9 @@ def sign_in(browser: Browser, stack: Stack, email: str, lang: str, **context: An
     page.wait_for_url("**/signin?next=*")
     page.fill("#signin-email", email)
     page.fill("#signin-password", PASSWORD)
+    code = stack.totp.next_code(email)  # staff enrolled in the second factor when they first signed in
+    if code is not None:
+        page.fill("#signin-totp", code)
     page.get_by_role("button", name=catalogue(lang)["account.signin_button"], exact=True).click()
     page.wait_for_url("**/dashboard")
     return page

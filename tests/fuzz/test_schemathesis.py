@@ -45,7 +45,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 SEED = 20260107
-ROLES = ("anonymous", "admin", "applicant", "officer", "committee", "finance", "monitor")
+ROLES = ("anonymous", "admin", "applicant", "officer", "committee", "finance", "monitor", "intake")
 PASSWORD = "a long fuzzing password"
 CHECKS = (
     "not_a_server_error",
@@ -101,7 +101,9 @@ def document(stack: Stack, tokens: dict[str, dict[str, str]]) -> dict[str, Any]:
     api, admin, applicant = f"{stack.gateway}/api/v1", tokens["admin"], tokens["applicant"]
     call = httpx.post(f"{api}/calls", json=call_body(), headers=admin, timeout=30).json()
     assert httpx.post(f"{api}/calls/{call['id']}/open", headers=admin, timeout=30).status_code == 200
-    draft = httpx.post(f"{api}/applications", json=application_body(call["id"]), headers=applicant, timeout=30)
+    second = httpx.post(f"{api}/calls", json=call_body(), headers=admin, timeout=30).json()  # one per account and call
+    assert httpx.post(f"{api}/calls/{second['id']}/open", headers=admin, timeout=30).status_code == 200
+    draft = httpx.post(f"{api}/applications", json=application_body(second["id"]), headers=applicant, timeout=30)
     submitted = httpx.post(f"{api}/applications", json=application_body(call["id"]), headers=applicant, timeout=30)
     assert draft.status_code == submitted.status_code == 201, draft.text
     assert (

@@ -269,7 +269,9 @@ def fill(value: Any, names: dict[str, str]) -> Any:
 def names(seeded: Seeded) -> dict[str, str]:
     """World A's objects and the shared ones by name, a fresh complete draft, today and now."""
     fresh = seeded.client.post(
-        "/api/v1/applications", headers=seeded.headers["applicant_a"], json=application_body(seeded.shared["call"])
+        "/api/v1/applications",
+        headers=seeded.headers["applicant_a"],
+        json=application_body(seeded.shared["create_call"]),  # one application per account and call
     )
     assert fresh.status_code == 201, fresh.text
     return {
